@@ -1,0 +1,10 @@
+# Every dependency comes from a Debian 12 package (scripts/setup.sh installs them); nothing is
+# vendored or downloaded at build time.
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(tomlplusplus 3 REQUIRED)
+find_package(CLI11 2 REQUIRED)
+if(OUTPOST_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,15 @@
+# Compiler flags live on one INTERFACE target that every Outpost target links; nothing is set
+# through global flag strings.
+add_library(outpost_flags INTERFACE)
+target_compile_options(outpost_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Werror
+  -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
+  -Wconversion -Wsign-conversion -Wnull-dereference -Wdouble-promotion -Wformat=2
+  -Wimplicit-fallthrough)
+target_compile_definitions(outpost_flags INTERFACE OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
+
+if(OUTPOST_SANITIZE)
+  target_compile_options(outpost_flags INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(outpost_flags INTERFACE -fsanitize=address,undefined)
+endif()

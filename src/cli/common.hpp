@@ -1,0 +1,45 @@
+// Shared by the subcommand files: how a subcommand hands back its action, how failures and
+// check results are printed, and the --state/--config option pair.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "pki/checks.hpp"
+#include "pki/stores.hpp"
+
+namespace outpost::cli {
+
+// A parsed subcommand leaves the work to do here; main runs it and exits with its result.
+using Action = std::function<int()>;
+
+// Prints "outpost: <message> Fix: <fix>" (with the event id when there is one) to stderr and
+// returns the exit code for a failure.
+int report_failure(const Error& error);
+void print_json(const nlohmann::json& value);
+
+void print_checks(const std::vector<pki::CheckResult>& checks);
+[[nodiscard]] nlohmann::json checks_json(const std::vector<pki::CheckResult>& checks);
+// "certificate refused (event 20050): ..." as an Error for report_failure.
+[[nodiscard]] Error refusal(const pki::CheckResult& check);
+
+// --state DIR or --config FILE (whose [node] state_dir is used).
+struct StateOption {
+  std::string state;
+  std::string config;
+};
+void add_state_options(CLI::App* app, StateOption& option);
+struct ResolvedState {
+  pki::StatePaths paths;
+  std::optional<NodeConfig> config;
+};
+[[nodiscard]] Result<ResolvedState> resolve_state(const StateOption& option);
+
+}  // namespace outpost::cli

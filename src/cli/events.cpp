@@ -1,0 +1,80 @@
+// outpost events (--state DIR | --config FILE) [--id N] [--since T] [--json]
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/event_log.hpp"
+
+namespace outpost::cli {
+namespace {
+
+struct Options {
+  StateOption state;
+  int id = 0;
+  std::string since;
+  bool json = false;
+  bool catalogue = false;
+};
+
+int print_catalogue(bool json) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : event_catalogue()) {
+    if (json) {
+      out.push_back({{"id", number(e.id)},
+                     {"level", level_name(e.level)},
+                     {"text", e.text},
+                     {"action", e.action}});
+    } else {
+      std::cout << fmt::format("{:>5}  {:<7}  {}\n", number(e.id), level_name(e.level), e.text);
+    }
+  }
+  if (json) print_json(out);
+  return 0;
+}
+
+int run(const Options& o) {
+  if (o.catalogue) return print_catalogue(o.json);
+  auto state = resolve_state(o.state);
+  if (!state) return report_failure(state.error());
+  EventFilter filter;
+  if (o.id != 0) filter.id = o.id;
+  if (!o.since.empty()) {
+    filter.since = parse_time(o.since, Clock::now());
+    if (!filter.since) {
+      return report_failure(Error{EventId::none, fmt::format("--since '{}' is not a time", o.since),
+                                  "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
+    }
+  }
+  auto log = read_events(state->paths.root, filter);
+  if (!log) return report_failure(log.error());
+  for (const auto& problem : log->damaged_lines) {
+    std::cerr << "outpost: warning: skipped a damaged line: " << problem << '\n';
+  }
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : log->events)
+      out.push_back(to_json(e));
+    print_json(out);
+    return 0;
+  }
+  for (const auto& e : log->events)
+    std::cout << format_event_line(e) << '\n';
+  return 0;
+}
+
+}  // namespace
+
+void add_events(CLI::App& app, Action& action) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("events", "read a node's event log");
+  add_state_options(cmd, o->state);
+  cmd->add_option("--id", o->id, "only this event id");
+  cmd->add_option("--since", o->since,
+                  "only events at or after this time (ISO 8601, or 15m/2h/7d)");
+  cmd->add_flag("--catalogue", o->catalogue, "list every event id Outpost can write");
+  cmd->add_flag("--json", o->json, "print as JSON");
+  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+}
+
+}  // namespace outpost::cli

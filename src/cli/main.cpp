@@ -1,0 +1,41 @@
+// The `outpost` command: wires the subcommands together and runs the one chosen.
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace outpost::cli;
+  CLI::App app{"Outpost: monitoring for computers outside your trust boundary", "outpost"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "outpost 0.1.0");
+  Action action;
+
+  auto* ca = app.add_subcommand("ca", "a stand-alone certification authority");
+  ca->require_subcommand(1);
+  add_ca_init(*ca, action);
+  add_ca_issue(*ca, action);
+  add_ca_sign(*ca, action);
+  add_ca_list(*ca, action);
+
+  auto* cert = app.add_subcommand("cert", "this computer's certificate stores (MOMCertImport)");
+  cert->require_subcommand(1);
+  add_cert_request(*cert, action);
+  add_cert_trust(*cert, action);
+  add_cert_import(*cert, action);
+  add_cert_show(*cert, action);
+  add_cert_verify(*cert, action);
+
+  add_events(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return action ? action() : 2;
+  } catch (const std::exception& e) {
+    std::cerr << "outpost: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,250 @@
+#include "core/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "core/config_reader.hpp"
+#include "core/files.hpp"
+#include "core/names.hpp"
+
+namespace outpost {
+namespace {
+
+using detail::ConfigReader;
+
+bool is_ip_literal(const std::string& text) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
+bool is_host(const std::string& text) {
+  return is_valid_host_name(text) || is_ip_literal(text);
+}
+
+std::string in_quotes(std::string_view text) {
+  return fmt::format("\"{}\"", text);
+}
+
+Result<void> read_node(const ConfigReader& r, NodeConfig& c) {
+  auto fqdn = r.text("node", "fqdn");
+  if (!fqdn) return std::unexpected(fqdn.error());
+  if (!*fqdn)
+    return std::unexpected(
+        r.missing("node", "fqdn", "this computer's FQDN, e.g. \"gw1.lab.test\""));
+  if (!is_valid_host_name(**fqdn)) {
+    return std::unexpected(r.bad_value("node", "fqdn", in_quotes(**fqdn),
+                                       "a DNS name of letters, digits, hyphens and dots"));
+  }
+  c.fqdn = canonical_host_name(**fqdn);
+
+  auto group = r.text("node", "management_group");
+  if (!group) return std::unexpected(group.error());
+  if (!*group)
+    return std::unexpected(
+        r.missing("node", "management_group", "the management group's name, e.g. \"LAB\""));
+  if ((*group)->empty() || (*group)->size() > 64) {
+    return std::unexpected(r.bad_value("node", "management_group", in_quotes(**group),
+                                       "a name of 1 to 64 characters"));
+  }
+  c.management_group = **group;
+
+  auto state = r.text("node", "state_dir");
+  if (!state) return std::unexpected(state.error());
+  if (!*state)
+    return std::unexpected(
+        r.missing("node", "state_dir", "a folder for this node's stores and logs"));
+  if ((*state)->empty()) {
+    return std::unexpected(r.bad_value("node", "state_dir", "\"\"", "a folder path"));
+  }
+  std::filesystem::path dir(**state);
+  c.state_dir = dir.is_absolute() ? dir : c.file.parent_path() / dir;
+  c.state_dir = c.state_dir.lexically_normal();
+  return {};
+}
+
+Result<void> read_network(const ConfigReader& r, NodeConfig& c) {
+  if (r.table("listen") != nullptr) {
+    Endpoint listen;
+    auto address = r.text("listen", "address");
+    if (!address) return std::unexpected(address.error());
+    if (*address) {
+      if (!is_host(**address)) {
+        return std::unexpected(r.bad_value("listen", "address", in_quotes(**address),
+                                           "an IP address or host name to listen on"));
+      }
+      listen.host = **address;
+    } else {
+      listen.host = "0.0.0.0";
+    }
+    auto port = r.integer("listen", "port", 1, 65535);
+    if (!port) return std::unexpected(port.error());
+    listen.port = static_cast<std::uint16_t>(port->value_or(kDefaultPort));
+    c.listen = listen;
+  }
+  auto servers = r.text_list("parents", "servers");
+  if (!servers) return std::unexpected(servers.error());
+  for (const auto& text : servers->value_or(std::vector<std::string>{})) {
+    auto endpoint = parse_endpoint(text);
+    if (!endpoint || !is_host(endpoint->host)) {
+      return std::unexpected(r.bad_value("parents", "servers", in_quotes(text),
+                                         "\"host\" or \"host:port\" with a port from 1 to 65535"));
+    }
+    c.parents.push_back(*endpoint);
+  }
+  if (const auto* hosts = r.table("hosts")) {
+    for (const auto& [name, value] : *hosts) {
+      if (!is_valid_host_name(name.str())) {
+        return std::unexpected(r.bad_value("hosts", fmt::format("\"{}\"", name.str()), "...",
+                                           "a DNS name as the key"));
+      }
+      auto address = r.text("hosts", name.str());
+      if (!address) return std::unexpected(address.error());
+      if (!is_ip_literal(**address)) {
+        return std::unexpected(r.bad_value("hosts", fmt::format("\"{}\"", name.str()),
+                                           in_quotes(**address), "an IPv4 or IPv6 address"));
+      }
+      c.hosts[canonical_host_name(name.str())] = **address;
+    }
+  }
+  return {};
+}
+
+Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
+  auto url = r.text("database", "url");
+  if (!url) return std::unexpected(url.error());
+  if (*url) {
+    if (!(*url)->starts_with("sqlite://") && !(*url)->starts_with("postgresql://")) {
+      return std::unexpected(r.bad_value("database", "url", in_quotes(**url),
+                                         "\"sqlite:///path/to/file.db\" or "
+                                         "\"postgresql://user@host:port/database\""));
+    }
+    c.database_url = **url;
+  }
+  auto agents = r.text("admission", "agents");
+  if (!agents) return std::unexpected(agents.error());
+  if (*agents) {
+    if (**agents == "reject") {
+      c.agent_admission = AgentAdmission::reject;
+    } else if (**agents == "review") {
+      c.agent_admission = AgentAdmission::review;
+    } else if (**agents == "auto") {
+      c.agent_admission = AgentAdmission::automatic;
+    } else {
+      return std::unexpected(r.bad_value("admission", "agents", in_quotes(**agents),
+                                         "\"reject\", \"review\" or \"auto\""));
+    }
+  }
+  auto interval = r.integer("heartbeat", "interval_s", 1, 86400);
+  if (!interval) return std::unexpected(interval.error());
+  c.heartbeat_interval_s = static_cast<int>(interval->value_or(c.heartbeat_interval_s));
+  auto missed = r.integer("heartbeat", "missed_allowed", 1, 100);
+  if (!missed) return std::unexpected(missed.error());
+  c.heartbeat_missed_allowed = static_cast<int>(missed->value_or(c.heartbeat_missed_allowed));
+  return {};
+}
+
+}  // namespace
+
+std::string Endpoint::text() const {
+  if (host.find(':') != std::string::npos) {
+    return fmt::format("[{}]:{}", host, port);
+  }
+  return fmt::format("{}:{}", host, port);
+}
+
+std::optional<Endpoint> parse_endpoint(std::string_view text) {
+  Endpoint endpoint;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    endpoint.host = std::string(text.substr(1, close - 1));
+    std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port_text = rest.substr(1);
+      if (port_text.empty()) return std::nullopt;
+    }
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon != std::string_view::npos && text.find(':') != colon) {
+      endpoint.host = std::string(text);  // bare IPv6 literal
+    } else if (colon != std::string_view::npos) {
+      endpoint.host = std::string(text.substr(0, colon));
+      port_text = text.substr(colon + 1);
+      if (port_text.empty()) return std::nullopt;
+    } else {
+      endpoint.host = std::string(text);
+    }
+  }
+  if (endpoint.host.empty()) return std::nullopt;
+  if (!port_text.empty()) {
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || value == 0 ||
+        value > 65535) {
+      return std::nullopt;
+    }
+    endpoint.port = static_cast<std::uint16_t>(value);
+  }
+  return endpoint;
+}
+
+std::string_view admission_name(AgentAdmission policy) {
+  switch (policy) {
+    case AgentAdmission::reject:
+      return "reject";
+    case AgentAdmission::review:
+      return "review";
+    case AgentAdmission::automatic:
+      return "auto";
+  }
+  return "reject";
+}
+
+Result<NodeConfig> parse_node_config(std::string_view text, const std::filesystem::path& file) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    return fail(fmt::format("{} line {}, column {}: {}", file.string(), e.source().begin.line,
+                            e.source().begin.column, e.description()),
+                "", EventId::config_invalid);
+  }
+  const ConfigReader reader(root, file.string());
+  if (auto known = reader.reject_unknown({
+          {"node", {"fqdn", "management_group", "state_dir"}},
+          {"listen", {"address", "port"}},
+          {"parents", {"servers"}},
+          {"database", {"url"}},
+          {"admission", {"agents"}},
+          {"heartbeat", {"interval_s", "missed_allowed"}},
+          {"hosts", {}},
+      });
+      !known) {
+    return std::unexpected(known.error());
+  }
+  NodeConfig config;
+  config.file = std::filesystem::absolute(file);
+  for (auto step : {read_node, read_network, read_server}) {
+    if (auto ok = step(reader, config); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  return config;
+}
+
+Result<NodeConfig> load_node_config(const std::filesystem::path& file) {
+  auto text = read_file(file);
+  if (!text) {
+    return fail(text.error().message, "pass the path of the node's configuration file",
+                EventId::config_invalid);
+  }
+  return parse_node_config(*text, file);
+}
+
+}  // namespace outpost

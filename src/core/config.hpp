@@ -1,0 +1,52 @@
+// Node configuration files (TOML, DESIGN §9). Loading validates every key and fails with an
+// error that names the file, the key, the bad value and what is expected; unknown keys are
+// errors too, because a misspelt key silently ignored is a setting that never took effect.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace outpost {
+
+inline constexpr std::uint16_t kDefaultPort = 5723;
+
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = kDefaultPort;
+  [[nodiscard]] std::string text() const;  // "host:port", "[::1]:port" for IPv6 literals
+  bool operator==(const Endpoint&) const = default;
+};
+
+// Parses "host", "host:port", "[v6]:port"; the port defaults to 5723.
+[[nodiscard]] std::optional<Endpoint> parse_endpoint(std::string_view text);
+
+enum class AgentAdmission { reject, review, automatic };
+
+[[nodiscard]] std::string_view admission_name(AgentAdmission policy);
+
+struct NodeConfig {
+  std::filesystem::path file;  // where it was loaded from
+  std::string fqdn;
+  std::string management_group;
+  std::filesystem::path state_dir;  // relative paths are resolved against the file's folder
+  std::optional<Endpoint> listen;
+  std::vector<Endpoint> parents;  // primary first
+  std::optional<std::string> database_url;
+  AgentAdmission agent_admission = AgentAdmission::reject;
+  int heartbeat_interval_s = 60;
+  int heartbeat_missed_allowed = 3;
+  std::map<std::string, std::string> hosts;  // canonical name -> IP address literal
+};
+
+// Errors carry EventId::config_invalid.
+[[nodiscard]] Result<NodeConfig> load_node_config(const std::filesystem::path& file);
+[[nodiscard]] Result<NodeConfig> parse_node_config(std::string_view text,
+                                                   const std::filesystem::path& file);
+
+}  // namespace outpost

@@ -1,0 +1,61 @@
+// The event catalogue: every event id Outpost writes, its level, its text and what to do.
+// Ids follow the Operations Manager catalogue where one exists; Outpost's own ids are 30000 and
+// up. docs/events.md lists the same table for people (a unit test keeps the two in step).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace outpost {
+
+enum class EventId : int {
+  none = 0,
+  queue_over_size_cap = 2023,
+  queue_items_expired = 2120,
+  device_not_in_group = 20000,
+  cert_eku_missing = 20050,
+  cert_not_valid_now = 20051,
+  cert_name_mismatch = 20052,
+  cert_loaded = 20053,
+  cert_not_found = 20066,
+  cert_no_private_key = 20068,
+  closed_after_auth = 20070,
+  closed_before_auth = 20071,
+  remote_cert_untrusted = 20072,
+  parent_name_unresolved = 21005,
+  parent_connect_failed = 21006,
+  failed_over = 21015,
+  no_parent_left = 21016,
+  failed_back = 21019,
+  config_none_requesting = 21023,
+  config_out_of_date = 21024,
+  config_received = 21025,
+  cert_key_usage_missing = 30001,
+  cert_key_too_weak = 30002,
+  cert_not_end_entity = 30003,
+  cert_file_unreadable = 30004,
+  trusted_cert_added = 30005,
+  csr_refused = 30006,
+  config_invalid = 30010,
+};
+
+enum class Level { info, warning, error };
+
+struct EventInfo {
+  EventId id;
+  Level level;
+  std::string_view text;    // what happened, as the event log says it
+  std::string_view action;  // what an operator does about it; empty for information
+};
+
+[[nodiscard]] std::span<const EventInfo> event_catalogue();
+[[nodiscard]] const EventInfo& event_info(EventId id);
+[[nodiscard]] std::optional<EventId> event_id_from_number(int number);
+[[nodiscard]] constexpr int number(EventId id) {
+  return static_cast<int>(id);
+}
+[[nodiscard]] std::string_view level_name(Level level);
+[[nodiscard]] std::optional<Level> level_from_name(std::string_view name);
+
+}  // namespace outpost
