@@ -73,6 +73,9 @@ const toml::node* ConfigReader::node(std::string_view section, std::string_view 
 }
 
 std::string ConfigReader::render(const toml::node& node) {
+  if (const auto* text = node.as_string()) {
+    return fmt::format("\"{}\"", text->get());
+  }
   std::ostringstream out;
   node.visit([&](const auto& value) { out << value; });
   return out.str();

@@ -117,7 +117,17 @@ Result<Certificate> sign_certificate(const CertificateSpec& spec, EVP_PKEY* subj
     return fail(fmt::format("cannot build the certificate for '{}': {}", spec.common_name,
                             openssl_errors()));
   }
-  return Certificate(std::move(cert));
+  // Decode the signed bytes again: OpenSSL caches extension flags computed while the
+  // certificate was being built, and callers must see exactly what a peer will see.
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert.get(), &der);
+  const unsigned char* cursor = der;
+  X509Ptr decoded(length > 0 ? d2i_X509(nullptr, &cursor, length) : nullptr);
+  OPENSSL_free(der);
+  if (!decoded) {
+    return fail("cannot encode the certificate: " + openssl_errors());
+  }
+  return Certificate(std::move(decoded));
 }
 
 }  // namespace outpost::pki

@@ -159,7 +159,7 @@ KeyUsage Certificate::key_usage() const {
 }
 
 bool Certificate::is_ca() const {
-  return X509_check_ca(get()) != 0;
+  return (X509_get_extension_flags(get()) & EXFLAG_CA) != 0 || X509_check_ca(get()) != 0;
 }
 
 bool Certificate::is_self_issued() const {

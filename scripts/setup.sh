@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Outpost needs (only those missing), then configures and builds.
+#   scripts/setup.sh            release build in build/release (what the demo runs)
+#   scripts/setup.sh --test     debug build with address/UB sanitizers in build/test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git openssl
+  libssl-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libgtest-dev
+  clang-format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+mode="${1:-release}"
+case "$mode" in
+  release|--release)
+    cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_TESTS=OFF >/dev/null
+    cmake --build build/release
+    ;;
+  --test)
+    cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOUTPOST_SANITIZE=ON -DOUTPOST_TESTS=ON >/dev/null
+    cmake --build build/test
+    ;;
+  *)
+    echo "usage: scripts/setup.sh [--test]" >&2
+    exit 2
+    ;;
+esac
