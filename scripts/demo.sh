@@ -4,9 +4,12 @@
 # (The daemons come with the channel issue; this script will start them then.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-outpost="$PWD/build/release/src/cli/outpost"
-demo="$PWD/demo"
+# OUTPOST_BIN and OUTPOST_DEMO_DIR let the test suite run this script against its own build.
+if [ -z "${OUTPOST_BIN:-}" ]; then
+  scripts/setup.sh
+fi
+outpost="${OUTPOST_BIN:-$PWD/build/release/src/cli/outpost}"
+demo="${OUTPOST_DEMO_DIR:-$PWD/demo}"
 domain="lab.test"
 
 if [ -e "$demo" ]; then

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: help everywhere, one-line reasons and non-zero exits on
+# failure, configuration errors that name the key, JSON where the output is data.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP"
+
+for cmd in "" "ca" "ca init" "ca issue" "ca sign" "ca list" "cert" "cert request" "cert trust" \
+  "cert import" "cert show" "cert verify" "events"; do
+  # shellcheck disable=SC2086
+  check "outpost $cmd --help" "$OUTPOST" $cmd --help
+done
+
+expect_fail "an unknown subcommand is refused" "" "$OUTPOST" frobnicate
+expect_fail "ca issue without a CA folder" "is not a CA folder" \
+  "$OUTPOST" ca issue --dir nowhere --fqdn a.lab.test --out x
+expect_fail "ca init with a bad key type" "rsa2048" "$OUTPOST" ca init --dir c --name X --key dsa
+expect_fail "ca issue with a name that is not a host" "not a valid FQDN" \
+  bash -c "'$OUTPOST' ca init --dir c2 --name X --key ec256 >/dev/null && '$OUTPOST' ca issue --dir c2 --fqdn 'bad name' --out x"
+expect_fail "ca init refuses to overwrite" "already holds a CA" "$OUTPOST" ca init --dir c2 --name Y
+expect_fail "cert request refuses to overwrite a key" "already exists" \
+  bash -c "'$OUTPOST' cert request --fqdn a.lab.test --out r >/dev/null && '$OUTPOST' cert request --fqdn a.lab.test --out r"
+expect_fail "cert trust refuses a computer certificate" "not a CA certificate" \
+  bash -c "'$OUTPOST' ca issue --dir c2 --fqdn a.lab.test --out i >/dev/null && '$OUTPOST' cert trust --state s i/a.lab.test.crt"
+expect_fail "cert import with nothing to import" "nothing to import" \
+  "$OUTPOST" cert import --state s --fqdn a.lab.test
+expect_fail "cert show with nothing imported (20066)" "[event 20066]" "$OUTPOST" cert show --state s
+expect_fail "--state and --config together are refused" "excludes" \
+  "$OUTPOST" cert show --state s --config x.toml
+
+# Failures are one line.
+lines="$("$OUTPOST" ca issue --dir nowhere --fqdn a.lab.test --out x 2>&1 | wc -l || true)"
+check "a failure is one line" test "$lines" -eq 1
+
+# Configuration errors name the file, the key, the value and what is expected.
+cat >bad.toml <<TOML
+[node]
+fqdn = "gw1.lab.test"
+management_group = "LAB"
+state_dir = "gw1"
+[heartbeat]
+interval_s = "often"
+TOML
+expect_fail "a bad configuration value is explained" \
+  "bad.toml: [heartbeat] interval_s = \"often\": expected an integer from 1 to 86400" \
+  "$OUTPOST" events --config bad.toml
+cat >typo.toml <<TOML
+[node]
+fqdn = "gw1.lab.test"
+management_group = "LAB"
+state_dir = "gw1"
+[parents]
+server = ["ms1.lab.test"]
+TOML
+expect_fail "a misspelt key is an error" "unknown key 'server' in [parents]" \
+  "$OUTPOST" events --config typo.toml
+
+# --config works wherever --state does, with state_dir relative to the file.
+cat >gw1.toml <<TOML
+[node]
+fqdn = "a.lab.test"
+management_group = "LAB"
+state_dir = "gw1"
+TOML
+"$OUTPOST" cert trust --config gw1.toml c2/ca.crt >/dev/null
+check "import through --config takes the FQDN from [node] fqdn" \
+  "$OUTPOST" cert import --config gw1.toml --cert i/a.lab.test.crt --key i/a.lab.test.key
+check "the state directory is the one the config names" test -f gw1/machine-settings.toml
+json="$("$OUTPOST" cert show --config gw1.toml --json)"
+check "cert show --json has the reversed serial" contains "$json" "\"serial_reversed\": \"$(setting gw1 ChannelCertificateSerialNumber)\""
+check "cert verify --json says ok" contains "$("$OUTPOST" cert verify --config gw1.toml --json)" '"ok": true'
+check "ca list --json" contains "$("$OUTPOST" ca list --dir c2 --json)" '"subject": "CN=a.lab.test"'
+check "events --json" contains "$("$OUTPOST" events --config gw1.toml --json)" '"id": 20053'
+check "events --since 1h" contains "$("$OUTPOST" events --config gw1.toml --since 1h)" "20053"
+check "events --since in the future shows nothing" \
+  test -z "$("$OUTPOST" events --config gw1.toml --since 2099-01-01)"
+expect_fail "events --since nonsense" "is not a time" "$OUTPOST" events --config gw1.toml --since soon
+check "events --catalogue lists 20053" contains "$("$OUTPOST" events --catalogue)" "20053"
+
+finish

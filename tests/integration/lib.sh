@@ -1,0 +1,116 @@
+# Shared by the integration tests: assertions, a scratch folder that is removed on exit, and an
+# OpenSSL-command-line CA (not ours) that issues certificates with any property broken.
+set -euo pipefail
+
+OUTPOST="${1:?usage: $0 PATH/TO/outpost}"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/outpost-it-XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+
+# check NAME COMMAND...: runs COMMAND, counts it; its output is shown only when it fails.
+check() {
+  local name="$1" out; shift
+  if out="$("$@" 2>&1)"; then
+    ok "$name"
+  else
+    not_ok "$name"
+    echo "$out" | sed 's/^/    /'
+  fi
+}
+
+contains() { grep -qF -- "$2" <<<"$1"; }
+
+# expect_fail NAME "words in stderr" COMMAND...: the command must exit non-zero and say the words.
+expect_fail() {
+  local name="$1" words="$2"; shift 2
+  local out rc=0
+  out="$("$@" 2>&1)" || rc=$?
+  if [ "$rc" -ne 0 ] && contains "$out" "$words"; then
+    ok "$name"
+  else
+    not_ok "$name (exit $rc, wanted '$words')"
+    echo "$out" | sed 's/^/    /'
+  fi
+}
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+# openssl_ca DIR NAME: a root CA made and run by the openssl command line.
+openssl_ca() {
+  local dir name="$2"
+  mkdir -p "$1/new"
+  dir="$(cd "$1" && pwd)"
+  : >"$dir/index.txt"
+  openssl rand -hex 16 >"$dir/serial"
+  cat >"$dir/ca.cnf" <<CNF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir = $dir
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+certificate = \$dir/ca.crt
+private_key = \$dir/ca.key
+default_md = sha256
+default_days = 365
+policy = policy_any
+unique_subject = no
+copy_extensions = copy
+[ policy_any ]
+commonName = supplied
+[ computer ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth,clientAuth
+[ server_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+[ client_only ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+[ intermediate ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+CNF
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" \
+    -days 3650 -subj "/CN=$name" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+# openssl_issue CA_DIR CN OUT_PREFIX [EXTENSIONS [KEYSPEC [STARTDATE ENDDATE]]]
+# Writes OUT_PREFIX.key and OUT_PREFIX.crt; the SAN is the CN.
+openssl_issue() {
+  local ca="$1" cn="$2" out="$3" ext="${4:-computer}" keyspec="${5:-rsa:2048}"
+  local dates=()
+  if [ $# -ge 7 ]; then dates=(-startdate "$6" -enddate "$7"); fi
+  openssl req -new -newkey "$keyspec" -nodes -keyout "$out.key" -out "$out.csr" \
+    -subj "/CN=$cn" -addext "subjectAltName=DNS:$cn" 2>/dev/null
+  openssl ca -batch -notext -config "$ca/ca.cnf" -extensions "$ext" "${dates[@]}" \
+    -in "$out.csr" -out "$out.crt" 2>/dev/null
+}
+
+# reversed_serial CERT: the byte-reversed hex of `openssl x509 -serial`.
+reversed_serial() {
+  local hex
+  hex="$(openssl x509 -in "$1" -noout -serial | cut -d= -f2)"
+  [ $((${#hex} % 2)) -eq 1 ] && hex="0$hex"
+  echo "$hex" | sed 's/../&\n/g' | grep -v '^$' | tac | tr -d '\n'
+}
+
+sha256_of() {
+  openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d ':' | tr 'A-F' 'a-f'
+}
+
+setting() { sed -n "s/^$2 = \"\\(.*\\)\"$/\\1/p" "$1/machine-settings.toml"; }
