@@ -3,22 +3,28 @@
 #include <openssl/err.h>
 #include <openssl/provider.h>
 
-#include <mutex>
-
 namespace outpost::pki {
 namespace {
 
 // The legacy algorithms live in a provider that is not loaded by default. Loading it (with the
 // default provider, which explicit loading would otherwise switch off) is process-wide and
-// harmless to everything else, so it is done once, on the first PFX that needs it.
+// harmless to everything else, so it is done once, on the first PFX that needs it, and undone
+// at exit.
+struct LegacyProviders {
+  OSSL_PROVIDER* standard = OSSL_PROVIDER_load(nullptr, "default");
+  OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
+  LegacyProviders() = default;
+  LegacyProviders(const LegacyProviders&) = delete;
+  LegacyProviders& operator=(const LegacyProviders&) = delete;
+  ~LegacyProviders() {
+    if (legacy != nullptr) OSSL_PROVIDER_unload(legacy);
+    if (standard != nullptr) OSSL_PROVIDER_unload(standard);
+  }
+};
+
 bool load_legacy_provider() {
-  static std::once_flag once;
-  static bool loaded = false;
-  std::call_once(once, [] {
-    loaded = OSSL_PROVIDER_load(nullptr, "default") != nullptr &&
-             OSSL_PROVIDER_load(nullptr, "legacy") != nullptr;
-  });
-  return loaded;
+  static const LegacyProviders providers;
+  return providers.standard != nullptr && providers.legacy != nullptr;
 }
 
 Result<Pkcs12Ptr> parse_der(std::string_view data) {
