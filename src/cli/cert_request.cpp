@@ -38,10 +38,11 @@ int run(const Options& o) {
   if (!csr) return report_failure(csr.error());
   auto key_pem = pki::private_key_pem(key->get());
   if (!key_pem) return report_failure(key_pem.error());
-  for (auto written : {ensure_private_dir(dir), write_file_atomic(key_file, *key_pem, 0600),
-                       write_file_atomic(csr_file, *csr, 0644)}) {
-    if (!written) return report_failure(written.error());
+  if (auto ok = ensure_private_dir(dir); !ok) return report_failure(ok.error());
+  if (auto ok = write_file_atomic(key_file, *key_pem, 0600); !ok) {
+    return report_failure(ok.error());
   }
+  if (auto ok = write_file_atomic(csr_file, *csr, 0644); !ok) return report_failure(ok.error());
   if (o.json) {
     print_json({{"fqdn", fqdn}, {"key", key_file.string()}, {"csr", csr_file.string()}});
     return 0;

@@ -28,10 +28,10 @@ int run(const Options& o) {
   if (!channel) return report_failure(channel.error());
   const pki::Certificate& c = channel->entry.certificate;
   const TimePoint now = Clock::now();
-  const pki::TrustedStore trusted = pki::load_trusted(state->paths);
-  const pki::CheckResult chain =
-      pki::check_chain({&c, channel->key.get(), channel->entry.intermediates, trusted.certificates,
-                        channel->settings.fqdn, now});
+  pki::TrustedStore trusted = pki::load_trusted(state->paths);
+  const pki::CheckResult chain = pki::check_chain(
+      {&c, channel->key.get(), channel->entry.intermediates, std::move(trusted.certificates),
+       channel->settings.fqdn, now, std::move(trusted.problems)});
   const std::string chain_status = fmt::format(
       "{}: {}", chain.verdict == pki::Verdict::pass ? "OK" : "NOT TRUSTED", chain.detail);
   if (o.json) {

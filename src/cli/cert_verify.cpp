@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "pki/verify.hpp"
 
 namespace outpost::cli {
 namespace {
@@ -17,26 +18,9 @@ struct Options {
 int run(const Options& o) {
   auto state = resolve_state(o.state);
   if (!state) return report_failure(state.error());
-  std::vector<pki::CheckResult> checks;
-  auto channel = pki::load_channel_certificate(state->paths);
-  if (!channel) {
-    checks.push_back({"recorded certificate", pki::Verdict::fail, channel.error().event,
-                      channel.error().message, channel.error().fix});
-  } else {
-    checks.push_back(
-        {"recorded certificate",
-         pki::Verdict::pass,
-         EventId::none,
-         fmt::format("{} is in the personal store as {}", channel->entry.certificate.subject(),
-                     channel->entry.certificate_file.filename().string()),
-         {}});
-    const std::string fqdn = state->config ? state->config->fqdn : channel->settings.fqdn;
-    const pki::TrustedStore trusted = pki::load_trusted(state->paths);
-    auto rest = pki::check_channel_certificate({&channel->entry.certificate, channel->key.get(),
-                                                channel->entry.intermediates, trusted.certificates,
-                                                fqdn, Clock::now()});
-    std::ranges::move(rest, std::back_inserter(checks));
-  }
+  std::optional<std::string> fqdn;
+  if (state->config) fqdn = state->config->fqdn;
+  const auto checks = pki::verify_channel_certificate(state->paths, fqdn, Clock::now());
   if (o.json) {
     print_json({{"state_dir", state->paths.root.string()},
                 {"ok", pki::first_failure(checks) == nullptr},
@@ -46,9 +30,14 @@ int run(const Options& o) {
   }
   if (const pki::CheckResult* first = pki::first_failure(checks)) {
     return report_failure(
-        Error{first->event, fmt::format("{}: {}.", first->name, first->detail), first->fix + "."});
+        Error{first->event, fmt::format("{}: {}", first->name, first->detail), first->fix});
   }
-  if (!o.json) std::cout << "The channel certificate passes every check.\n";
+  const bool warned = std::ranges::any_of(
+      checks, [](const pki::CheckResult& c) { return c.verdict == pki::Verdict::warn; });
+  if (!o.json) {
+    std::cout << (warned ? "The channel certificate passes every check, with the warnings above.\n"
+                         : "The channel certificate passes every check.\n");
+  }
   return 0;
 }
 

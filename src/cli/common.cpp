@@ -49,8 +49,8 @@ nlohmann::json checks_json(const std::vector<pki::CheckResult>& checks) {
 }
 
 Error refusal(const pki::CheckResult& check) {
-  return Error{check.event, fmt::format("certificate refused ({}): {}.", check.name, check.detail),
-               check.fix + "."};
+  return Error{check.event, fmt::format("certificate refused ({}): {}", check.name, check.detail),
+               check.fix};
 }
 
 void add_state_options(CLI::App* app, StateOption& option) {

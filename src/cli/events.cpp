@@ -46,6 +46,12 @@ int run(const Options& o) {
                                   "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
     }
   }
+  if (!std::filesystem::is_directory(state->paths.root)) {
+    return report_failure(Error{
+        EventId::none,
+        fmt::format("{} is not a state directory (it does not exist)", state->paths.root.string()),
+        "pass the node's --state DIR or --config FILE"});
+  }
   auto log = read_events(state->paths.root, filter);
   if (!log) return report_failure(log.error());
   for (const auto& problem : log->damaged_lines) {

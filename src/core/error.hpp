@@ -14,7 +14,7 @@ struct Error {
   std::string message;            // what went wrong, with the evidence
   std::string fix;                // what to do about it; may be empty
 
-  // "message Fix: fix." in one line.
+  // "Message. Fix: fix." in one line; full stops are added where missing.
   [[nodiscard]] std::string describe() const;
 };
 

@@ -74,12 +74,16 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
   return {};
 }
 
-Result<void> ensure_private_dir(const std::filesystem::path& path, unsigned mode) {
+Result<void> ensure_private_dir(const std::filesystem::path& path, ExistingDir existing,
+                                unsigned mode) {
   std::error_code ec;
-  std::filesystem::create_directories(path, ec);
+  const bool created = std::filesystem::create_directories(path, ec);
   if (ec) {
     return fail(fmt::format("cannot create folder {}: {}", path.string(), ec.message()),
                 "check the path and the permissions of its parent");
+  }
+  if (!created && existing == ExistingDir::keep_mode) {
+    return {};
   }
   if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0) {
     return fail(fmt::format("cannot set mode of {}: {}", path.string(), os_error(errno)));

@@ -16,8 +16,13 @@ namespace outpost {
 [[nodiscard]] Result<void> write_file_atomic(const std::filesystem::path& path,
                                              std::string_view content, unsigned mode = 0600);
 
-// Creates `path` (and missing parents) and sets it to `mode` (owner-only by default).
+enum class ExistingDir { keep_mode, enforce_mode };
+
+// Creates `path` (and missing parents) with `mode` (owner-only by default). A folder that
+// already exists keeps its mode unless `existing` is enforce_mode (for folders Outpost owns,
+// such as a state directory; never for a folder the user named as an output).
 [[nodiscard]] Result<void> ensure_private_dir(const std::filesystem::path& path,
+                                              ExistingDir existing = ExistingDir::keep_mode,
                                               unsigned mode = 0700);
 
 }  // namespace outpost

@@ -60,7 +60,9 @@ Result<CertificateAuthority> CertificateAuthority::init(const std::filesystem::p
     return fail(fmt::format("{} already holds a CA ({} exists)", dir.string(), kKeyFile),
                 "use another --dir; a CA is never overwritten");
   }
-  if (auto ok = ensure_private_dir(dir); !ok) return std::unexpected(ok.error());
+  if (auto ok = ensure_private_dir(dir, ExistingDir::enforce_mode); !ok) {
+    return std::unexpected(ok.error());
+  }
   auto key = generate_key(key_type);
   if (!key) return std::unexpected(key.error());
   auto cert =
@@ -125,6 +127,13 @@ Result<IssuedFiles> CertificateAuthority::issue(const std::string& fqdn,
                 "pass the computer's DNS name, e.g. gw1.lab.test");
   }
   const std::string name = canonical_host_name(fqdn);
+  for (const auto& existing : {out_dir / (name + ".key"), out_dir / (name + ".crt")}) {
+    if (std::filesystem::exists(existing)) {
+      return fail(existing.string() + " already exists",
+                  "use another --out folder, or move the old files away; issued keys and "
+                  "certificates are never overwritten");
+    }
+  }
   auto key = generate_key(key_type.value_or(key_type_like(cert_.public_key())));
   if (!key) return std::unexpected(key.error());
   auto key_pem = private_key_pem(key->get());
@@ -142,6 +151,10 @@ Result<IssuedFiles> CertificateAuthority::issue(const std::string& fqdn,
 
 Result<IssuedFiles> CertificateAuthority::sign(std::string_view csr,
                                                const std::filesystem::path& out_file, int days) {
+  if (std::filesystem::exists(out_file)) {
+    return fail(out_file.string() + " already exists",
+                "choose another --out file; certificates are never overwritten");
+  }
   auto request = validate_csr(csr);
   if (!request) return std::unexpected(request.error());
   auto cert = sign_computer(request->fqdn, request->dns_names, request->public_key.get(), days);

@@ -143,6 +143,28 @@ std::string chain_text(STACK_OF(X509) * chain) {
   return fmt::format("{} (trusted)", fmt::join(names, " <- "));
 }
 
+std::string chain_fix(int error, const std::string& where) {
+  switch (error) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return fmt::format(
+          "'{}' has expired: renew it (a CA certificate is renewed on the CA and "
+          "trusted again)",
+          where);
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return fmt::format("'{}' is not valid yet: check this computer's clock", where);
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      return "use a certificate issued by a CA, not a self-signed one";
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_CERT_REVOKED:
+      return fmt::format("'{}' cannot be used: issue a new certificate", where);
+    default:
+      return fmt::format(
+          "trust the CA that issued '{}' (and any intermediate between it and its "
+          "root): outpost cert trust --state DIR CA.pem",
+          where);
+  }
+}
+
 }  // namespace
 
 std::string_view verdict_name(Verdict verdict) {
@@ -176,20 +198,20 @@ CheckResult check_chain(const CheckInput& in) {
   ERR_clear_error();
   const int error = X509_STORE_CTX_get_error(ctx.get());
   X509* at = X509_STORE_CTX_get_current_cert(ctx.get());
-  std::string where;
+  std::string where = in.certificate->subject();
   if (at != nullptr) {
     X509_up_ref(at);
     where = Certificate(X509Ptr(at)).subject();
   }
-  const std::string issuer = in.certificate->issuer();
-  return failed(
-      "chain", EventId::remote_cert_untrusted,
-      fmt::format("the chain does not build to a trusted root: {} (at '{}'); the trusted store "
-                  "holds {} certificate(s)",
-                  X509_verify_cert_error_string(error), where, in.trusted.size()),
-      fmt::format("add the root CA (and any intermediate) that issued '{}' with outpost cert "
-                  "trust --state DIR FILE.pem",
-                  issuer));
+  std::string detail = fmt::format(
+      "the chain does not build to a trusted root: {} (at '{}'); the trusted store holds {} "
+      "certificate(s)",
+      X509_verify_cert_error_string(error), where, in.trusted.size());
+  if (!in.trusted_problems.empty()) {
+    detail += fmt::format("; {} file(s) of the trusted store could not be read: {}",
+                          in.trusted_problems.size(), fmt::join(in.trusted_problems, "; "));
+  }
+  return failed("chain", EventId::remote_cert_untrusted, detail, chain_fix(error, where));
 }
 
 std::vector<CheckResult> check_channel_certificate(const CheckInput& input) {

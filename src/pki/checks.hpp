@@ -32,6 +32,7 @@ struct CheckInput {
   std::vector<Certificate> trusted;          // the trusted store: roots and intermediates
   std::string fqdn;                          // this computer's name
   TimePoint now;
+  std::vector<std::string> trusted_problems;  // trusted-store files that could not be read
 };
 
 inline constexpr int kExpiryWarningDays = 30;

@@ -122,7 +122,8 @@ Result<ValidRequest> validate_csr(std::string_view data) {
                 "request a certificate with CN=<the computer's FQDN>", EventId::csr_refused);
   }
   if (auto weakness = key_weakness(key)) {
-    return fail("the request's " + *weakness, "create the request with a stronger key",
+    return fail("the request's key is too weak: " + *weakness,
+                "create the request with an RSA key of 2048 bits or more, or EC P-256/P-384",
                 EventId::csr_refused);
   }
   const RequestedExtensions ext = requested_extensions(req->get());

@@ -53,9 +53,12 @@ Result<Candidate> from_files(const FromFiles& source) {
   candidate.intermediates = non_roots({certs->begin() + 1, certs->end()});
   if (source.key) {
     auto key_data = read_file(*source.key);
-    if (!key_data) return fail(key_data.error().message, "", EventId::cert_no_private_key);
+    if (!key_data) return fail(key_data.error().message, "", EventId::cert_file_unreadable);
     auto key = load_private_key(*key_data);
-    if (!key) return std::unexpected(key.error());
+    if (!key) {
+      return fail(fmt::format("{}: {}", source.key->string(), key.error().message), key.error().fix,
+                  key.error().event);
+    }
     candidate.key = std::move(*key);
   }
   return candidate;
@@ -114,10 +117,11 @@ Result<ImportReport> import_channel_certificate(const ImportRequest& request) {
   }
   auto candidate = read_candidate(request);
   if (!candidate) return std::unexpected(candidate.error());
-  const TrustedStore trusted = load_trusted(request.paths);
-  CheckInput input{&candidate->certificate,           candidate->key.get(),
-                   candidate->intermediates,          trusted.certificates,
-                   canonical_host_name(request.fqdn), request.now};
+  TrustedStore trusted = load_trusted(request.paths);
+  const CheckInput input{&candidate->certificate,           candidate->key.get(),
+                         candidate->intermediates,          std::move(trusted.certificates),
+                         canonical_host_name(request.fqdn), request.now,
+                         std::move(trusted.problems)};
   ImportReport report{false, candidate->certificate, check_channel_certificate(input), {}, {}};
   if (first_failure(report.checks) != nullptr) {
     return report;

@@ -91,7 +91,7 @@ Result<KeyPtr> load_private_key(std::string_view data) {
   if (!key) {
     ERR_clear_error();
     return fail("the file holds no readable private key (PEM or DER)",
-                "pass the key the certificate was issued for", EventId::cert_no_private_key);
+                "pass the key the certificate was issued for", EventId::cert_file_unreadable);
   }
   return key;
 }

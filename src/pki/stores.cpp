@@ -49,7 +49,7 @@ std::string file_stem_for(const Certificate& c) {
 
 Result<void> prepare_stores(const StatePaths& paths) {
   for (const auto& dir : {paths.root, paths.root / "pki", paths.trusted(), paths.personal()}) {
-    if (auto ok = ensure_private_dir(dir); !ok) return ok;
+    if (auto ok = ensure_private_dir(dir, ExistingDir::enforce_mode); !ok) return ok;
   }
   return {};
 }

@@ -27,6 +27,14 @@ expect_fail "cert show with nothing imported (20066)" "[event 20066]" "$OUTPOST"
 expect_fail "--state and --config together are refused" "excludes" \
   "$OUTPOST" cert show --state s --config x.toml
 
+expect_fail "ca issue never overwrites an issued key" "already exists" \
+  "$OUTPOST" ca issue --dir c2 --fqdn a.lab.test --out i
+mkdir -p shared && chmod 755 shared
+"$OUTPOST" cert request --fqdn b.lab.test --out shared >/dev/null
+check "an existing --out folder keeps its mode" test "$(stat -c %a shared)" = 755
+expect_fail "events on a state directory that does not exist" "is not a state directory" \
+  "$OUTPOST" events --state no-such-dir
+
 # Failures are one line.
 lines="$("$OUTPOST" ca issue --dir nowhere --fqdn a.lab.test --out x 2>&1 | wc -l || true)"
 check "a failure is one line" test "$lines" -eq 1

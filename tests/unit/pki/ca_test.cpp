@@ -59,7 +59,7 @@ TEST_F(CaTest, IssueMakesAComputerCertificateWithTheOutpostProfile) {
   EXPECT_EQ(mode_of(issued->key_file), 0600U);
   EXPECT_EQ(issued->certificate_file, tmp_.path() / "out" / "gw1.lab.test.crt");
   const auto results = check_channel_certificate(
-      {&c, nullptr, {}, {ca->certificate()}, "gw1.lab.test", Clock::now()});
+      {&c, nullptr, {}, {ca->certificate()}, "gw1.lab.test", Clock::now(), {}});
   EXPECT_EQ(results.back().name, "chain");
   EXPECT_EQ(results.back().verdict, Verdict::pass) << results.back().detail;
 }

@@ -18,7 +18,7 @@ class ChecksTest : public ::testing::Test {
  protected:
   std::vector<CheckResult> run(const Issued& issued, const EVP_PKEY* key) {
     return check_channel_certificate(
-        {&issued.certificate, key, {}, {ca_.certificate()}, kFqdn, Clock::now()});
+        {&issued.certificate, key, {}, {ca_.certificate()}, kFqdn, Clock::now(), {}});
   }
   std::vector<CheckResult> run(const Issued& issued) { return run(issued, issued.key.get()); }
 
@@ -131,7 +131,7 @@ TEST_F(ChecksTest, ChainThroughAnIntermediateIsTrusted) {
   auto leaf = sign_certificate(leaf_spec, leaf_key->get(), &intermediate.certificate,
                                intermediate.key.get());
   ASSERT_TRUE(leaf);
-  CheckInput input{&*leaf, leaf_key->get(), {}, {ca_.certificate()}, kFqdn, Clock::now()};
+  CheckInput input{&*leaf, leaf_key->get(), {}, {ca_.certificate()}, kFqdn, Clock::now(), {}};
   EXPECT_EQ(check_chain(input).verdict, Verdict::fail);  // the intermediate is missing
   input.intermediates = {intermediate.certificate};
   const CheckResult chain = check_chain(input);
@@ -180,6 +180,46 @@ TEST_F(ChecksTest, RsaKeyUsageWithoutKeyEnciphermentIsRefusedWith30001) {
   spec.key_encipherment = false;
   Issued issued = ca_.sign(spec, std::move(*key));
   expect_refused(run(issued), "key usage", EventId::cert_key_usage_missing, "keyEncipherment");
+}
+
+TEST_F(ChecksTest, UnreadableTrustedFilesAreNamedInTheChainFailure) {
+  const TestCa stranger("Stranger CA");
+  auto issued = stranger.issue(kFqdn);
+  const CheckResult chain = check_chain({&issued.certificate,
+                                         issued.key.get(),
+                                         {},
+                                         {},
+                                         kFqdn,
+                                         Clock::now(),
+                                         {"pki/trusted/root.pem: no readable certificate"}});
+  EXPECT_EQ(chain.verdict, Verdict::fail);
+  EXPECT_NE(chain.detail.find("1 file(s) of the trusted store could not be read: "
+                              "pki/trusted/root.pem"),
+            std::string::npos)
+      << chain.detail;
+  EXPECT_NE(chain.fix.find("trust the CA that issued 'CN=agent1.lab.test'"), std::string::npos)
+      << chain.fix;
+}
+
+TEST_F(ChecksTest, ExpiredIntermediateNamesTheIntermediate) {
+  CertificateSpec spec = root_profile("Old Issuing CA", 10, Clock::now());
+  spec.not_before = Clock::now() - std::chrono::days(20);
+  spec.not_after = Clock::now() - std::chrono::days(1);
+  Issued intermediate = ca_.sign(spec, nullptr);
+  auto leaf_key = generate_key(KeyType::ec256);
+  ASSERT_TRUE(leaf_key);
+  auto leaf = sign_certificate(computer_profile(kFqdn, 100, Clock::now()), leaf_key->get(),
+                               &intermediate.certificate, intermediate.key.get());
+  ASSERT_TRUE(leaf);
+  const CheckResult chain = check_chain({&*leaf,
+                                         leaf_key->get(),
+                                         {intermediate.certificate},
+                                         {ca_.certificate()},
+                                         kFqdn,
+                                         Clock::now(),
+                                         {}});
+  EXPECT_EQ(chain.verdict, Verdict::fail);
+  EXPECT_NE(chain.fix.find("'CN=Old Issuing CA' has expired"), std::string::npos) << chain.fix;
 }
 
 TEST(ReverseHex, ReversesBytesNotDigits) {

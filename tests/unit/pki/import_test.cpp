@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "core/files.hpp"
+#include "pki/verify.hpp"
 #include "test_pki.hpp"
 
 namespace outpost::pki {
@@ -141,6 +142,42 @@ TEST_F(ImportTest, RenewalThatWasNotImportedIsCaughtWith20066) {
   EXPECT_NE(channel.error().message.find(first->settings->sha256), std::string::npos);
   EXPECT_NE(channel.error().message.find(renewed.certificate.serial_hex()), std::string::npos);
   EXPECT_NE(channel.error().fix.find("--subject"), std::string::npos);
+}
+
+TEST_F(ImportTest, VerifyWarnsAboutARenewalWaitingBesideTheRecordedCertificate) {
+  const Issued old_one = ca_.issue(
+      kFqdn, [](CertificateSpec& s) { s.not_before = Clock::now() - std::chrono::days(300); });
+  ASSERT_TRUE(import_files(old_one).value().accepted);
+  auto clean = verify_channel_certificate(paths_, std::nullopt, Clock::now());
+  EXPECT_EQ(first_failure(clean), nullptr);
+  EXPECT_EQ(clean.back().name, "renewal");
+  EXPECT_EQ(clean.back().verdict, Verdict::pass);
+
+  testing::write_pem_pair(paths_.personal(), "renewed", ca_.issue(kFqdn));
+  auto results = verify_channel_certificate(paths_, std::nullopt, Clock::now());
+  EXPECT_EQ(first_failure(results), nullptr);
+  EXPECT_EQ(results.back().verdict, Verdict::warn);
+  EXPECT_NE(results.back().detail.find("renewed.crt"), std::string::npos);
+  EXPECT_NE(results.back().fix.find("--subject agent1.lab.test"), std::string::npos);
+}
+
+TEST_F(ImportTest, VerifyUsesTheConfiguredNameOverTheRecordedOne) {
+  ASSERT_TRUE(import_files(ca_.issue(kFqdn)).value().accepted);
+  auto results = verify_channel_certificate(paths_, "agent9.lab.test", Clock::now());
+  ASSERT_NE(first_failure(results), nullptr);
+  EXPECT_EQ(first_failure(results)->event, EventId::cert_name_mismatch);
+}
+
+TEST_F(ImportTest, GarbageKeyFileIs30004) {
+  testing::write_pem_pair(tmp_.path() / "in", "cert", ca_.issue(kFqdn));
+  ASSERT_TRUE(write_file_atomic(tmp_.path() / "in" / "garbage.key", "not a key"));
+  auto report = import_channel_certificate(
+      {paths_, kFqdn,
+       FromFiles{tmp_.path() / "in" / "cert.crt", tmp_.path() / "in" / "garbage.key"},
+       Clock::now()});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().event, EventId::cert_file_unreadable);
+  EXPECT_NE(report.error().message.find("garbage.key"), std::string::npos);
 }
 
 TEST_F(ImportTest, MissingKeyOfTheRecordedCertificateIs20068) {
