@@ -14,15 +14,17 @@ CheckResult renewal_check(const StatePaths& paths, const ChannelCertificate& cha
   for (const auto& entry : load_personal(paths).entries) {
     if (entry.certificate.names_host(fqdn) &&
         entry.certificate.not_before() > recorded.not_before()) {
-      newer.push_back(fmt::format("{} (serial {}, valid from {})",
-                                  entry.certificate_file.filename().string(),
-                                  entry.certificate.serial_hex(),
-                                  format_utc(entry.certificate.not_before())));
+      newer.push_back(
+          fmt::format("{} (serial {}, valid from {})", entry.certificate_file.filename().string(),
+                      entry.certificate.serial_hex(), format_utc(entry.certificate.not_before())));
     }
   }
   if (newer.empty()) {
-    return CheckResult{"renewal", Verdict::pass, EventId::none,
-                       "no newer certificate for this name waits in the personal store", {}};
+    return CheckResult{"renewal",
+                       Verdict::pass,
+                       EventId::none,
+                       "no newer certificate for this name waits in the personal store",
+                       {}};
   }
   return CheckResult{
       "renewal", Verdict::warn, EventId::cert_not_found,
@@ -44,16 +46,21 @@ std::vector<CheckResult> verify_channel_certificate(const StatePaths& paths,
                         channel.error().message, channel.error().fix}};
   }
   const std::string name = fqdn.value_or(channel->settings.fqdn);
-  std::vector<CheckResult> results{
-      CheckResult{"recorded certificate", Verdict::pass, EventId::none,
-                  fmt::format("{} is in the personal store as {}",
-                              channel->entry.certificate.subject(),
-                              channel->entry.certificate_file.filename().string()),
-                  {}}};
+  std::vector<CheckResult> results{CheckResult{
+      "recorded certificate",
+      Verdict::pass,
+      EventId::none,
+      fmt::format("{} is in the personal store as {}", channel->entry.certificate.subject(),
+                  channel->entry.certificate_file.filename().string()),
+      {}}};
   TrustedStore trusted = load_trusted(paths);
-  const CheckInput input{&channel->entry.certificate, channel->key.get(),
-                         channel->entry.intermediates, std::move(trusted.certificates),
-                         name, now, std::move(trusted.problems)};
+  const CheckInput input{&channel->entry.certificate,
+                         channel->key.get(),
+                         channel->entry.intermediates,
+                         std::move(trusted.certificates),
+                         name,
+                         now,
+                         std::move(trusted.problems)};
   std::ranges::move(check_channel_certificate(input), std::back_inserter(results));
   results.push_back(renewal_check(paths, *channel, name));
   return results;
