@@ -60,8 +60,7 @@ std::optional<DecodeError> decode_body(std::span<const std::uint8_t> body, Envel
     return DecodeError{FrameError::not_canonical,
                        fmt::format("a {} message carries unknown fields or a non-canonical "
                                    "encoding ({} bytes received, {} understood)",
-                                   body_name(out),
-                                   body.size(), out.ByteSizeLong())};
+                                   body_name(out), body.size(), out.ByteSizeLong())};
   }
   return std::nullopt;
 }
@@ -95,9 +94,9 @@ std::optional<Envelope> FrameDecoder::next() {
   }
   const std::uint32_t length = read_be32(header + 5);
   if (length > limit_) {
-    error_ = DecodeError{FrameError::too_large,
-                         fmt::format("a frame of {} bytes exceeds the limit of {} bytes", length,
-                                     limit_)};
+    error_ = DecodeError{
+        FrameError::too_large,
+        fmt::format("a frame of {} bytes exceeds the limit of {} bytes", length, limit_)};
     return std::nullopt;
   }
   if (buffered() < kHeaderBytes + length) return std::nullopt;

@@ -24,8 +24,8 @@ std::vector<std::uint8_t> frame_of(const Envelope& e, std::uint32_t limit = kDef
 }
 
 std::vector<std::uint8_t> raw_frame(const std::vector<std::uint8_t>& body) {
-  std::vector<std::uint8_t> out = {'O', 'P', 'S', 'T', 1, 0, 0, 0,
-                                   static_cast<std::uint8_t>(body.size())};
+  std::vector<std::uint8_t> out = {
+      'O', 'P', 'S', 'T', 1, 0, 0, 0, static_cast<std::uint8_t>(body.size())};
   out.insert(out.end(), body.begin(), body.end());
   return out;
 }

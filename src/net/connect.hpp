@@ -1,0 +1,58 @@
+// Dialing and accepting mutually authenticated TLS connections, every step bounded in time.
+// Failures come back as values that name the event an operator sees: 21005 (name not
+// resolved), 21006 (TCP connect failed, with the OS error), 20072 (a certificate is not
+// trusted), 20071 (closed before authentication completed, with the reason).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "net/tls.hpp"
+
+namespace outpost::net {
+
+struct Timeouts {
+  std::chrono::milliseconds resolve{5000};
+  std::chrono::milliseconds connect{5000};
+  std::chrono::milliseconds handshake{10000};
+};
+
+// Names resolved by the configuration's [hosts] table (canonical name -> address literal)
+// before DNS is asked, the documented workaround for split or missing DNS.
+using HostsTable = std::map<std::string, std::string>;
+
+// Connects to `parent`, then runs the TLS handshake as the connecting side, requiring the
+// parent's certificate to name `parent.host` (unless the host is an address literal).
+// Coroutine parameters are taken by value: GCC 12 mishandles temporaries bound to reference
+// parameters of a coroutine inside a co_await expression.
+[[nodiscard]] asio::awaitable<Result<TlsStream>> dial(asio::ssl::context& context, Endpoint parent,
+                                                      HostsTable hosts, Timeouts timeouts);
+
+// What the accepting side knows about a refused connection, for its event log.
+struct Refusal {
+  std::string remote;  // "127.0.0.5:40112"
+  EventId event;
+  std::string reason;
+};
+
+using SessionHandler = std::function<asio::awaitable<void>(TlsStream)>;
+using RefusalHandler = std::function<void(const Refusal&)>;
+
+// Accepts until the acceptor is closed. Each connection's handshake runs in its own coroutine
+// with the handshake timeout; a completed one is handed to `on_session`, a failed one reported to
+// `on_refused` and closed.
+[[nodiscard]] asio::awaitable<void> accept_loop(tcp::acceptor& acceptor,
+                                                asio::ssl::context& context, Timeouts timeouts,
+                                                SessionHandler on_session,
+                                                RefusalHandler on_refused);
+
+// Opens a listening socket (SO_REUSEADDR) on `listen`; port 0 picks a free one.
+[[nodiscard]] Result<tcp::acceptor> listen_on(const asio::any_io_executor& executor,
+                                              const Endpoint& listen);
+
+}  // namespace outpost::net

@@ -1,0 +1,164 @@
+#include "net/tls.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <fmt/format.h>
+
+namespace outpost::net {
+namespace {
+
+int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
+                unsigned int in_length, void*) {
+  // `in` is a list of length-prefixed protocol names; accept only ours.
+  for (unsigned int i = 0; i < in_length;) {
+    const unsigned int length = in[i];
+    if (i + 1 + length > in_length) break;
+    if (std::string_view(reinterpret_cast<const char*>(in + i + 1), length) == kAlpn) {
+      *out = in + i + 1;
+      *out_length = static_cast<unsigned char>(length);
+      return SSL_TLSEXT_ERR_OK;
+    }
+    i += 1 + length;
+  }
+  return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+// The first certificate that failed verification is kept on the connection (as ex_data that
+// OpenSSL frees with it), so a refusal can name it: OpenSSL does not keep the peer's
+// certificate when its verification fails.
+void free_failed_certificate(void*, void* pointer, CRYPTO_EX_DATA*, int, long, void*) {
+  X509_free(static_cast<X509*>(pointer));
+}
+
+int failed_certificate_index() {
+  static const int index =
+      SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_failed_certificate);
+  return index;
+}
+
+int remember_failure(int preverify_ok, X509_STORE_CTX* store) {
+  if (preverify_ok == 0) {
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    X509* failed = X509_STORE_CTX_get_current_cert(store);
+    if (ssl != nullptr && failed != nullptr &&
+        SSL_get_ex_data(ssl, failed_certificate_index()) == nullptr && X509_up_ref(failed) == 1) {
+      SSL_set_ex_data(ssl, failed_certificate_index(), failed);
+    }
+  }
+  return preverify_ok;
+}
+
+std::string ssl_errors() {
+  std::string out;
+  while (const unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof buffer);
+    out += out.empty() ? "" : "; ";
+    out += buffer;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<asio::ssl::context> make_tls_context(const TlsIdentity& identity, TlsSide side,
+                                            TlsVersion minimum) {
+  asio::ssl::context context(side == TlsSide::accepting ? asio::ssl::context::tls_server
+                                                        : asio::ssl::context::tls_client);
+  SSL_CTX* ctx = context.native_handle();
+  SSL_CTX_set_min_proto_version(ctx,
+                                minimum == TlsVersion::tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  if (identity.certificate == nullptr || SSL_CTX_use_certificate(ctx, identity.certificate) != 1) {
+    return fail("the channel certificate cannot be used for TLS: " + ssl_errors(),
+                "import a valid certificate with outpost cert import", EventId::cert_not_found);
+  }
+  for (X509* c : identity.chain) {
+    if (SSL_CTX_add1_chain_cert(ctx, c) != 1) {
+      return fail("an intermediate certificate cannot be used for TLS: " + ssl_errors());
+    }
+  }
+  if (identity.key == nullptr || SSL_CTX_use_PrivateKey(ctx, identity.key) != 1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    return fail("the channel certificate's private key cannot be used for TLS: " + ssl_errors(),
+                "import the certificate together with its private key",
+                EventId::cert_no_private_key);
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  for (X509* c : identity.trusted) {
+    X509_STORE_add_cert(store, c);
+  }
+  ERR_clear_error();  // duplicate certificates in the store are not an error
+  // Both directions: a peer without a certificate, or with one we do not trust, is refused;
+  // the peer's certificate must allow the role it plays in this connection.
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, remember_failure);
+  X509_VERIFY_PARAM_set_purpose(SSL_CTX_get0_param(ctx), side == TlsSide::accepting
+                                                             ? X509_PURPOSE_SSL_CLIENT
+                                                             : X509_PURPOSE_SSL_SERVER);
+  if (side == TlsSide::accepting) {
+    SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
+  } else {
+    std::string protos(1, static_cast<char>(kAlpn.size()));
+    protos += kAlpn;
+    SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(protos.data()),
+                            static_cast<unsigned int>(protos.size()));
+  }
+  return context;
+}
+
+HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::system::error_code& ec) {
+  SSL* ssl = stream.native_handle();
+  const long verify = SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) {
+    std::string subject = "(unknown)";
+    if (const auto* failed = static_cast<X509*>(SSL_get_ex_data(ssl, failed_certificate_index()))) {
+      char buffer[256] = {};
+      X509_NAME_oneline(X509_get_subject_name(failed), buffer, sizeof buffer);
+      subject = buffer;
+    }
+    ERR_clear_error();
+    return HandshakeFailure{EventId::remote_cert_untrusted,
+                            fmt::format("the peer's certificate {} is not trusted here: {}",
+                                        subject, X509_verify_cert_error_string(verify))};
+  }
+  std::string what = ec.message();
+  if (ec.category() == asio::error::get_ssl_category()) {
+    const auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+    switch (reason) {
+      case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+        what = "the peer does not trust this node's certificate issuer (alert unknown_ca)";
+        break;
+      case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+      case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+        what = "a certificate is required and none was presented";
+        break;
+      case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+      case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+        what = "the peer refused this node's certificate (bad or unsupported certificate)";
+        break;
+      case SSL_R_CERTIFICATE_VERIFY_FAILED:
+        what = "the peer's certificate failed verification";
+        break;
+      case SSL_R_NO_APPLICATION_PROTOCOL:
+      case SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL:
+        what = fmt::format("the peer does not speak {} (ALPN)", kAlpn);
+        break;
+      case SSL_R_UNSUPPORTED_PROTOCOL:
+      case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+        what = "no TLS version in common (Outpost requires TLS 1.3 unless 1.2 is allowed)";
+        break;
+      default:
+        break;
+    }
+  }
+  ERR_clear_error();
+  return HandshakeFailure{EventId::closed_before_auth, what};
+}
+
+X509* peer_certificate(TlsStream& stream) {
+  return SSL_get1_peer_certificate(stream.native_handle());
+}
+
+}  // namespace outpost::net

@@ -1,0 +1,52 @@
+// TLS for Outpost's one port: contexts that always require and verify the peer's certificate in
+// both directions (TLS 1.3 by default, 1.2 when configured), ALPN "outpost/1", and the purpose
+// check of the peer's extended key usage. The certificate material comes in as OpenSSL objects;
+// which certificate a node uses is decided above this layer (channel, from pki's stores).
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace outpost::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+inline constexpr std::string_view kAlpn = "outpost/1";
+
+enum class TlsSide { accepting, connecting };
+enum class TlsVersion { tls12, tls13 };
+
+// Borrowed pointers; make_tls_context takes its own references.
+struct TlsIdentity {
+  X509* certificate = nullptr;
+  std::vector<X509*> chain;  // intermediates sent after the certificate
+  EVP_PKEY* key = nullptr;
+  std::vector<X509*> trusted;  // roots and intermediates this node trusts
+};
+
+// Errors carry the event a user would see (20066/20068 for our own certificate problems).
+[[nodiscard]] Result<asio::ssl::context> make_tls_context(const TlsIdentity& identity, TlsSide side,
+                                                          TlsVersion minimum);
+
+// Why a handshake failed, in words an operator can act on: which side refused and why.
+struct HandshakeFailure {
+  EventId event = EventId::closed_before_auth;  // 20072 when we do not trust the peer
+  std::string reason;
+};
+[[nodiscard]] HandshakeFailure explain_handshake_failure(TlsStream& stream,
+                                                         const boost::system::error_code& ec);
+
+// The peer's certificate after a successful handshake (null if none, which verification
+// forbids).
+[[nodiscard]] X509* peer_certificate(TlsStream& stream);  // caller owns the reference
+
+}  // namespace outpost::net
