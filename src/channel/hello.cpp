@@ -1,0 +1,185 @@
+#include "channel/hello.hpp"
+
+#include <fmt/format.h>
+
+#include "channel/frames_io.hpp"
+#include "core/names.hpp"
+#include "pki/certificate.hpp"
+
+namespace outpost::channel {
+
+struct HelloAccess {
+  static AuthenticatedPeer make(net::TlsStream stream, wire::FrameDecoder decoder,
+                                PeerIdentity identity) {
+    return AuthenticatedPeer(std::move(stream), std::move(decoder), std::move(identity));
+  }
+};
+
+namespace {
+
+constexpr std::uint32_t kProtocolVersion = 1;
+
+std::optional<pki::Certificate> certificate_of(net::TlsStream& stream) {
+  X509* x = net::peer_certificate(stream);
+  if (x == nullptr) return std::nullopt;
+  return pki::Certificate(pki::X509Ptr(x));
+}
+
+wire::Envelope reject(wire::RejectCode code, const std::string& reason, EventId event) {
+  wire::Envelope e;
+  auto* r = e.mutable_reject();
+  r->set_code(code);
+  r->set_reason(reason);
+  r->set_event_id(static_cast<std::uint32_t>(number(event)));
+  return e;
+}
+
+// What the hello says, checked against the certificate and this node; nullopt when it passes.
+std::optional<Admission> check_hello(const wire::Hello& hello, const pki::Certificate& cert,
+                                     const LocalNode& me) {
+  if (hello.protocol_version() != kProtocolVersion) {
+    return Admission{false, wire::REJECT_PROTOCOL_VERSION, EventId::closed_before_auth,
+                     fmt::format("protocol version {} is not supported; this node speaks {}",
+                                 hello.protocol_version(), kProtocolVersion)};
+  }
+  if (!is_valid_host_name(hello.fqdn()) || !cert.names_host(hello.fqdn())) {
+    return Admission{false, wire::REJECT_NAME_MISMATCH, EventId::cert_name_mismatch,
+                     fmt::format("the hello claims to be '{}' but the certificate names '{}'",
+                                 hello.fqdn(), cert.common_name())};
+  }
+  if (hello.management_group() != me.management_group) {
+    return Admission{false, wire::REJECT_WRONG_MANAGEMENT_GROUP, EventId::device_not_in_group,
+                     fmt::format("'{}' asked for management group '{}', but this is '{}'",
+                                 hello.fqdn(), hello.management_group(), me.management_group)};
+  }
+  if (hello.role() == wire::ROLE_UNSPECIFIED) {
+    return Admission{false, wire::REJECT_PROTOCOL_ERROR, EventId::closed_before_auth,
+                     "the hello names no role"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view role_name(wire::Role role) {
+  switch (role) {
+    case wire::ROLE_AGENT:
+      return "agent";
+    case wire::ROLE_GATEWAY:
+      return "gateway";
+    case wire::ROLE_MANAGEMENT_SERVER:
+      return "management server";
+    default:
+      return "unknown role";
+  }
+}
+
+asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, LocalNode me,
+                                                        AdmissionCheck admit,
+                                                        HelloTimeouts timeouts) {
+  auto cert = certificate_of(stream);
+  if (!cert) {
+    co_return fail("the peer presented no certificate", "", EventId::closed_before_auth);
+  }
+  wire::FrameDecoder decoder(wire::kPreHelloLimit);
+  auto first = co_await read_envelope(stream, decoder, timeouts.hello);
+  if (!first) co_return std::unexpected(first.error());
+  std::optional<Admission> refusal;
+  if (!first->has_hello()) {
+    refusal = Admission{false, wire::REJECT_PROTOCOL_ERROR, EventId::closed_before_auth,
+                        "the first message was not a hello"};
+  } else {
+    refusal = check_hello(first->hello(), *cert, me);
+  }
+  PeerIdentity peer;
+  if (!refusal) {
+    const wire::Hello& hello = first->hello();
+    peer = PeerIdentity{canonical_host_name(hello.fqdn()),
+                        hello.role(),
+                        hello.management_group(),
+                        hello.config_cookie(),
+                        cert->sha256_hex(),
+                        cert->not_after()};
+    Admission decision = co_await admit(peer);
+    if (!decision.admitted) refusal = std::move(decision);
+  }
+  if (refusal) {
+    const std::string who = first->has_hello() ? first->hello().fqdn() : cert->common_name();
+    auto sent =
+        co_await write_envelope(stream, reject(refusal->code, refusal->reason, refusal->event),
+                                wire::kPreHelloLimit, timeouts.write);
+    (void)sent;  // the refusal is logged here whether or not the peer could read it
+    co_return fail(fmt::format("refused {}: {}", who, refusal->reason), "", refusal->event);
+  }
+  wire::Envelope welcome;
+  auto* w = welcome.mutable_welcome();
+  w->set_fqdn(me.fqdn);
+  w->set_management_group(me.management_group);
+  w->set_protocol_version(kProtocolVersion);
+  w->set_max_frame_bytes(me.max_frame_bytes);
+  w->set_heartbeat_interval_s(me.heartbeat_interval_s);
+  if (auto sent = co_await write_envelope(stream, welcome, wire::kPreHelloLimit, timeouts.write);
+      !sent) {
+    co_return std::unexpected(sent.error());
+  }
+  decoder.set_limit(me.max_frame_bytes);
+  co_return HelloAccess::make(std::move(stream), std::move(decoder), std::move(peer));
+}
+
+asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, LocalNode me,
+                                                      HelloTimeouts timeouts) {
+  auto cert = certificate_of(stream);
+  if (!cert) {
+    co_return fail("the parent presented no certificate", "", EventId::closed_before_auth);
+  }
+  wire::Envelope hello;
+  auto* h = hello.mutable_hello();
+  h->set_role(me.role);
+  h->set_fqdn(me.fqdn);
+  h->set_management_group(me.management_group);
+  h->set_protocol_version(kProtocolVersion);
+  h->set_config_cookie(me.config_cookie);
+  if (auto sent = co_await write_envelope(stream, hello, wire::kPreHelloLimit, timeouts.write);
+      !sent) {
+    co_return std::unexpected(sent.error());
+  }
+  wire::FrameDecoder decoder(wire::kPreHelloLimit);
+  auto answer = co_await read_envelope(stream, decoder, timeouts.hello);
+  if (!answer) {
+    co_return fail(
+        "the parent closed the connection before admitting this node: " + answer.error().message,
+        "look for the reason in the parent's event log", EventId::closed_before_auth);
+  }
+  if (answer->has_reject()) {
+    const wire::Reject& r = answer->reject();
+    co_return fail(
+        fmt::format("the parent refused this node ({}, parent event {}): {}",
+                    wire::RejectCode_Name(r.code()), r.event_id(), r.reason()),
+        r.code() == wire::REJECT_PENDING_APPROVAL || r.code() == wire::REJECT_NOT_APPROVED
+            ? "approve this computer on the management server"
+            : "correct what the reason names",
+        EventId::closed_after_auth);
+  }
+  if (!answer->has_welcome()) {
+    co_return fail("the parent answered the hello with something other than a welcome", "",
+                   EventId::closed_before_auth);
+  }
+  const wire::Welcome& w = answer->welcome();
+  if (!cert->names_host(w.fqdn()) || w.management_group() != me.management_group) {
+    co_return fail(
+        fmt::format("the parent's welcome names '{}' in group '{}', which does not "
+                    "match its certificate '{}' or this node's group '{}'",
+                    w.fqdn(), w.management_group(), cert->common_name(), me.management_group),
+        "check the parent's configuration", EventId::cert_name_mismatch);
+  }
+  decoder.set_limit(w.max_frame_bytes() != 0 ? w.max_frame_bytes() : wire::kDefaultFrameLimit);
+  PeerIdentity parent{canonical_host_name(w.fqdn()),
+                      wire::ROLE_UNSPECIFIED,
+                      w.management_group(),
+                      "",
+                      cert->sha256_hex(),
+                      cert->not_after()};
+  co_return HelloAccess::make(std::move(stream), std::move(decoder), std::move(parent));
+}
+
+}  // namespace outpost::channel

@@ -1,0 +1,84 @@
+// The hello exchange that turns a verified TLS stream into an AuthenticatedPeer: the one type
+// the daemons accept for an admitted connection. It can only be made here, after the chain
+// (by TLS), the name (hello FQDN = certificate CN or DNS SAN), the management group and the
+// admission decision were all checked, so there is no "verify later" flag to forget.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "net/tls.hpp"
+#include "wire/frame.hpp"
+
+namespace outpost::channel {
+
+namespace asio = boost::asio;
+
+struct LocalNode {
+  std::string fqdn;
+  std::string management_group;
+  wire::Role role = wire::ROLE_UNSPECIFIED;
+  std::string config_cookie;
+  std::uint32_t max_frame_bytes = wire::kDefaultFrameLimit;
+  std::uint32_t heartbeat_interval_s = 60;
+};
+
+struct PeerIdentity {
+  std::string fqdn;  // from the hello, equal to a name in the certificate
+  wire::Role role = wire::ROLE_UNSPECIFIED;
+  std::string management_group;
+  std::string config_cookie;
+  std::string certificate_sha256;
+  TimePoint certificate_not_after;
+};
+
+// The accepting daemon's decision about a peer whose certificate and name already passed.
+struct Admission {
+  bool admitted = false;
+  wire::RejectCode code = wire::REJECT_UNSPECIFIED;
+  EventId event = EventId::none;  // what the accepting side logs
+  std::string reason;             // sent to the peer and logged on both sides
+};
+using AdmissionCheck = std::function<asio::awaitable<Admission>(PeerIdentity)>;
+
+class AuthenticatedPeer {
+ public:
+  [[nodiscard]] const PeerIdentity& identity() const { return identity_; }
+  [[nodiscard]] net::TlsStream& stream() { return stream_; }
+  [[nodiscard]] wire::FrameDecoder& decoder() { return decoder_; }
+
+ private:
+  friend struct HelloAccess;
+  AuthenticatedPeer(net::TlsStream stream, wire::FrameDecoder decoder, PeerIdentity identity)
+      : stream_(std::move(stream)), decoder_(std::move(decoder)), identity_(std::move(identity)) {}
+
+  net::TlsStream stream_;
+  wire::FrameDecoder decoder_;
+  PeerIdentity identity_;
+};
+
+struct HelloTimeouts {
+  std::chrono::milliseconds hello{10000};
+  std::chrono::milliseconds write{10000};
+};
+
+// The accepting side: reads the Hello, checks it, asks `admit`, answers Welcome or Reject.
+// A refusal comes back as an Error whose event is the one to log here (20000, 20052, ...).
+[[nodiscard]] asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream,
+                                                                      LocalNode me,
+                                                                      AdmissionCheck admit,
+                                                                      HelloTimeouts timeouts);
+
+// The connecting side: sends the Hello and waits for Welcome or Reject. A Reject comes back as
+// an Error with event 20070 and the parent's reason; silence or a close as 20071.
+[[nodiscard]] asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream,
+                                                                    LocalNode me,
+                                                                    HelloTimeouts timeouts);
+
+[[nodiscard]] std::string_view role_name(wire::Role role);
+
+}  // namespace outpost::channel
