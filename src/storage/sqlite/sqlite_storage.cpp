@@ -1,0 +1,216 @@
+#include "storage/sqlite/sqlite_storage.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <fmt/format.h>
+
+#include "storage/sqlite/migrations.hpp"
+
+namespace outpost::storage::sqlite {
+namespace {
+
+std::int64_t millis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint from_millis(std::int64_t ms) {
+  return TimePoint(std::chrono::milliseconds(ms));
+}
+std::int64_t seconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// Every SQLite failure becomes an Error naming the database and what was being done.
+template <class F>
+auto guarded(const std::string& path, std::string_view doing, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    return fail(fmt::format("database {}: {} failed: {}", path, doing, e.what()),
+                "check the file's permissions and free space; outpost doctor names the cause");
+  }
+}
+
+constexpr const char* kColumns =
+    "fqdn, role, approval, server_initiates, address, parent, last_heartbeat_ms, "
+    "certificate_sha256, certificate_not_after_s, first_seen_ms";
+
+Computer read_row(SQLite::Statement& q) {
+  Computer c;
+  c.fqdn = q.getColumn(0).getString();
+  c.role = role_from_name(q.getColumn(1).getString()).value_or(Role::agent);
+  c.approval = approval_from_name(q.getColumn(2).getString()).value_or(Approval::pending);
+  c.server_initiates = q.getColumn(3).getInt() != 0;
+  c.address = q.getColumn(4).getString();
+  c.parent = q.getColumn(5).getString();
+  if (!q.getColumn(6).isNull()) c.last_heartbeat = from_millis(q.getColumn(6).getInt64());
+  c.certificate_sha256 = q.getColumn(7).getString();
+  if (!q.getColumn(8).isNull()) {
+    c.certificate_not_after = TimePoint(std::chrono::seconds(q.getColumn(8).getInt64()));
+  }
+  c.first_seen = from_millis(q.getColumn(9).getInt64());
+  return c;
+}
+
+}  // namespace
+
+SqliteStorage::SqliteStorage(std::string path, std::unique_ptr<SQLite::Database> db)
+    : path_(std::move(path)), db_(std::move(db)) {}
+
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& path) {
+  std::unique_ptr<SqliteStorage> storage;
+  auto opened = guarded(path, "opening", [&]() -> Result<void> {
+    auto db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+    db->setBusyTimeout(5000);
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=FULL");
+    db->exec("PRAGMA foreign_keys=ON");
+    SQLite::Statement check(*db, "PRAGMA quick_check");
+    if (check.executeStep() && check.getColumn(0).getString() != "ok") {
+      return fail(fmt::format("database {} is damaged: {}", path, check.getColumn(0).getString()),
+                  "restore it from a backup");
+    }
+    storage.reset(new SqliteStorage(path, std::move(db)));
+    return {};
+  });
+  if (!opened) return std::unexpected(opened.error());
+  if (auto migrated = storage->migrate(); !migrated) return std::unexpected(migrated.error());
+  return storage;
+}
+
+Result<void> SqliteStorage::migrate() {
+  return guarded(path_, "migrating the schema", [&]() -> Result<void> {
+    db_->exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+    const int current =
+        db_->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt();
+    const auto all = migrations();
+    const int known = all.empty() ? 0 : all.back().version;
+    if (current > known) {
+      return fail(fmt::format("database {} has schema version {}, newer than this outpost "
+                              "understands ({})",
+                              path_, current, known),
+                  "upgrade outpost on this management server");
+    }
+    for (const Migration& m : all) {
+      if (m.version <= current) continue;
+      SQLite::Transaction transaction(*db_);
+      db_->exec(std::string(m.sql));
+      SQLite::Statement record(*db_, "INSERT INTO schema_migrations VALUES (?, ?, ?)");
+      record.bind(1, m.version);
+      record.bind(2, std::string(m.name));
+      record.bind(3, format_utc(Clock::now()));
+      record.exec();
+      transaction.commit();
+    }
+    return {};
+  });
+}
+
+Result<int> SqliteStorage::schema_version() {
+  return guarded(path_, "reading the schema version", [&]() -> Result<int> {
+    return db_->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt();
+  });
+}
+
+Result<void> SqliteStorage::approve_gateway(const std::string& fqdn, bool server_initiates,
+                                            const std::string& address) {
+  return guarded(path_, "approving a gateway", [&]() -> Result<void> {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO computers (fqdn, role, approval, server_initiates, address, "
+                        "first_seen_ms) VALUES (?, 'gateway', 'approved', ?, ?, ?) "
+                        "ON CONFLICT (fqdn) DO UPDATE SET role = 'gateway', approval = "
+                        "'approved', server_initiates = excluded.server_initiates, address = "
+                        "excluded.address");
+    q.bind(1, fqdn);
+    q.bind(2, server_initiates ? 1 : 0);
+    q.bind(3, address);
+    q.bind(4, millis(Clock::now()));
+    q.exec();
+    return {};
+  });
+}
+
+Result<bool> SqliteStorage::remove_computer(const std::string& fqdn) {
+  return guarded(path_, "removing a computer", [&]() -> Result<bool> {
+    SQLite::Statement q(*db_, "DELETE FROM computers WHERE fqdn = ?");
+    q.bind(1, fqdn);
+    return q.exec() > 0;
+  });
+}
+
+Result<Approval> SqliteStorage::agent_seen(const std::string& fqdn, AgentPolicy policy,
+                                           TimePoint now) {
+  return guarded(path_, "recording an agent", [&]() -> Result<Approval> {
+    const Approval first = policy == AgentPolicy::automatic ? Approval::approved
+                           : policy == AgentPolicy::review  ? Approval::pending
+                                                            : Approval::rejected;
+    SQLite::Transaction transaction(*db_);
+    SQLite::Statement insert(*db_,
+                             "INSERT INTO computers (fqdn, role, approval, first_seen_ms) VALUES "
+                             "(?, 'agent', ?, ?) ON CONFLICT (fqdn) DO NOTHING");
+    insert.bind(1, fqdn);
+    insert.bind(2, std::string(approval_name(first)));
+    insert.bind(3, millis(now));
+    insert.exec();
+    SQLite::Statement q(*db_, "SELECT approval FROM computers WHERE fqdn = ?");
+    q.bind(1, fqdn);
+    q.executeStep();
+    const auto approval = approval_from_name(q.getColumn(0).getString());
+    transaction.commit();
+    return approval.value_or(Approval::pending);
+  });
+}
+
+Result<bool> SqliteStorage::set_agent_approval(const std::string& fqdn, Approval approval) {
+  return guarded(path_, "changing an agent's approval", [&]() -> Result<bool> {
+    SQLite::Statement q(*db_,
+                        "UPDATE computers SET approval = ? WHERE fqdn = ? AND role = 'agent'");
+    q.bind(1, std::string(approval_name(approval)));
+    q.bind(2, fqdn);
+    return q.exec() > 0;
+  });
+}
+
+Result<void> SqliteStorage::record_heartbeat(const std::string& fqdn, const std::string& parent,
+                                             TimePoint at, const std::string& certificate_sha256,
+                                             TimePoint certificate_not_after) {
+  return guarded(path_, "recording a heartbeat", [&]() -> Result<void> {
+    SQLite::Statement q(*db_,
+                        "UPDATE computers SET parent = ?, last_heartbeat_ms = ?, "
+                        "certificate_sha256 = ?, certificate_not_after_s = ? WHERE fqdn = ?");
+    q.bind(1, parent);
+    q.bind(2, millis(at));
+    q.bind(3, certificate_sha256);
+    q.bind(4, seconds(certificate_not_after));
+    q.bind(5, fqdn);
+    if (q.exec() == 0) {
+      return fail(fmt::format("a heartbeat from {}, which is not a known computer", fqdn),
+                  "approve the computer first");
+    }
+    return {};
+  });
+}
+
+Result<std::optional<Computer>> SqliteStorage::computer(const std::string& fqdn) {
+  return guarded(path_, "reading a computer", [&]() -> Result<std::optional<Computer>> {
+    SQLite::Statement q(*db_, fmt::format("SELECT {} FROM computers WHERE fqdn = ?", kColumns));
+    q.bind(1, fqdn);
+    if (!q.executeStep()) return std::optional<Computer>{};
+    return std::optional<Computer>(read_row(q));
+  });
+}
+
+Result<std::vector<Computer>> SqliteStorage::computers() {
+  return guarded(path_, "listing computers", [&]() -> Result<std::vector<Computer>> {
+    SQLite::Statement q(*db_, fmt::format("SELECT {} FROM computers ORDER BY fqdn", kColumns));
+    std::vector<Computer> out;
+    while (q.executeStep())
+      out.push_back(read_row(q));
+    return out;
+  });
+}
+
+}  // namespace outpost::storage::sqlite

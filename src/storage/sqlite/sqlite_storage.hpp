@@ -1,0 +1,37 @@
+// The SQLite backend: one file, WAL journal, synchronous=FULL (a committed change survives a
+// power loss), foreign keys on, a busy timeout so admin commands and the server can share it.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+
+#include <memory>
+
+#include "storage/storage.hpp"
+
+namespace outpost::storage::sqlite {
+
+class SqliteStorage final : public Storage {
+ public:
+  static Result<std::unique_ptr<SqliteStorage>> open(const std::string& path);
+
+  Result<int> schema_version() override;
+  Result<void> approve_gateway(const std::string& fqdn, bool server_initiates,
+                               const std::string& address) override;
+  Result<bool> remove_computer(const std::string& fqdn) override;
+  Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy, TimePoint now) override;
+  Result<bool> set_agent_approval(const std::string& fqdn, Approval approval) override;
+  Result<void> record_heartbeat(const std::string& fqdn, const std::string& parent, TimePoint at,
+                                const std::string& certificate_sha256,
+                                TimePoint certificate_not_after) override;
+  Result<std::optional<Computer>> computer(const std::string& fqdn) override;
+  Result<std::vector<Computer>> computers() override;
+
+ private:
+  SqliteStorage(std::string path, std::unique_ptr<SQLite::Database> db);
+  Result<void> migrate();
+
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace outpost::storage::sqlite

@@ -1,0 +1,69 @@
+#include "storage/storage.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "storage/sqlite/sqlite_storage.hpp"
+
+namespace outpost::storage {
+namespace {
+
+constexpr std::array kRoles{std::pair{Role::agent, "agent"}, std::pair{Role::gateway, "gateway"},
+                            std::pair{Role::management_server, "management_server"}};
+constexpr std::array kApprovals{std::pair{Approval::approved, "approved"},
+                                std::pair{Approval::pending, "pending"},
+                                std::pair{Approval::rejected, "rejected"}};
+
+template <class Table, class Value>
+std::string_view name_of(const Table& table, Value value) {
+  for (const auto& [v, name] : table) {
+    if (v == value) return name;
+  }
+  return "unknown";
+}
+
+template <class Value, class Table>
+std::optional<Value> value_of(const Table& table, std::string_view name) {
+  for (const auto& [v, n] : table) {
+    if (name == n) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view role_name(Role role) {
+  return name_of(kRoles, role);
+}
+std::optional<Role> role_from_name(std::string_view name) {
+  return value_of<Role>(kRoles, name);
+}
+std::string_view approval_name(Approval approval) {
+  return name_of(kApprovals, approval);
+}
+std::optional<Approval> approval_from_name(std::string_view name) {
+  return value_of<Approval>(kApprovals, name);
+}
+
+Result<std::unique_ptr<Storage>> open_storage(const std::string& url) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (url.starts_with(kSqlite)) {
+    const std::string path = url.substr(kSqlite.size());
+    if (path.empty() || path.front() != '/') {
+      return fail(fmt::format("database url '{}' needs an absolute path", url),
+                  "write it as sqlite:///var/lib/outpost/ms1/operations.db (three slashes)");
+    }
+    auto opened = sqlite::SqliteStorage::open(path);
+    if (!opened) return std::unexpected(opened.error());
+    return std::unique_ptr<Storage>(std::move(*opened));
+  }
+  if (url.starts_with("postgresql://")) {
+    return fail("the PostgreSQL backend is not built yet",
+                "use a sqlite:/// url until the multi-server release");
+  }
+  return fail(fmt::format("database url '{}' has an unknown scheme", url),
+              "use sqlite:///path/to/operations.db");
+}
+
+}  // namespace outpost::storage

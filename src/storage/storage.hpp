@@ -1,0 +1,76 @@
+// The operational database, as the management server sees it: computers, their approval and
+// their last heartbeat. One interface, one backend per database (sqlite/ today; postgres/ with
+// the multi-server issue), numbered migrations per backend applied at open.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/time.hpp"
+
+namespace outpost::storage {
+
+enum class Role { agent, gateway, management_server };
+enum class Approval { approved, pending, rejected };
+
+[[nodiscard]] std::string_view role_name(Role role);
+[[nodiscard]] std::optional<Role> role_from_name(std::string_view name);
+[[nodiscard]] std::string_view approval_name(Approval approval);
+[[nodiscard]] std::optional<Approval> approval_from_name(std::string_view name);
+
+struct Computer {
+  std::string fqdn;
+  Role role = Role::agent;
+  Approval approval = Approval::pending;
+  bool server_initiates = false;  // gateways approved with --server-initiates
+  std::string address;            // host:port the server dials when it initiates
+  std::string parent;             // the node it is connected through; empty when not connected
+  std::optional<TimePoint> last_heartbeat;
+  std::string certificate_sha256;
+  std::optional<TimePoint> certificate_not_after;
+  TimePoint first_seen;
+};
+
+// What the agent admission policy ([admission] agents) does with an agent seen for the first time.
+enum class AgentPolicy { reject, review, automatic };
+
+class Storage {
+ public:
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  virtual ~Storage() = default;
+
+  [[nodiscard]] virtual Result<int> schema_version() = 0;
+
+  // Gateways: approved explicitly (outpost gateway approve), removed explicitly.
+  [[nodiscard]] virtual Result<void> approve_gateway(const std::string& fqdn, bool server_initiates,
+                                                     const std::string& address) = 0;
+  // Removes any computer; false when it was not known.
+  [[nodiscard]] virtual Result<bool> remove_computer(const std::string& fqdn) = 0;
+
+  // An agent knocking: records it on first sight according to `policy` and returns its approval.
+  [[nodiscard]] virtual Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy,
+                                                    TimePoint now) = 0;
+  // outpost agent approve / reject. False when the agent is not known.
+  [[nodiscard]] virtual Result<bool> set_agent_approval(const std::string& fqdn,
+                                                        Approval approval) = 0;
+
+  [[nodiscard]] virtual Result<void> record_heartbeat(const std::string& fqdn,
+                                                      const std::string& parent, TimePoint at,
+                                                      const std::string& certificate_sha256,
+                                                      TimePoint certificate_not_after) = 0;
+
+  [[nodiscard]] virtual Result<std::optional<Computer>> computer(const std::string& fqdn) = 0;
+  [[nodiscard]] virtual Result<std::vector<Computer>> computers() = 0;
+};
+
+// Opens (creating if needed) the database a `[database] url` names and brings its schema up to
+// date. "sqlite:///abs/path.db" today; a newer schema than this build knows is refused.
+[[nodiscard]] Result<std::unique_ptr<Storage>> open_storage(const std::string& url);
+
+}  // namespace outpost::storage
