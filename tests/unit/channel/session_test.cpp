@@ -1,0 +1,178 @@
+// Two sessions over real mutual TLS on loopback: messages flow both ways, keepalives keep an
+// idle connection open, a silent peer is closed after the dead-peer timeout, and a close on one
+// side is seen on the other.
+#include "channel/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "net/connect.hpp"
+#include "test_pki.hpp"
+
+namespace outpost::channel {
+namespace {
+
+using namespace std::chrono_literals;
+using pki::testing::Issued;
+using pki::testing::TestCa;
+
+struct Side {
+  std::shared_ptr<Session> session;
+  std::vector<wire::Envelope> received;
+  std::optional<std::string> closed;
+  int close_reports = 0;
+};
+
+class SessionTest : public ::testing::Test {
+ protected:
+  asio::ssl::context context(const Issued& issued, net::TlsSide side) {
+    net::TlsIdentity id{issued.certificate.get(), {}, issued.key.get(), {ca_.certificate().get()}};
+    return std::move(*net::make_tls_context(id, side, net::TlsVersion::tls13));
+  }
+
+  // Connects a gateway (client) to a server and starts a session on each side.
+  void connect(SessionSettings server_settings, SessionSettings client_settings) {
+    auto acceptor = net::listen_on(io_.get_executor(), Endpoint{"127.0.0.1", 0});
+    ASSERT_TRUE(acceptor);
+    acceptor_.emplace(std::move(*acceptor));
+    const auto port = acceptor_->local_endpoint().port();
+    auto on_message = [](Side& side) {
+      return [&side](const std::shared_ptr<Session>&, wire::Envelope e) {
+        side.received.push_back(std::move(e));
+      };
+    };
+    auto on_closed = [](Side& side) {
+      return [&side](const std::shared_ptr<Session>&, const std::string& why) {
+        side.closed = why;
+        ++side.close_reports;
+      };
+    };
+    asio::co_spawn(
+        io_,
+        net::accept_loop(
+            *acceptor_, server_ctx_, net::Timeouts{},
+            [&, server_settings](net::TlsStream stream) -> asio::awaitable<void> {
+              const LocalNode me{"ms1.lab.test", "LAB", wire::ROLE_MANAGEMENT_SERVER, ""};
+              AdmissionCheck admit = [](PeerIdentity) -> asio::awaitable<Admission> {
+                co_return Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
+              };
+              auto peer = co_await accept_hello(std::move(stream), me, admit, HelloTimeouts{});
+              if (peer) {
+                server_.session = Session::start(std::move(*peer), server_settings,
+                                                 on_message(server_), on_closed(server_));
+              }
+            },
+            [](const net::Refusal&) {}),
+        asio::detached);
+    asio::co_spawn(
+        io_,
+        [&, port, client_settings]() -> asio::awaitable<void> {
+          const Endpoint parent{"ms1.lab.test", port};
+          const net::HostsTable hosts{{"ms1.lab.test", "127.0.0.1"}};
+          auto stream = co_await net::dial(client_ctx_, parent, hosts, net::Timeouts{});
+          if (!stream) co_return;
+          const LocalNode me{"gw1.lab.test", "LAB", wire::ROLE_GATEWAY, ""};
+          auto peer = co_await send_hello(std::move(*stream), me, HelloTimeouts{});
+          if (peer) {
+            client_.session = Session::start(std::move(*peer), client_settings, on_message(client_),
+                                             on_closed(client_));
+          }
+        },
+        asio::detached);
+    run_until([&] { return server_.session && client_.session; });
+    ASSERT_TRUE(server_.session && client_.session);
+  }
+
+  // Runs the loop until `done` (checked every 20 ms), at most 20 s.
+  template <class Done>
+  void run_until(Done done) {
+    for (int slice = 0; slice < 1000 && !done(); ++slice)
+      io_.run_for(20ms);
+  }
+  void run_for(std::chrono::milliseconds total) {
+    const auto end = std::chrono::steady_clock::now() + total;
+    while (std::chrono::steady_clock::now() < end)
+      io_.run_for(20ms);
+  }
+
+  void TearDown() override {
+    if (acceptor_) acceptor_->close();
+    for (Side* side : {&server_, &client_}) {
+      if (side->session) side->session->close("test over");
+    }
+    io_.run_for(100ms);
+  }
+
+  TestCa ca_;
+  Issued server_cert_ = ca_.issue("ms1.lab.test");
+  Issued client_cert_ = ca_.issue("gw1.lab.test");
+  asio::ssl::context server_ctx_ = context(server_cert_, net::TlsSide::accepting);
+  asio::ssl::context client_ctx_ = context(client_cert_, net::TlsSide::connecting);
+  asio::io_context io_;
+  std::optional<net::tcp::acceptor> acceptor_;
+  Side server_;
+  Side client_;
+};
+
+wire::Envelope heartbeat(const std::string& origin) {
+  wire::Envelope e;
+  e.mutable_heartbeat()->set_origin(origin);
+  return e;
+}
+
+TEST_F(SessionTest, MessagesFlowBothWaysInOrder) {
+  connect({}, {});
+  for (int i = 0; i < 100; ++i)
+    client_.session->send(heartbeat("agent" + std::to_string(i)));
+  server_.session->send(heartbeat("from-server"));
+  run_until([&] { return server_.received.size() == 100 && client_.received.size() == 1; });
+  ASSERT_EQ(server_.received.size(), 100U);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(server_.received[static_cast<std::size_t>(i)].heartbeat().origin(),
+              "agent" + std::to_string(i));
+  }
+  EXPECT_EQ(client_.received.at(0).heartbeat().origin(), "from-server");
+  EXPECT_EQ(server_.session->peer().fqdn, "gw1.lab.test");
+}
+
+TEST_F(SessionTest, KeepalivesHoldAnIdleConnectionOpen) {
+  SessionSettings settings;
+  settings.keepalive = 50ms;
+  settings.dead_peer = 500ms;
+  connect(settings, settings);
+  run_for(1500ms);  // three dead-peer periods without application traffic
+  EXPECT_FALSE(server_.closed) << *server_.closed;
+  EXPECT_FALSE(client_.closed) << *client_.closed;
+  EXPECT_TRUE(server_.received.empty());  // keepalives are not handed to the owner
+}
+
+TEST_F(SessionTest, SilentPeerIsClosedAfterTheDeadPeerTimeout) {
+  SessionSettings watchful;
+  watchful.dead_peer = 300ms;
+  SessionSettings silent;
+  silent.keepalive = 60s;
+  connect(watchful, silent);
+  run_until([&] { return server_.closed.has_value(); });
+  ASSERT_TRUE(server_.closed);
+  EXPECT_NE(server_.closed->find("no message from the peer within 300 ms"), std::string::npos)
+      << *server_.closed;
+}
+
+TEST_F(SessionTest, CloseIsSeenByThePeerAndReportedOnce) {
+  connect({}, {});
+  client_.session->close("operator asked");
+  client_.session->close("again");
+  run_until([&] { return server_.closed.has_value(); });
+  ASSERT_TRUE(server_.closed);
+  EXPECT_NE(server_.closed->find("closed the connection"), std::string::npos) << *server_.closed;
+  EXPECT_EQ(*client_.closed, "operator asked");
+  EXPECT_EQ(client_.close_reports, 1);
+  EXPECT_FALSE(client_.session->send(heartbeat("late")));
+}
+
+}  // namespace
+}  // namespace outpost::channel
