@@ -39,7 +39,7 @@ asio::awaitable<Result<wire::Envelope>> read_envelope(net::TlsStream& stream,
     if (ec) {
       co_return fail(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
                          ? std::string("the peer closed the connection")
-                         : "reading from the peer failed: " + ec.message(),
+                         : "reading from the peer failed: " + net::describe_tls_error(ec),
                      "look at the peer's event log for its reason", EventId::closed_before_auth);
     }
     decoder.feed(std::span<const std::uint8_t>(buffer.data(), n));

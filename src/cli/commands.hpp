@@ -18,5 +18,10 @@ void add_cert_import(CLI::App& cert, Action& action);
 void add_cert_show(CLI::App& cert, Action& action);
 void add_cert_verify(CLI::App& cert, Action& action);
 void add_events(CLI::App& app, Action& action);
+void add_server(CLI::App& app, Action& action);
+CLI::App* add_agent(CLI::App& app, Action& action);  // returns `outpost agent` for its children
+void add_agent_admin(CLI::App& agent, Action& action);
+void add_gateway_admin(CLI::App& gateway, Action& action);
+void add_inventory(CLI::App& app, Action& action);
 
 }  // namespace outpost::cli

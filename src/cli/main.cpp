@@ -26,6 +26,13 @@ int main(int argc, char** argv) {
   add_cert_verify(*cert, action);
 
   add_events(app, action);
+  add_inventory(app, action);
+  add_server(app, action);
+  add_agent_admin(*add_agent(app, action), action);
+  auto* gateway =
+      app.add_subcommand("gateway", "gateway approval (the gateway daemon comes later)");
+  gateway->require_subcommand(1);
+  add_gateway_admin(*gateway, action);
 
   try {
     app.parse(argc, argv);

@@ -80,7 +80,7 @@ Result<void> read_network(const ConfigReader& r, NodeConfig& c) {
     } else {
       listen.host = "0.0.0.0";
     }
-    auto port = r.integer("listen", "port", 1, 65535);
+    auto port = r.integer("listen", "port", 0, 65535);  // 0: any free port (tests)
     if (!port) return std::unexpected(port.error());
     listen.port = static_cast<std::uint16_t>(port->value_or(kDefaultPort));
     c.listen = listen;

@@ -85,6 +85,15 @@ constexpr std::array kCatalogue{
               "Create a new request with outpost cert request and sign that."},
     EventInfo{EventId::config_invalid, Level::error, "The configuration file is not valid.",
               "Correct the key the message names and start again."},
+    EventInfo{EventId::daemon_started, Level::info, "The Outpost service started.", ""},
+    EventInfo{EventId::daemon_stopped, Level::info, "The Outpost service stopped.", ""},
+    EventInfo{EventId::peer_admitted, Level::info, "A connection was authenticated and admitted.",
+              ""},
+    EventInfo{EventId::peer_disconnected, Level::warning, "An admitted connection closed.",
+              "If it does not come back, run outpost doctor on both ends."},
+    EventInfo{EventId::database_error, Level::error,
+              "The operational database could not be read or written.",
+              "Check the database file's permissions, its disk's free space, and its integrity."},
 };
 
 }  // namespace

@@ -38,6 +38,11 @@ enum class EventId : int {
   trusted_cert_added = 30005,
   csr_refused = 30006,
   config_invalid = 30010,
+  daemon_started = 30020,
+  daemon_stopped = 30021,
+  peer_admitted = 30022,
+  peer_disconnected = 30023,
+  database_error = 30030,
 };
 
 enum class Level { info, warning, error };

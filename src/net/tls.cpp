@@ -123,6 +123,12 @@ HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::syste
                             fmt::format("the peer's certificate {} is not trusted here: {}",
                                         subject, X509_verify_cert_error_string(verify))};
   }
+  std::string what = describe_tls_error(ec);
+  ERR_clear_error();
+  return HandshakeFailure{EventId::closed_before_auth, what};
+}
+
+std::string describe_tls_error(const boost::system::error_code& ec) {
   std::string what = ec.message();
   if (ec.category() == asio::error::get_ssl_category()) {
     const auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
@@ -153,8 +159,7 @@ HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::syste
         break;
     }
   }
-  ERR_clear_error();
-  return HandshakeFailure{EventId::closed_before_auth, what};
+  return what;
 }
 
 X509* peer_certificate(TlsStream& stream) {

@@ -45,6 +45,10 @@ struct HandshakeFailure {
 [[nodiscard]] HandshakeFailure explain_handshake_failure(TlsStream& stream,
                                                          const boost::system::error_code& ec);
 
+// A TLS error (handshake or later: TLS 1.3 reports a refused client certificate on the first
+// read) in words an operator can act on.
+[[nodiscard]] std::string describe_tls_error(const boost::system::error_code& ec);
+
 // The peer's certificate after a successful handshake (null if none, which verification
 // forbids).
 [[nodiscard]] X509* peer_certificate(TlsStream& stream);  // caller owns the reference

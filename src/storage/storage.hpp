@@ -65,6 +65,11 @@ class Storage {
                                                       const std::string& certificate_sha256,
                                                       TimePoint certificate_not_after) = 0;
 
+  // A management server records itself when it starts.
+  [[nodiscard]] virtual Result<void> register_management_server(
+      const std::string& fqdn, const std::string& certificate_sha256,
+      TimePoint certificate_not_after, TimePoint now) = 0;
+
   [[nodiscard]] virtual Result<std::optional<Computer>> computer(const std::string& fqdn) = 0;
   [[nodiscard]] virtual Result<std::vector<Computer>> computers() = 0;
 };

@@ -27,7 +27,8 @@ auto guarded(const std::string& path, std::string_view doing, F&& f) -> decltype
     return f();
   } catch (const SQLite::Exception& e) {
     return fail(fmt::format("database {}: {} failed: {}", path, doing, e.what()),
-                "check the file's permissions and free space; outpost doctor names the cause");
+                "check the file's permissions and free space; outpost doctor names the cause",
+                EventId::database_error);
   }
 }
 
@@ -190,6 +191,29 @@ Result<void> SqliteStorage::record_heartbeat(const std::string& fqdn, const std:
       return fail(fmt::format("a heartbeat from {}, which is not a known computer", fqdn),
                   "approve the computer first");
     }
+    return {};
+  });
+}
+
+Result<void> SqliteStorage::register_management_server(const std::string& fqdn,
+                                                       const std::string& certificate_sha256,
+                                                       TimePoint certificate_not_after,
+                                                       TimePoint now) {
+  return guarded(path_, "registering the management server", [&]() -> Result<void> {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO computers (fqdn, role, approval, last_heartbeat_ms, "
+                        "certificate_sha256, certificate_not_after_s, first_seen_ms) VALUES "
+                        "(?, 'management_server', 'approved', ?, ?, ?, ?) ON CONFLICT (fqdn) DO "
+                        "UPDATE SET role = 'management_server', approval = 'approved', "
+                        "last_heartbeat_ms = excluded.last_heartbeat_ms, certificate_sha256 = "
+                        "excluded.certificate_sha256, certificate_not_after_s = "
+                        "excluded.certificate_not_after_s");
+    q.bind(1, fqdn);
+    q.bind(2, millis(now));
+    q.bind(3, certificate_sha256);
+    q.bind(4, seconds(certificate_not_after));
+    q.bind(5, millis(now));
+    q.exec();
     return {};
   });
 }

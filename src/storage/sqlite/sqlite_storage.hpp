@@ -23,6 +23,9 @@ class SqliteStorage final : public Storage {
   Result<void> record_heartbeat(const std::string& fqdn, const std::string& parent, TimePoint at,
                                 const std::string& certificate_sha256,
                                 TimePoint certificate_not_after) override;
+  Result<void> register_management_server(const std::string& fqdn,
+                                          const std::string& certificate_sha256,
+                                          TimePoint certificate_not_after, TimePoint now) override;
   Result<std::optional<Computer>> computer(const std::string& fqdn) override;
   Result<std::vector<Computer>> computers() override;
 
