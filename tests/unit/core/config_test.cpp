@@ -83,7 +83,7 @@ TEST(Config, WrongTypeNamesFileKeyValueAndExpectation) {
 TEST(Config, OutOfRangeNamesTheRange) {
   EXPECT_EQ(error_of("[node]\nfqdn = \"a.lab.test\"\nmanagement_group = \"LAB\"\n"
                      "state_dir = \"/s\"\n[listen]\nport = 70000\n"),
-            "/etc/outpost/gw1.toml: [listen] port = 70000: expected an integer from 1 to 65535");
+            "/etc/outpost/gw1.toml: [listen] port = 70000: expected an integer from 0 to 65535");
 }
 
 TEST(Config, MissingRequiredKeyIsNamed) {
