@@ -1,39 +1,129 @@
 #!/usr/bin/env bash
-# Sets up a local management group under demo/: a CA, and certificates for ms1, gw1, agent1 and
-# agent2, each trusted-root-installed and imported into its own state directory, then shown.
-# (The daemons come with the channel issue; this script will start them then.)
+# Sets up and starts a local management group under demo/: a CA; certificates for ms1, gw1,
+# agent1 and agent2, each imported into its own state directory; a management server (SQLite)
+# on 127.0.0.11; and agent1 and agent2, approved, sending heartbeats to it. Prints the inventory
+# and how to stop it (scripts/demo.sh --stop).
+# The gateway daemon is not built yet: the agents report to the server directly for now, and
+# gw1 gets its certificate and its approval only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# OUTPOST_BIN and OUTPOST_DEMO_DIR let the test suite run this script against its own build.
+# OUTPOST_BIN, OUTPOST_DEMO_DIR and OUTPOST_DEMO_PORT let the test suite run this script
+# against its own build, in its own folder, on a free port (0).
+demo="${OUTPOST_DEMO_DIR:-$PWD/demo}"
+port="${OUTPOST_DEMO_PORT:-5723}"
+domain="lab.test"
+
+stop() {
+  for pidfile in "$demo"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    if kill "$pid" 2>/dev/null; then echo "demo: stopped $(basename "$pidfile" .pid) (pid $pid)"; fi
+    rm -f "$pidfile"
+  done
+}
+if [ "${1:-}" = "--stop" ]; then
+  stop
+  exit 0
+fi
+
 if [ -z "${OUTPOST_BIN:-}" ]; then
   scripts/setup.sh
 fi
 outpost="${OUTPOST_BIN:-$PWD/build/release/src/cli/outpost}"
-demo="${OUTPOST_DEMO_DIR:-$PWD/demo}"
-domain="lab.test"
 
 if [ -e "$demo" ]; then
+  stop
   echo "demo: removing the previous demo in $demo"
   rm -rf "$demo"
 fi
 mkdir -p "$demo"
-"$outpost" ca init --dir "$demo/ca" --name "LAB Demo Root CA" --days 3650 --key ec256
+"$outpost" ca init --dir "$demo/ca" --name "LAB Demo Root CA" --days 3650 --key ec256 >/dev/null
 for node in ms1 gw1 agent1 agent2; do
   fqdn="$node.$domain"
-  state="$demo/$node"
   "$outpost" ca issue --dir "$demo/ca" --fqdn "$fqdn" --out "$demo/issued" --days 365 >/dev/null
-  "$outpost" cert trust --state "$state" "$demo/ca/ca.crt" >/dev/null
-  "$outpost" cert import --state "$state" --fqdn "$fqdn" \
+  "$outpost" cert trust --state "$demo/$node" "$demo/ca/ca.crt" >/dev/null
+  "$outpost" cert import --state "$demo/$node" --fqdn "$fqdn" \
     --cert "$demo/issued/$fqdn.crt" --key "$demo/issued/$fqdn.key" >/dev/null
-  echo
-  "$outpost" cert show --state "$state"
+  "$outpost" cert show --state "$demo/$node" | head -1
+done
+
+cat >"$demo/ms1.toml" <<TOML
+[node]
+fqdn = "ms1.$domain"
+management_group = "LAB"
+state_dir = "ms1"
+
+[listen]
+address = "127.0.0.11"
+port = $port
+
+[database]
+url = "sqlite://$demo/ms1/operations.db"
+
+[admission]
+agents = "review"
+
+[heartbeat]
+interval_s = 5
+missed_allowed = 3
+TOML
+"$outpost" server --config "$demo/ms1.toml" >>"$demo/ms1.log" 2>&1 &
+echo $! >"$demo/ms1.pid"
+
+# The server logs the port it listens on (event 30020); wait for it, at most 30 s.
+for _ in $(seq 150); do
+  actual="$("$outpost" events --state "$demo/ms1" --id 30020 --json 2>/dev/null |
+    sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1)"
+  [ -n "$actual" ] && break
+  sleep 0.2
+done
+if [ -z "$actual" ]; then
+  echo "demo: the management server did not start; its log:" >&2
+  cat "$demo/ms1.log" >&2
+  stop
+  exit 1
+fi
+"$outpost" gateway approve --config "$demo/ms1.toml" --gateway "gw1.$domain"
+
+for node in agent1 agent2; do
+  cat >"$demo/$node.toml" <<TOML
+[node]
+fqdn = "$node.$domain"
+management_group = "LAB"
+state_dir = "$node"
+
+[parents]
+servers = ["ms1.$domain:$actual"]
+
+[heartbeat]
+interval_s = 5
+
+[hosts]
+"ms1.$domain" = "127.0.0.11"
+TOML
+  "$outpost" agent --config "$demo/$node.toml" >>"$demo/$node.log" 2>&1 &
+  echo $! >"$demo/$node.pid"
+done
+
+# Admission is "review": approve each agent once it has asked, then wait until both are healthy.
+for node in agent1 agent2; do
+  for _ in $(seq 150); do
+    "$outpost" agent pending --config "$demo/ms1.toml" | grep -q "$node.$domain" && break
+    sleep 0.2
+  done
+  "$outpost" agent approve "$node.$domain" --config "$demo/ms1.toml"
+done
+for _ in $(seq 300); do
+  healthy="$("$outpost" inventory --config "$demo/ms1.toml" --json | grep -c '"health": "healthy"' || true)"
+  [ "$healthy" -ge 3 ] && break
+  sleep 0.2
 done
 echo
-"$outpost" ca list --dir "$demo/ca"
+"$outpost" inventory --config "$demo/ms1.toml"
 cat <<MSG
 
-The demo management group's certificates are in $demo (one state directory per computer).
-Check one: $outpost cert verify --state $demo/gw1
-Its events: $outpost events --state $demo/gw1
-Remove it:  rm -rf $demo
+The demo management group runs from $demo (one state directory and log per computer).
+  Inventory:  $outpost inventory --config $demo/ms1.toml
+  Events:     $outpost events --config $demo/ms1.toml
+  Stop it:    scripts/demo.sh --stop
 MSG

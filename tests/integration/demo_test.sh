@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The README's first command (scripts/demo.sh) against this build: four computers, each with a
-# trusted root and an imported channel certificate that passes every check.
+# The README's first command (scripts/demo.sh) against this build, on a free port: four
+# computers with verified certificates, a running server and two approved, healthy agents; then
+# scripts/demo.sh --stop stops every process it started.
 source "$(dirname "$0")/lib.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-out="$(OUTPOST_BIN="$OUTPOST" OUTPOST_DEMO_DIR="$TMP/demo" bash "$root/scripts/demo.sh" 2>&1)" || {
+export OUTPOST_BIN="$OUTPOST" OUTPOST_DEMO_DIR="$TMP/demo" OUTPOST_DEMO_PORT=0
+trap 'bash "$root/scripts/demo.sh" --stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+out="$(bash "$root/scripts/demo.sh" 2>&1)" || {
   echo "$out"
   not_ok "scripts/demo.sh exits 0"
   finish
@@ -14,5 +17,20 @@ for node in ms1 gw1 agent1 agent2; do
   check "$node: verify passes" "$OUTPOST" cert verify --state "$TMP/demo/$node"
   check "$node: state directory is 0700" test "$(stat -c %a "$TMP/demo/$node")" = 700
 done
-check "the CA lists four certificates" contains "$out" "4 certificate(s) issued"
+inventory="$("$OUTPOST" inventory --config "$TMP/demo/ms1.toml" --json | tr -d ' \n')"
+# Keys come in alphabetical order: approval, cert_not_after, fqdn, health, last_heartbeat, ...
+matches() { grep -qE -- "$2" <<<"$1"; }
+for node in agent1 agent2; do
+  check "$node is approved, healthy, through ms1" matches "$inventory" \
+    "\"approval\":\"approved\",\"cert_not_after\":\"[^\"]+\",\"fqdn\":\"$node.lab.test\",\"health\":\"healthy\",\"last_heartbeat\":\"[^\"]+\",\"parent\":\"ms1.lab.test\",\"role\":\"agent\""
+done
+check "gw1 is an approved gateway" matches "$inventory" \
+  '"approval":"approved","cert_not_after":"[^"]*","fqdn":"gw1.lab.test","health":"[^"]*","last_heartbeat":"[^"]*","parent":"[^"]*","role":"gateway"'
+check "the demo says how to stop it" contains "$out" "scripts/demo.sh --stop"
+pids="$(cat "$TMP"/demo/*.pid)"
+stopped="$(bash "$root/scripts/demo.sh" --stop)"
+check "--stop stops the server and both agents" test "$(grep -c stopped <<<"$stopped")" -eq 3
+for pid in $pids; do
+  check "process $pid is gone" bash -c "for i in \$(seq 50); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.2; done; exit 1"
+done
 finish
