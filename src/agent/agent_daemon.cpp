@@ -68,7 +68,8 @@ asio::awaitable<void> AgentDaemon::connect_loop() {
     auto stream = co_await net::dial(*tls_->connecting, parent, hosts, net::Timeouts{});
     Result<channel::AuthenticatedPeer> peer = std::unexpected(Error{});
     if (stream) {
-      peer = co_await channel::send_hello(std::move(*stream), me, {});
+      const channel::HelloTimeouts hello_timeouts;
+      peer = co_await channel::send_hello(std::move(*stream), me, hello_timeouts, parent.host);
     } else {
       peer = std::unexpected(stream.error());
     }
@@ -76,11 +77,19 @@ asio::awaitable<void> AgentDaemon::connect_loop() {
       attempt = 0;
       const std::string parent_name = peer->identity().fqdn;
       channel::SessionSettings settings;
-      settings.dead_peer = std::chrono::seconds(3 * std::max(config_.heartbeat_interval_s, 5));
       asio::steady_timer closed(io_, std::chrono::steady_clock::time_point::max());
       std::string why;
       session_ = channel::Session::start(
-          std::move(*peer), settings, [](const auto&, wire::Envelope) {},
+          std::move(*peer), settings,
+          [this](const std::shared_ptr<channel::Session>& s, wire::Envelope e) {
+            if (!e.has_reject()) return;  // the parent sends nothing else to an agent yet
+            const std::string reason =
+                fmt::format("the parent refused this node ({}, parent event {}): {}",
+                            wire::RejectCode_Name(e.reject().code()), e.reject().event_id(),
+                            e.reject().reason());
+            (void)log_.write(EventId::closed_after_auth, reason);
+            s->close(reason);
+          },
           [&closed, &why](const auto&, const std::string& reason) {
             why = reason;
             closed.cancel();
@@ -91,7 +100,9 @@ asio::awaitable<void> AgentDaemon::connect_loop() {
           {{"parent", parent_name}});
       asio::co_spawn(io_, heartbeat_loop(session_), asio::detached);
       boost::system::error_code ignored;
-      co_await closed.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      if (session_->is_open()) {
+        co_await closed.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      }
       session_.reset();
       if (stopping_) break;
       (void)log_.write(EventId::peer_disconnected,

@@ -105,9 +105,9 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, L
   }
   if (refusal) {
     const std::string who = first->has_hello() ? first->hello().fqdn() : cert->common_name();
-    auto sent =
-        co_await write_envelope(stream, reject(refusal->code, refusal->reason, refusal->event),
-                                wire::kPreHelloLimit, timeouts.write);
+    wire::Envelope refusal_message = reject(refusal->code, refusal->reason, refusal->event);
+    auto sent = co_await write_envelope(stream, std::move(refusal_message), wire::kPreHelloLimit,
+                                        timeouts.write);
     (void)sent;  // the refusal is logged here whether or not the peer could read it
     co_return fail(fmt::format("refused {}: {}", who, refusal->reason), "", refusal->event);
   }
@@ -127,7 +127,8 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, L
 }
 
 asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, LocalNode me,
-                                                      HelloTimeouts timeouts) {
+                                                      HelloTimeouts timeouts,
+                                                      std::string expected_parent) {
   auto cert = certificate_of(stream);
   if (!cert) {
     co_return fail("the parent presented no certificate", "", EventId::closed_before_auth);
@@ -172,7 +173,15 @@ asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, Loc
                     w.fqdn(), w.management_group(), cert->common_name(), me.management_group),
         "check the parent's configuration", EventId::cert_name_mismatch);
   }
-  decoder.set_limit(w.max_frame_bytes() != 0 ? w.max_frame_bytes() : wire::kDefaultFrameLimit);
+  if (!expected_parent.empty() && is_valid_host_name(expected_parent) &&
+      !same_host_name(w.fqdn(), expected_parent)) {
+    co_return fail(fmt::format("dialled parent {} but {} answered", expected_parent, w.fqdn()),
+                   "check [parents] servers and the [hosts] table", EventId::cert_name_mismatch);
+  }
+  // A parent may not raise the frame limit beyond Outpost's default.
+  decoder.set_limit(w.max_frame_bytes() != 0
+                        ? std::min<std::uint32_t>(w.max_frame_bytes(), wire::kDefaultFrameLimit)
+                        : wire::kDefaultFrameLimit);
   PeerIdentity parent{canonical_host_name(w.fqdn()),
                       wire::ROLE_UNSPECIFIED,
                       w.management_group(),

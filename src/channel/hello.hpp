@@ -74,10 +74,10 @@ struct HelloTimeouts {
                                                                       HelloTimeouts timeouts);
 
 // The connecting side: sends the Hello and waits for Welcome or Reject. A Reject comes back as
-// an Error with event 20070 and the parent's reason; silence or a close as 20071.
-[[nodiscard]] asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream,
-                                                                    LocalNode me,
-                                                                    HelloTimeouts timeouts);
+// an Error with event 20070 and the parent's reason; silence or a close as 20071. When
+// `expected_parent` is a name (not an address), the Welcome must come from that FQDN.
+[[nodiscard]] asio::awaitable<Result<AuthenticatedPeer>> send_hello(
+    net::TlsStream stream, LocalNode me, HelloTimeouts timeouts, std::string expected_parent = {});
 
 [[nodiscard]] std::string_view role_name(wire::Role role);
 

@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -15,13 +16,18 @@ std::shared_ptr<Session> Session::start(AuthenticatedPeer peer, SessionSettings 
                                         MessageHandler on_message, CloseHandler on_closed) {
   auto session = std::make_shared<Session>(std::move(peer), settings, std::move(on_message),
                                            std::move(on_closed));
+  // Posted, not dispatched: co_spawn would run the reader inside start() when called on the
+  // executor's thread, and a frame that came with the hello could then close the session
+  // before the owner even holds it.
   const auto executor = session->peer_.stream().get_executor();
-  asio::co_spawn(
-      executor, [s = session] { return s->read_loop(); }, asio::detached);
-  asio::co_spawn(
-      executor, [s = session] { return s->write_loop(); }, asio::detached);
-  asio::co_spawn(
-      executor, [s = session] { return s->keepalive_loop(); }, asio::detached);
+  asio::post(executor, [session, executor] {
+    asio::co_spawn(
+        executor, [s = session] { return s->read_loop(); }, asio::detached);
+    asio::co_spawn(
+        executor, [s = session] { return s->write_loop(); }, asio::detached);
+    asio::co_spawn(
+        executor, [s = session] { return s->keepalive_loop(); }, asio::detached);
+  });
   return session;
 }
 
@@ -41,7 +47,7 @@ Session::Session(AuthenticatedPeer peer, SessionSettings settings, MessageHandle
 }
 
 bool Session::send(wire::Envelope envelope) {
-  if (closed_) return false;
+  if (closed_ || closing_) return false;
   if (queue_.size() >= settings_.send_queue_limit) {
     close(fmt::format("the peer does not keep up: {} messages wait to be sent", queue_.size()));
     return false;
@@ -49,6 +55,12 @@ bool Session::send(wire::Envelope envelope) {
   queue_.push_back(std::move(envelope));
   wake_writer_.cancel();
   return true;
+}
+
+void Session::close_after_flush(const std::string& reason) {
+  if (closed_ || closing_) return;
+  closing_ = reason;
+  wake_writer_.cancel();
 }
 
 void Session::close(const std::string& reason) {
@@ -79,6 +91,10 @@ asio::awaitable<void> Session::read_loop() {
 asio::awaitable<void> Session::write_loop() {
   auto self = shared_from_this();
   while (!closed_) {
+    if (queue_.empty() && closing_) {
+      close(*closing_);
+      break;
+    }
     if (queue_.empty()) {
       wake_writer_.expires_at(std::chrono::steady_clock::time_point::max());
       boost::system::error_code ec;

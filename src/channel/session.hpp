@@ -15,9 +15,12 @@
 
 namespace outpost::channel {
 
+// Keepalive and dead-peer timeouts are protocol constants, the same on every node, so that two
+// nodes with different heartbeat settings never declare each other dead: a peer is dead after
+// missing three keepalives and a margin.
 struct SessionSettings {
-  std::chrono::milliseconds keepalive{20000};
-  std::chrono::milliseconds dead_peer{60000};  // must be longer than the peer's keepalive
+  std::chrono::milliseconds keepalive{10000};
+  std::chrono::milliseconds dead_peer{35000};  // longer than three of the peer's keepalives
   std::chrono::milliseconds write_timeout{30000};
   std::size_t send_queue_limit = 65536;  // envelopes; beyond it the peer is too slow: closed
 };
@@ -35,6 +38,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool send(wire::Envelope envelope);
   // Closes the connection (once) and tells the owner why.
   void close(const std::string& reason);
+  // Closes once what is queued (e.g. a Reject) has been written, within the write timeout.
+  void close_after_flush(const std::string& reason);
 
   [[nodiscard]] const PeerIdentity& peer() const { return peer_.identity(); }
   [[nodiscard]] bool is_open() const { return !closed_; }
@@ -60,6 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;  // "address:port" of the peer, taken when the session starts
   std::uint32_t frame_limit_;
   bool closed_ = false;
+  std::optional<std::string> closing_;  // set by close_after_flush
 };
 
 }  // namespace outpost::channel

@@ -83,11 +83,11 @@ int approve_gateway(const Options& o) {
 int remove_computer(const Options& o) {
   auto db = open_database(o.config);
   if (!db) return report_failure(db.error());
-  auto removed = (*db)->remove_computer(canonical_host_name(o.name));
+  auto removed = (*db)->remove_gateway(canonical_host_name(o.name));
   if (!removed) return report_failure(removed.error());
   if (!*removed) {
-    return report_failure(
-        {EventId::none, fmt::format("{} is not known", o.name), "see outpost gateway list"});
+    return report_failure({EventId::none, fmt::format("{} is not a known gateway", o.name),
+                           "see outpost gateway list"});
   }
   std::cout << fmt::format(
       "The removal of server {} from the management group completed successfully.\n",

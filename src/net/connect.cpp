@@ -35,8 +35,9 @@ asio::awaitable<Result<tcp::resolver::results_type>> resolve(Endpoint parent, Ho
     host = it->second;  // [hosts] answers before DNS
   }
   asio::steady_timer timer(co_await asio::this_coro::executor, timeouts.resolve);
-  auto outcome = co_await (resolver.async_resolve(host, std::to_string(parent.port), kTuple) ||
-                           timer.async_wait(kTuple));
+  const std::string service = std::to_string(parent.port);
+  auto outcome =
+      co_await (resolver.async_resolve(host, service, kTuple) || timer.async_wait(kTuple));
   std::string why = "timed out";
   if (outcome.index() == 0) {
     auto [ec, results] = std::get<0>(std::move(outcome));
@@ -106,7 +107,11 @@ asio::awaitable<Result<TlsStream>> dial(asio::ssl::context& context, Endpoint pa
   boost::system::error_code not_an_address;
   asio::ip::make_address(parent.host, not_an_address);
   if (not_an_address) {  // a name: the parent's certificate must carry it, and it goes in SNI
-    SSL_set1_host(ssl, parent.host.c_str());
+    if (SSL_set1_host(ssl, parent.host.c_str()) != 1) {
+      co_return fail(
+          fmt::format("cannot require the name {} of the parent's certificate", parent.host),
+          "check [parents] servers", EventId::config_invalid);
+    }
     // SSL_set_tlsext_host_name without the macro's C cast:
     SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(parent.host.c_str()));
@@ -147,7 +152,11 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& c
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kTuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) continue;  // e.g. EMFILE: the connection is lost, the listener goes on
+    if (ec) {  // e.g. EMFILE: the connection is lost; pause instead of spinning, then go on
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(200));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
     asio::co_spawn(
         acceptor.get_executor(),
         [&context, timeouts, on_session, on_refused,

@@ -31,6 +31,14 @@ channel::Admission refuse(wire::RejectCode code, std::string reason) {
   return channel::Admission{false, code, EventId::device_not_in_group, std::move(reason)};
 }
 
+// The database failed: logged here with its details (30030); the peer is told to try later.
+channel::Admission database_failure(EventLog& log, const Error& error) {
+  (void)log.write(EventId::database_error, error.describe());
+  return channel::Admission{false, wire::REJECT_UNSPECIFIED, EventId::database_error,
+                            "the management server cannot decide now (database error); the "
+                            "connection will be retried"};
+}
+
 }  // namespace
 
 ManagementServer::ManagementServer(NodeConfig config)
@@ -130,7 +138,7 @@ channel::Admission ManagementServer::admit(const channel::PeerIdentity& peer) {
   switch (peer.role) {
     case wire::ROLE_GATEWAY: {
       auto known = storage_->computer(peer.fqdn);
-      if (!known) return refuse(wire::REJECT_UNSPECIFIED, known.error().describe());
+      if (!known) return database_failure(log_, known.error());
       if (*known && (*known)->role == storage::Role::gateway &&
           (*known)->approval == storage::Approval::approved) {
         return channel::Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
@@ -141,9 +149,19 @@ channel::Admission ManagementServer::admit(const channel::PeerIdentity& peer) {
                                 peer.fqdn, config_.management_group, peer.fqdn));
     }
     case wire::ROLE_AGENT: {
+      // A name registered for a gateway or a management server is never admitted as an agent.
+      auto known = storage_->computer(peer.fqdn);
+      if (!known) return database_failure(log_, known.error());
+      if (*known && (*known)->role != storage::Role::agent) {
+        return refuse(
+            wire::REJECT_REJECTED,
+            fmt::format("{} is registered as a {} in management group {}, not as an "
+                        "agent",
+                        peer.fqdn, storage::role_name((*known)->role), config_.management_group));
+      }
       auto approval =
           storage_->agent_seen(peer.fqdn, policy_of(config_.agent_admission), Clock::now());
-      if (!approval) return refuse(wire::REJECT_UNSPECIFIED, approval.error().describe());
+      if (!approval) return database_failure(log_, approval.error());
       switch (*approval) {
         case storage::Approval::approved:
           return channel::Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
@@ -187,7 +205,6 @@ asio::awaitable<void> ManagementServer::serve(net::TlsStream stream) {
   }
   const channel::PeerIdentity identity = peer->identity();
   channel::SessionSettings settings;
-  settings.dead_peer = std::chrono::seconds(3 * std::max(config_.heartbeat_interval_s, 5));
   auto session = channel::Session::start(
       std::move(*peer), settings,
       [this](const auto& s, wire::Envelope e) { on_message(s, std::move(e)); },
@@ -213,6 +230,23 @@ void ManagementServer::on_message(const std::shared_ptr<channel::Session>& sessi
     if (origin != peer.fqdn) {
       session->close(fmt::format("{} sent a heartbeat for {}, which only a gateway may relay",
                                  peer.fqdn, origin));
+      return;
+    }
+    // Approval is checked on every heartbeat, so a reject or a removal ends a live connection.
+    auto known = storage_->computer(origin);
+    if (!known) {
+      (void)log_.write(EventId::database_error, known.error().describe());
+      return;
+    }
+    if (!*known || (*known)->approval != storage::Approval::approved) {
+      wire::Envelope reject;
+      reject.mutable_reject()->set_code(wire::REJECT_REJECTED);
+      reject.mutable_reject()->set_reason(fmt::format(
+          "{} is no longer approved in management group {}", origin, config_.management_group));
+      reject.mutable_reject()->set_event_id(number(EventId::device_not_in_group));
+      (void)log_.write(EventId::device_not_in_group, reject.reject().reason());
+      session->send(std::move(reject));
+      session->close_after_flush("no longer approved");
       return;
     }
     auto recorded = storage_->record_heartbeat(origin, config_.fqdn, Clock::now(),

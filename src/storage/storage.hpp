@@ -50,8 +50,8 @@ class Storage {
   // Gateways: approved explicitly (outpost gateway approve), removed explicitly.
   [[nodiscard]] virtual Result<void> approve_gateway(const std::string& fqdn, bool server_initiates,
                                                      const std::string& address) = 0;
-  // Removes any computer; false when it was not known.
-  [[nodiscard]] virtual Result<bool> remove_computer(const std::string& fqdn) = 0;
+  // Removes a gateway's approval (and its row); false when no such gateway is known.
+  [[nodiscard]] virtual Result<bool> remove_gateway(const std::string& fqdn) = 0;
 
   // An agent knocking: records it on first sight according to `policy` and returns its approval.
   [[nodiscard]] virtual Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy,

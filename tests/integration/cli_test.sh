@@ -5,7 +5,9 @@ source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
 for cmd in "" "ca" "ca init" "ca issue" "ca sign" "ca list" "cert" "cert request" "cert trust" \
-  "cert import" "cert show" "cert verify" "events"; do
+  "cert import" "cert show" "cert verify" "events" "server" "agent" "agent pending" \
+  "agent approve" "agent reject" "agent list" "gateway" "gateway approve" "gateway remove" \
+  "gateway list" "inventory"; do
   # shellcheck disable=SC2086
   check "outpost $cmd --help" "$OUTPOST" $cmd --help
 done
@@ -34,6 +36,30 @@ mkdir -p shared && chmod 755 shared
 check "an existing --out folder keeps its mode" test "$(stat -c %a shared)" = 755
 expect_fail "events on a state directory that does not exist" "is not a state directory" \
   "$OUTPOST" events --state no-such-dir
+
+# Several admin commands opening a new database at once: one migrates, none fails.
+cat >srv.toml <<TOML
+[node]
+fqdn = "ms1.lab.test"
+management_group = "LAB"
+state_dir = "srv"
+[database]
+url = "sqlite://$PWD/race.db"
+TOML
+race_pids=()
+for i in 1 2 3 4 5 6 7 8; do
+  "$OUTPOST" gateway list --config srv.toml >"race.$i" 2>&1 &
+  race_pids+=($!)
+done
+race_failures=0
+for pid in "${race_pids[@]}"; do wait "$pid" || race_failures=$((race_failures + 1)); done
+check "eight admin commands on a new database all succeed" test "$race_failures" -eq 0
+check "gateway approve prints Operations Manager's sentence" \
+  contains "$("$OUTPOST" gateway approve --config srv.toml --gateway gw1.lab.test)" \
+  "The approval of server gw1.lab.test completed successfully."
+check "gateway list shows it" contains "$("$OUTPOST" gateway list --config srv.toml)" "gw1.lab.test"
+expect_fail "server-initiated approval needs an address" "--server-initiates needs --address" \
+  "$OUTPOST" gateway approve --config srv.toml --gateway gw2.lab.test --server-initiates
 
 # Failures are one line.
 lines="$("$OUTPOST" ca issue --dir nowhere --fqdn a.lab.test --out x 2>&1 | wc -l || true)"

@@ -34,7 +34,7 @@ node() {  # node NAME [CA]: a certificate from CA (default ours), trusted and im
   "$OUTPOST" cert import --state "$PWD/$1" --fqdn "$1.lab.test" \
     --cert "issued-$ca/$1.lab.test.crt" --key "issued-$ca/$1.lab.test.key" >/dev/null
 }
-for n in ms1 agent1 agent2 agent3; do node "$n"; done
+for n in ms1 agent1 agent2 agent3 agent4; do node "$n"; done
 
 cat >ms1.toml <<TOML
 [node]
@@ -110,6 +110,23 @@ wait_for 30 has_event ms1 20000 agent2.lab.test
 check "reject: the agent is told it is rejected" \
   wait_for 60 has_event agent2 20070 "REJECT_REJECTED"
 kill "$agent2_pid"
+
+# --- rejecting an admitted agent ends its live connection
+start_agent agent4
+wait_for 30 has_event ms1 20000 agent4.lab.test
+"$OUTPOST" agent approve agent4.lab.test --config ms1.toml >/dev/null
+check "live reject: agent4 is admitted first" wait_for 60 healthy agent4.lab.test healthy
+"$OUTPOST" agent reject agent4.lab.test --config ms1.toml >/dev/null
+check "live reject: the agent is told it is no longer approved" \
+  wait_for 30 has_event agent4 20070 "no longer approved"
+check "live reject: the server logged it" wait_for 30 has_event ms1 20000 "agent4.lab.test is no longer approved"
+kill "$agent4_pid"
+
+# --- a name registered as a gateway is never admitted as an agent
+"$OUTPOST" gateway approve --config ms1.toml --gateway agent3.lab.test >/dev/null
+"$OUTPOST" gateway remove --config ms1.toml --gateway agent3.lab.test >/dev/null
+expect_fail "gateway remove does not remove an agent" "not a known gateway" \
+  "$OUTPOST" gateway remove --config ms1.toml --gateway agent4.lab.test
 
 # --- wrong management group
 start_agent agent3 OTHER

@@ -82,6 +82,17 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& pa
 
 Result<void> SqliteStorage::migrate() {
   return guarded(path_, "migrating the schema", [&]() -> Result<void> {
+    // One writer at a time: the server starting and an admin command may open a new database
+    // together. BEGIN IMMEDIATE takes the write lock before the version is read, and every
+    // pending migration is applied in that one transaction.
+    db_->exec("BEGIN IMMEDIATE");
+    struct Rollback {
+      SQLite::Database& db;
+      bool committed = false;
+      ~Rollback() {
+        if (!committed) db.tryExec("ROLLBACK");
+      }
+    } guard{*db_};
     db_->exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
         "name TEXT NOT NULL, applied_at TEXT NOT NULL)");
@@ -93,19 +104,19 @@ Result<void> SqliteStorage::migrate() {
       return fail(fmt::format("database {} has schema version {}, newer than this outpost "
                               "understands ({})",
                               path_, current, known),
-                  "upgrade outpost on this management server");
+                  "upgrade outpost on this management server", EventId::database_error);
     }
     for (const Migration& m : all) {
       if (m.version <= current) continue;
-      SQLite::Transaction transaction(*db_);
       db_->exec(std::string(m.sql));
       SQLite::Statement record(*db_, "INSERT INTO schema_migrations VALUES (?, ?, ?)");
       record.bind(1, m.version);
       record.bind(2, std::string(m.name));
       record.bind(3, format_utc(Clock::now()));
       record.exec();
-      transaction.commit();
     }
+    db_->exec("COMMIT");
+    guard.committed = true;
     return {};
   });
 }
@@ -134,9 +145,9 @@ Result<void> SqliteStorage::approve_gateway(const std::string& fqdn, bool server
   });
 }
 
-Result<bool> SqliteStorage::remove_computer(const std::string& fqdn) {
-  return guarded(path_, "removing a computer", [&]() -> Result<bool> {
-    SQLite::Statement q(*db_, "DELETE FROM computers WHERE fqdn = ?");
+Result<bool> SqliteStorage::remove_gateway(const std::string& fqdn) {
+  return guarded(path_, "removing a gateway", [&]() -> Result<bool> {
+    SQLite::Statement q(*db_, "DELETE FROM computers WHERE fqdn = ? AND role = 'gateway'");
     q.bind(1, fqdn);
     return q.exec() > 0;
   });

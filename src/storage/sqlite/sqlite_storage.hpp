@@ -17,7 +17,7 @@ class SqliteStorage final : public Storage {
   Result<int> schema_version() override;
   Result<void> approve_gateway(const std::string& fqdn, bool server_initiates,
                                const std::string& address) override;
-  Result<bool> remove_computer(const std::string& fqdn) override;
+  Result<bool> remove_gateway(const std::string& fqdn) override;
   Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy, TimePoint now) override;
   Result<bool> set_agent_approval(const std::string& fqdn, Approval approval) override;
   Result<void> record_heartbeat(const std::string& fqdn, const std::string& parent, TimePoint at,

@@ -51,8 +51,11 @@ TEST_F(SqliteStorageTest, GatewayApprovalIsPersistedAndRemovable) {
   EXPECT_EQ((*gw)->approval, Approval::approved);
   EXPECT_TRUE((*gw)->server_initiates);
   EXPECT_EQ((*gw)->address, "127.0.0.2:5723");
-  EXPECT_TRUE(reopened->remove_computer("gw1.lab.test").value());
-  EXPECT_FALSE(reopened->remove_computer("gw1.lab.test").value());
+  ASSERT_TRUE(reopened->agent_seen("a1.lab.test", AgentPolicy::automatic, Clock::now()));
+  EXPECT_FALSE(reopened->remove_gateway("a1.lab.test").value());  // not a gateway: untouched
+  EXPECT_TRUE(reopened->computer("a1.lab.test").value());
+  EXPECT_TRUE(reopened->remove_gateway("gw1.lab.test").value());
+  EXPECT_FALSE(reopened->remove_gateway("gw1.lab.test").value());
   EXPECT_FALSE(reopened->computer("gw1.lab.test").value());
 }
 
