@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and starts a local management group under demo/: a CA; certificates for ms1, gw1,
 # agent1 and agent2, each imported into its own state directory; a management server (SQLite)
-# on 127.0.0.11; and agent1 and agent2, approved, sending heartbeats to it. Prints the inventory
-# and how to stop it (scripts/demo.sh --stop).
-# The gateway daemon is not built yet: the agents report to the server directly for now, and
-# gw1 gets its certificate and its approval only.
+# on 127.0.0.11; gateway gw1 on 127.0.0.12, approved; and agent1 and agent2 behind the gateway,
+# approved, sending heartbeats. Names resolve through each node's [hosts] table. Prints the
+# inventory and how to stop it (scripts/demo.sh --stop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # OUTPOST_BIN, OUTPOST_DEMO_DIR and OUTPOST_DEMO_PORT let the test suite run this script
@@ -83,14 +82,28 @@ if [ -z "$actual" ]; then
   stop
   exit 1
 fi
-"$outpost" gateway approve --config "$demo/ms1.toml" --gateway "gw1.$domain"
+# port_of NODE: the port a node logged in its start event (30020), waiting at most 30 s.
+port_of() {
+  local found=""
+  for _ in $(seq 150); do
+    found="$("$outpost" events --state "$demo/$1" --id 30020 --json 2>/dev/null |
+      sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1)"
+    [ -n "$found" ] && break
+    sleep 0.2
+  done
+  echo "$found"
+}
 
-for node in agent1 agent2; do
-  cat >"$demo/$node.toml" <<TOML
+"$outpost" gateway approve --config "$demo/ms1.toml" --gateway "gw1.$domain"
+cat >"$demo/gw1.toml" <<TOML
 [node]
-fqdn = "$node.$domain"
+fqdn = "gw1.$domain"
 management_group = "LAB"
-state_dir = "$node"
+state_dir = "gw1"
+
+[listen]
+address = "127.0.0.12"
+port = $port
 
 [parents]
 servers = ["ms1.$domain:$actual"]
@@ -100,6 +113,32 @@ interval_s = 5
 
 [hosts]
 "ms1.$domain" = "127.0.0.11"
+TOML
+"$outpost" gateway --config "$demo/gw1.toml" >>"$demo/gw1.log" 2>&1 &
+echo $! >"$demo/gw1.pid"
+gw_port="$(port_of gw1)"
+if [ -z "$gw_port" ]; then
+  echo "demo: the gateway did not start; its log:" >&2
+  cat "$demo/gw1.log" >&2
+  stop
+  exit 1
+fi
+
+for node in agent1 agent2; do
+  cat >"$demo/$node.toml" <<TOML
+[node]
+fqdn = "$node.$domain"
+management_group = "LAB"
+state_dir = "$node"
+
+[parents]
+servers = ["gw1.$domain:$gw_port"]
+
+[heartbeat]
+interval_s = 5
+
+[hosts]
+"gw1.$domain" = "127.0.0.12"
 TOML
   "$outpost" agent --config "$demo/$node.toml" >>"$demo/$node.log" 2>&1 &
   echo $! >"$demo/$node.pid"
@@ -115,7 +154,7 @@ for node in agent1 agent2; do
 done
 for _ in $(seq 300); do
   healthy="$("$outpost" inventory --config "$demo/ms1.toml" --json | grep -c '"health": "healthy"' || true)"
-  [ "$healthy" -ge 3 ] && break
+  [ "$healthy" -ge 4 ] && break
   sleep 0.2
 done
 echo

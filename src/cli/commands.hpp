@@ -22,6 +22,7 @@ void add_server(CLI::App& app, Action& action);
 CLI::App* add_agent(CLI::App& app, Action& action);  // returns `outpost agent` for its children
 void add_agent_admin(CLI::App& agent, Action& action);
 void add_gateway_admin(CLI::App& gateway, Action& action);
+CLI::App* add_gateway(CLI::App& app, Action& action);  // returns `outpost gateway`
 void add_inventory(CLI::App& app, Action& action);
 
 }  // namespace outpost::cli

@@ -2,6 +2,7 @@
 // foreground until SIGTERM/SIGINT.
 #include "agent/agent_daemon.hpp"
 #include "cli/commands.hpp"
+#include "gateway/gateway_daemon.hpp"
 #include "server/management_server.hpp"
 
 namespace outpost::cli {
@@ -41,6 +42,20 @@ CLI::App* add_agent(CLI::App& app, Action& action) {
     if (!cmd->get_subcommands().empty()) return;  // an admin subcommand set the action
     if (o->config.empty()) throw CLI::RequiredError("--config");
     action = [o] { return run<agent::AgentDaemon>(*o); };
+  });
+  return cmd;
+}
+
+CLI::App* add_gateway(CLI::App& app, Action& action) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "gateway", "run a gateway in the foreground (--config), or manage gateways on a server");
+  cmd->require_subcommand(0, 1);
+  cmd->add_option("--config", o->config, "the gateway's configuration file");
+  cmd->callback([o, cmd, &action] {
+    if (!cmd->get_subcommands().empty()) return;  // an admin subcommand set the action
+    if (o->config.empty()) throw CLI::RequiredError("--config");
+    action = [o] { return run<gateway::GatewayDaemon>(*o); };
   });
   return cmd;
 }

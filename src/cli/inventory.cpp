@@ -2,6 +2,7 @@
 // with role, the node it is connected through, health, last heartbeat, approval and
 // certificate expiry (Operations Manager's Discovered Inventory).
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -18,12 +19,29 @@ struct Options {
 
 // healthy while heartbeats arrive; heartbeat_failure once more than missed_allowed are missed;
 // not_approved / unknown (never heard from) otherwise.
-std::string health_of(const storage::Computer& c, const NodeConfig& config, TimePoint now) {
+std::string own_health(const storage::Computer& c, const NodeConfig& config, TimePoint now) {
   if (c.approval != storage::Approval::approved) return "not_approved";
   if (!c.last_heartbeat) return "unknown";
   const auto allowed =
       std::chrono::seconds(config.heartbeat_interval_s) * (config.heartbeat_missed_allowed + 1);
   return now - *c.last_heartbeat > allowed ? "heartbeat_failure" : "healthy";
+}
+
+// A computer whose heartbeats stopped because the gateway it is connected through is down is
+// unreachable, not failed: the gateway is what to look at.
+std::map<std::string, std::string> health_of_all(const std::vector<storage::Computer>& all,
+                                                 const NodeConfig& config, TimePoint now) {
+  std::map<std::string, std::string> health;
+  for (const auto& c : all)
+    health[c.fqdn] = own_health(c, config, now);
+  for (const auto& c : all) {
+    const auto parent = health.find(c.parent);
+    if (health[c.fqdn] == "heartbeat_failure" && c.role == storage::Role::agent &&
+        parent != health.end() && parent->second == "heartbeat_failure") {
+      health[c.fqdn] = "unreachable";
+    }
+  }
+  return health;
 }
 
 std::string optional_time(const std::optional<TimePoint>& t) {
@@ -41,13 +59,13 @@ int run(const Options& o) {
   if (!db) return report_failure(db.error());
   auto computers = (*db)->computers();
   if (!computers) return report_failure(computers.error());
-  const TimePoint now = Clock::now();
+  const auto health = health_of_all(*computers, *config, Clock::now());
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : *computers) {
       out.push_back({{"fqdn", c.fqdn},
                      {"role", storage::role_name(c.role)},
-                     {"health", health_of(c, *config, now)},
+                     {"health", health.at(c.fqdn)},
                      {"parent", c.parent},
                      {"approval", storage::approval_name(c.approval)},
                      {"last_heartbeat", c.last_heartbeat ? format_utc(*c.last_heartbeat) : ""},
@@ -61,11 +79,10 @@ int run(const Options& o) {
                            "HEALTH", "CONNECTED THROUGH", "APPROVAL", "LAST HEARTBEAT",
                            "CERT EXPIRES");
   for (const auto& c : *computers) {
-    std::cout << fmt::format("{:<28} {:<18} {:<18} {:<24} {:<9} {:<21} {}\n", c.fqdn,
-                             storage::role_name(c.role), health_of(c, *config, now),
-                             c.parent.empty() ? "-" : c.parent, storage::approval_name(c.approval),
-                             optional_time(c.last_heartbeat),
-                             optional_time(c.certificate_not_after));
+    std::cout << fmt::format(
+        "{:<28} {:<18} {:<18} {:<24} {:<9} {:<21} {}\n", c.fqdn, storage::role_name(c.role),
+        health.at(c.fqdn), c.parent.empty() ? "-" : c.parent, storage::approval_name(c.approval),
+        optional_time(c.last_heartbeat), optional_time(c.certificate_not_after));
   }
   return 0;
 }

@@ -29,10 +29,7 @@ int main(int argc, char** argv) {
   add_inventory(app, action);
   add_server(app, action);
   add_agent_admin(*add_agent(app, action), action);
-  auto* gateway =
-      app.add_subcommand("gateway", "gateway approval (the gateway daemon comes later)");
-  gateway->require_subcommand(1);
-  add_gateway_admin(*gateway, action);
+  add_gateway_admin(*add_gateway(app, action), action);
 
   try {
     app.parse(argc, argv);

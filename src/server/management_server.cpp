@@ -224,10 +224,11 @@ asio::awaitable<void> ManagementServer::serve(net::TlsStream stream) {
 
 void ManagementServer::on_message(const std::shared_ptr<channel::Session>& session,
                                   wire::Envelope envelope) {
+  const auto& peer = session->peer();
   if (envelope.has_heartbeat()) {
-    const auto& peer = session->peer();
     const std::string& origin = envelope.heartbeat().origin();
-    if (origin != peer.fqdn) {
+    const bool relayed = origin != peer.fqdn;
+    if (relayed && peer.role != wire::ROLE_GATEWAY) {
       session->close(fmt::format("{} sent a heartbeat for {}, which only a gateway may relay",
                                  peer.fqdn, origin));
       return;
@@ -238,24 +239,63 @@ void ManagementServer::on_message(const std::shared_ptr<channel::Session>& sessi
       (void)log_.write(EventId::database_error, known.error().describe());
       return;
     }
-    if (!*known || (*known)->approval != storage::Approval::approved) {
+    if (!*known || (*known)->approval != storage::Approval::approved ||
+        (relayed && (*known)->role != storage::Role::agent)) {
+      const std::string reason = fmt::format("{} is no longer approved in management group {}",
+                                             origin, config_.management_group);
+      (void)log_.write(EventId::device_not_in_group, reason);
+      if (relayed) return;  // the gateway's own connection stays; the agent's ends at the gateway
       wire::Envelope reject;
       reject.mutable_reject()->set_code(wire::REJECT_REJECTED);
-      reject.mutable_reject()->set_reason(fmt::format(
-          "{} is no longer approved in management group {}", origin, config_.management_group));
+      reject.mutable_reject()->set_reason(reason);
       reject.mutable_reject()->set_event_id(number(EventId::device_not_in_group));
-      (void)log_.write(EventId::device_not_in_group, reject.reject().reason());
       session->send(std::move(reject));
       session->close_after_flush("no longer approved");
       return;
     }
-    auto recorded = storage_->record_heartbeat(origin, config_.fqdn, Clock::now(),
-                                               peer.certificate_sha256, peer.certificate_not_after);
+    // A relayed heartbeat does not carry the agent's certificate (its admission query did).
+    auto recorded =
+        relayed ? storage_->record_heartbeat(origin, peer.fqdn, Clock::now(), "", {})
+                : storage_->record_heartbeat(origin, config_.fqdn, Clock::now(),
+                                             peer.certificate_sha256, peer.certificate_not_after);
     if (!recorded) (void)log_.write(EventId::database_error, recorded.error().describe());
     return;
   }
-  session->close(
-      fmt::format("{} sent a message this server does not handle yet", session->peer().fqdn));
+  if (envelope.has_admission_query() && peer.role == wire::ROLE_GATEWAY) {
+    answer_admission(session, envelope.admission_query());
+    return;
+  }
+  session->close(fmt::format("{} sent a message this server does not handle yet", peer.fqdn));
+}
+
+// A gateway asks about an agent it authenticated: the same decision as for a direct agent.
+void ManagementServer::answer_admission(const std::shared_ptr<channel::Session>& gateway,
+                                        const wire::AdmissionQuery& query) {
+  const TimePoint not_after{std::chrono::seconds(query.certificate_not_after_unix())};
+  channel::PeerIdentity agent{query.agent_fqdn(),         wire::ROLE_AGENT,
+                              config_.management_group,   "",
+                              query.certificate_sha256(), not_after};
+  const channel::Admission decision = admit(agent);
+  wire::Envelope answer;
+  auto* a = answer.mutable_admission_answer();
+  a->set_query_id(query.query_id());
+  a->set_admitted(decision.admitted);
+  a->set_code(decision.code);
+  a->set_reason(decision.reason);
+  if (decision.admitted) {
+    auto recorded = storage_->record_heartbeat(agent.fqdn, gateway->peer().fqdn, Clock::now(),
+                                               agent.certificate_sha256, not_after);
+    if (!recorded) (void)log_.write(EventId::database_error, recorded.error().describe());
+    (void)log_.write(
+        EventId::peer_admitted,
+        fmt::format("Admitted agent {} through gateway {}.", agent.fqdn, gateway->peer().fqdn),
+        {{"peer", agent.fqdn}, {"through", gateway->peer().fqdn}});
+  } else {
+    (void)log_.write(decision.event,
+                     fmt::format("refused agent {} through gateway {}: {}", agent.fqdn,
+                                 gateway->peer().fqdn, decision.reason));
+  }
+  gateway->send(std::move(answer));
 }
 
 }  // namespace outpost::server

@@ -29,6 +29,8 @@ class ManagementServer {
   asio::awaitable<void> serve(net::TlsStream stream);
   channel::Admission admit(const channel::PeerIdentity& peer);
   void on_message(const std::shared_ptr<channel::Session>& session, wire::Envelope envelope);
+  void answer_admission(const std::shared_ptr<channel::Session>& gateway,
+                        const wire::AdmissionQuery& query);
   void stop(const std::string& why);
   asio::awaitable<void> own_heartbeat_loop();
 

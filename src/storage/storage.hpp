@@ -60,6 +60,8 @@ class Storage {
   [[nodiscard]] virtual Result<bool> set_agent_approval(const std::string& fqdn,
                                                         Approval approval) = 0;
 
+  // An empty `certificate_sha256` leaves the recorded certificate as it is (a heartbeat relayed
+  // by a gateway does not carry the agent's certificate; its admission query did).
   [[nodiscard]] virtual Result<void> record_heartbeat(const std::string& fqdn,
                                                       const std::string& parent, TimePoint at,
                                                       const std::string& certificate_sha256,

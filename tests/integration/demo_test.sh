@@ -21,15 +21,16 @@ inventory="$("$OUTPOST" inventory --config "$TMP/demo/ms1.toml" --json | tr -d '
 # Keys come in alphabetical order: approval, cert_not_after, fqdn, health, last_heartbeat, ...
 matches() { grep -qE -- "$2" <<<"$1"; }
 for node in agent1 agent2; do
-  check "$node is approved, healthy, through ms1" matches "$inventory" \
-    "\"approval\":\"approved\",\"cert_not_after\":\"[^\"]+\",\"fqdn\":\"$node.lab.test\",\"health\":\"healthy\",\"last_heartbeat\":\"[^\"]+\",\"parent\":\"ms1.lab.test\",\"role\":\"agent\""
+  check "$node is approved, healthy, through gw1" matches "$inventory" \
+    "\"approval\":\"approved\",\"cert_not_after\":\"[^\"]+\",\"fqdn\":\"$node.lab.test\",\"health\":\"healthy\",\"last_heartbeat\":\"[^\"]+\",\"parent\":\"gw1.lab.test\",\"role\":\"agent\""
 done
-check "gw1 is an approved gateway" matches "$inventory" \
-  '"approval":"approved","cert_not_after":"[^"]*","fqdn":"gw1.lab.test","health":"[^"]*","last_heartbeat":"[^"]*","parent":"[^"]*","role":"gateway"'
+check "gw1 is an approved gateway, healthy through ms1" matches "$inventory" \
+  '"approval":"approved","cert_not_after":"[^"]+","fqdn":"gw1.lab.test","health":"healthy","last_heartbeat":"[^"]+","parent":"ms1.lab.test","role":"gateway"'
 check "the demo says how to stop it" contains "$out" "scripts/demo.sh --stop"
 pids="$(cat "$TMP"/demo/*.pid)"
 stopped="$(bash "$root/scripts/demo.sh" --stop)"
-check "--stop stops the server and both agents" test "$(grep -c stopped <<<"$stopped")" -eq 3
+check "--stop stops the server, the gateway and both agents" \
+  test "$(grep -c stopped <<<"$stopped")" -eq 4
 for pid in $pids; do
   check "process $pid is gone" bash -c "for i in \$(seq 50); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.2; done; exit 1"
 done

@@ -191,8 +191,10 @@ Result<void> SqliteStorage::record_heartbeat(const std::string& fqdn, const std:
                                              TimePoint certificate_not_after) {
   return guarded(path_, "recording a heartbeat", [&]() -> Result<void> {
     SQLite::Statement q(*db_,
-                        "UPDATE computers SET parent = ?, last_heartbeat_ms = ?, "
-                        "certificate_sha256 = ?, certificate_not_after_s = ? WHERE fqdn = ?");
+                        "UPDATE computers SET parent = ?1, last_heartbeat_ms = ?2, "
+                        "certificate_sha256 = CASE WHEN ?3 = '' THEN certificate_sha256 ELSE ?3 "
+                        "END, certificate_not_after_s = CASE WHEN ?3 = '' THEN "
+                        "certificate_not_after_s ELSE ?4 END WHERE fqdn = ?5");
     q.bind(1, parent);
     q.bind(2, millis(at));
     q.bind(3, certificate_sha256);

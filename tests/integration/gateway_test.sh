@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Agents behind a gateway, as real processes on loopback: an unapproved gateway is refused with
+# events on both sides and admitted after `gateway approve` without a restart; the gateway asks
+# the server about its agents (review: pending, then approve); the agent is healthy through gw1
+# in the inventory; a killed gateway turns heartbeat_failure and its agent unreachable. Every process is stopped
+# by its PID; every wait is bounded.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+wait_for() {
+  local limit=$(($1 * 5)); shift
+  for ((i = 0; i < limit; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+has_event() { "$OUTPOST" events --state "$1" --id "$2" | grep -qF -- "$3"; }
+port_of() { "$OUTPOST" events --state "$1" --id 30020 --json | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1; }
+healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
+  grep -qE "\"fqdn\":\"$1\",\"health\":\"$2\",\"last_heartbeat\":\"[^\"]*\",\"parent\":\"$3\""; }
+
+"$OUTPOST" ca init --dir ca --name "Gateway Test CA" --key ec256 >/dev/null
+for n in ms1 gw1 agent1; do
+  "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
+  "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
+  "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
+    --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
+done
+cat >ms1.toml <<TOML
+[node]
+fqdn = "ms1.lab.test"
+management_group = "LAB"
+state_dir = "ms1"
+[listen]
+address = "127.0.0.1"
+port = 0
+[database]
+url = "sqlite://$PWD/ms1/operations.db"
+[admission]
+agents = "review"
+[heartbeat]
+interval_s = 1
+missed_allowed = 2
+TOML
+"$OUTPOST" server --config ms1.toml 2>ms1.err &
+pids+=($!)
+wait_for 30 has_event ms1 30020 listens
+ms_port="$(port_of ms1)"
+cat >gw1.toml <<TOML
+[node]
+fqdn = "gw1.lab.test"
+management_group = "LAB"
+state_dir = "gw1"
+[listen]
+address = "127.0.0.1"
+port = 0
+[parents]
+servers = ["ms1.lab.test:$ms_port"]
+[heartbeat]
+interval_s = 1
+[hosts]
+"ms1.lab.test" = "127.0.0.1"
+TOML
+"$OUTPOST" gateway --config gw1.toml 2>gw1.err &
+gw_pid=$!
+pids+=("$gw_pid")
+check "an unapproved gateway is refused: 20000 on the server" \
+  wait_for 30 has_event ms1 20000 "gateway gw1.lab.test is not approved"
+check "and 20070 on the gateway" wait_for 30 has_event gw1 20070 "REJECT_NOT_APPROVED"
+check "gateway approve" "$OUTPOST" gateway approve --config ms1.toml --gateway gw1.lab.test
+check "the gateway is admitted without a restart" \
+  wait_for 60 has_event gw1 30022 "Connected to management server ms1.lab.test"
+check "the gateway turns healthy" wait_for 30 healthy gw1.lab.test healthy ms1.lab.test
+
+gw_port="$(port_of gw1)"
+cat >agent1.toml <<TOML
+[node]
+fqdn = "agent1.lab.test"
+management_group = "LAB"
+state_dir = "agent1"
+[parents]
+servers = ["gw1.lab.test:$gw_port"]
+[heartbeat]
+interval_s = 1
+[hosts]
+"gw1.lab.test" = "127.0.0.1"
+TOML
+"$OUTPOST" agent --config agent1.toml 2>agent1.err &
+pids+=($!)
+check "the server decides about the agent behind the gateway (pending)" \
+  wait_for 30 has_event ms1 20000 "refused agent agent1.lab.test through gateway gw1.lab.test"
+check "the agent hears the server's reason through the gateway" \
+  wait_for 30 has_event agent1 20070 "REJECT_PENDING_APPROVAL"
+"$OUTPOST" agent approve agent1.lab.test --config ms1.toml >/dev/null
+check "approved, it is admitted through the gateway" \
+  wait_for 60 has_event ms1 30022 "Admitted agent agent1.lab.test through gateway gw1.lab.test"
+check "it is healthy through gw1 in the inventory" \
+  wait_for 30 healthy agent1.lab.test healthy gw1.lab.test
+
+kill -9 "$gw_pid"
+check "a killed gateway turns heartbeat_failure" \
+  wait_for 30 healthy gw1.lab.test heartbeat_failure ms1.lab.test
+check "its agent turns unreachable" wait_for 30 healthy agent1.lab.test unreachable gw1.lab.test
+finish
