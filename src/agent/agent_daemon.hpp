@@ -1,8 +1,7 @@
-// `outpost agent`: the composition root of an agent. It loads its channel certificate, connects
-// to its parent (the first of [parents] servers), sends a heartbeat every [heartbeat]
-// interval_s, and reconnects with jittered exponential backoff when the connection is lost or
-// refused, logging each failure with its event (21005, 21006, 20070, 20071, 20072).
-// Failover to the other listed parents comes with the failover issue.
+// `outpost agent`: the composition root of an agent. It loads its channel certificate and keeps
+// a link to its parent (the first of [parents] servers; channel/parent_link.hpp): connect,
+// heartbeat every [heartbeat] interval_s, reconnect with backoff, every failure logged with its
+// event. Failover to the other listed parents comes with the failover issue.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -23,8 +22,6 @@ class AgentDaemon {
   int run();  // until SIGTERM/SIGINT; returns the exit code
 
  private:
-  asio::awaitable<void> connect_loop();
-  asio::awaitable<void> heartbeat_loop(std::shared_ptr<channel::Session> session);
   void stop(const std::string& why);
 
   NodeConfig config_;

@@ -5,10 +5,10 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <random>
 
 #include <fmt/format.h>
 
+#include "channel/parent_link.hpp"
 #include "net/connect.hpp"
 
 namespace outpost::gateway {
@@ -17,13 +17,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kAdmissionTimeout = 15s;
-
-std::chrono::milliseconds backoff(int attempt, std::mt19937& rng) {
-  const auto base = std::chrono::milliseconds(1000) * (1 << std::min(attempt, 6));
-  const auto capped = std::min<std::chrono::milliseconds>(base, 60s);
-  std::uniform_int_distribution<long> jitter(0, capped.count() / 4);
-  return capped + std::chrono::milliseconds(jitter(rng));
-}
 
 channel::Admission refuse(wire::RejectCode code, std::string reason) {
   return channel::Admission{false, code, EventId::device_not_in_group, std::move(reason)};
@@ -57,7 +50,20 @@ int GatewayDaemon::run() {
                                config_.fqdn, config_.management_group, local.address().to_string(),
                                local.port(), config_.parents.front().text()),
                    {{"port", local.port()}});
-  asio::co_spawn(io_, upstream_loop(), asio::detached);
+  channel::ParentLink link{
+      tls_->connecting.get(),
+      config_,
+      channel::LocalNode{config_.fqdn, config_.management_group, wire::ROLE_GATEWAY, ""},
+      &log_,
+      [this] { return stopping_; },
+      [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
+      [this](const std::shared_ptr<channel::Session>& s) { upstream_ = s; },
+      [this] {
+        upstream_.reset();
+        for (auto& [id, query] : queries_)
+          query->answered->cancel();  // answered: no
+      }};
+  asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   asio::co_spawn(io_,
                  net::accept_loop(
                      *acceptor_, *tls_->accepting, net::Timeouts{},
@@ -87,79 +93,6 @@ void GatewayDaemon::stop(const std::string& why) {
     a->close("the gateway is stopping (" + why + ")");
   if (upstream_) upstream_->close("the gateway is stopping (" + why + ")");
   io_.stop();
-}
-
-asio::awaitable<void> GatewayDaemon::upstream_loop() {
-  std::mt19937 rng(std::random_device{}());
-  const Endpoint parent = config_.parents.front();
-  const net::HostsTable hosts(config_.hosts.begin(), config_.hosts.end());
-  const channel::LocalNode me{config_.fqdn, config_.management_group, wire::ROLE_GATEWAY, ""};
-  for (int attempt = 0; !stopping_;) {
-    auto stream = co_await net::dial(*tls_->connecting, parent, hosts, net::Timeouts{});
-    Result<channel::AuthenticatedPeer> peer = std::unexpected(Error{});
-    if (stream) {
-      const channel::HelloTimeouts hello_timeouts;
-      peer = co_await channel::send_hello(std::move(*stream), me, hello_timeouts, parent.host);
-    } else {
-      peer = std::unexpected(stream.error());
-    }
-    if (peer) {
-      attempt = 0;
-      const std::string server = peer->identity().fqdn;
-      asio::steady_timer closed(io_, std::chrono::steady_clock::time_point::max());
-      std::string why;
-      upstream_ = channel::Session::start(
-          std::move(*peer), channel::SessionSettings{},
-          [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
-          [&closed, &why](const auto&, const std::string& reason) {
-            why = reason;
-            closed.cancel();
-          });
-      (void)log_.write(EventId::peer_admitted,
-                       fmt::format("Connected to management server {} ({}) and admitted.", server,
-                                   parent.text()),
-                       {{"parent", server}});
-      asio::co_spawn(io_, heartbeat_loop(upstream_), asio::detached);
-      boost::system::error_code ignored;
-      if (upstream_->is_open()) {
-        co_await closed.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      }
-      upstream_.reset();
-      for (auto& [id, query] : queries_)
-        query->answered->cancel();  // answered: no
-      if (stopping_) break;
-      (void)log_.write(
-          EventId::peer_disconnected,
-          fmt::format("The connection to management server {} closed: {}", server, why));
-    } else {
-      (void)log_.write(peer.error().event, peer.error().describe(), {{"parent", parent.text()}});
-      if (peer.error().event == EventId::parent_connect_failed ||
-          peer.error().event == EventId::parent_name_unresolved) {
-        (void)log_.write(EventId::no_parent_left,
-                         fmt::format("No management server could be reached ({}) and no "
-                                     "failover server is configured; retrying.",
-                                     parent.text()));
-      }
-    }
-    asio::steady_timer pause(io_, backoff(attempt++, rng));
-    boost::system::error_code ignored;
-    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-}
-
-asio::awaitable<void> GatewayDaemon::heartbeat_loop(std::shared_ptr<channel::Session> upstream) {
-  while (upstream->is_open()) {
-    wire::Envelope beat;
-    auto* h = beat.mutable_heartbeat();
-    h->set_origin(config_.fqdn);
-    h->set_produced_unix_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
-            .count());
-    upstream->send(std::move(beat));
-    asio::steady_timer wait(io_, std::chrono::seconds(config_.heartbeat_interval_s));
-    boost::system::error_code ignored;
-    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
 }
 
 asio::awaitable<channel::Admission> GatewayDaemon::ask_server(channel::PeerIdentity agent) {
@@ -212,14 +145,7 @@ void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>&
     }
     return;
   }
-  if (envelope.has_reject()) {
-    const std::string reason =
-        fmt::format("the management server refused this gateway ({}, server event {}): {}",
-                    wire::RejectCode_Name(envelope.reject().code()), envelope.reject().event_id(),
-                    envelope.reject().reason());
-    (void)log_.write(EventId::closed_after_auth, reason);
-    session->close(reason);
-  }
+  session->close("the management server sent a message this gateway does not handle yet");
 }
 
 asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {

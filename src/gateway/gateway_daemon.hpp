@@ -31,8 +31,6 @@ class GatewayDaemon {
     std::optional<wire::AdmissionAnswer> answer;
   };
 
-  asio::awaitable<void> upstream_loop();
-  asio::awaitable<void> heartbeat_loop(std::shared_ptr<channel::Session> upstream);
   asio::awaitable<void> serve(net::TlsStream stream);
   asio::awaitable<channel::Admission> ask_server(channel::PeerIdentity agent);
   void on_upstream_message(const std::shared_ptr<channel::Session>& session,

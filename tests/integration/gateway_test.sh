@@ -76,7 +76,7 @@ check "an unapproved gateway is refused: 20000 on the server" \
 check "and 20070 on the gateway" wait_for 30 has_event gw1 20070 "REJECT_NOT_APPROVED"
 check "gateway approve" "$OUTPOST" gateway approve --config ms1.toml --gateway gw1.lab.test
 check "the gateway is admitted without a restart" \
-  wait_for 60 has_event gw1 30022 "Connected to management server ms1.lab.test"
+  wait_for 60 has_event gw1 30022 "Connected to ms1.lab.test"
 check "the gateway turns healthy" wait_for 30 healthy gw1.lab.test healthy ms1.lab.test
 
 gw_port="$(port_of gw1)"
