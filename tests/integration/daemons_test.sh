@@ -5,24 +5,7 @@
 # certificate. Every process is stopped by its PID; every wait is bounded.
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
 
-# wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds.
-wait_for() {
-  local limit=$(($1 * 5)); shift
-  for ((i = 0; i < limit; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  return 1
-}
-has_event() { "$OUTPOST" events --state "$1" --id "$2" | grep -qF -- "$3"; }
 
 "$OUTPOST" ca init --dir ca --name "Daemons Test CA" --key ec256 >/dev/null
 "$OUTPOST" ca init --dir stranger --name "Stranger CA" --key ec256 >/dev/null
@@ -56,7 +39,7 @@ TOML
 server_pid=$!
 pids+=("$server_pid")
 check "the server starts and logs 30020" wait_for 30 has_event ms1 30020 "listens on"
-port="$("$OUTPOST" events --state ms1 --id 30020 --json | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1)"
+port="$(port_of ms1)"
 check "the server's port is in its event ($port)" test -n "$port"
 
 agent_config() {  # agent_config NAME GROUP

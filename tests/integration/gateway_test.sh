@@ -6,23 +6,6 @@
 # by its PID; every wait is bounded.
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-wait_for() {
-  local limit=$(($1 * 5)); shift
-  for ((i = 0; i < limit; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  return 1
-}
-has_event() { "$OUTPOST" events --state "$1" --id "$2" | grep -qF -- "$3"; }
-port_of() { "$OUTPOST" events --state "$1" --id 30020 --json | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1; }
 healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
   grep -qE "\"fqdn\":\"$1\",\"health\":\"$2\",\"last_heartbeat\":\"[^\"]*\",\"parent\":\"$3\""; }
 

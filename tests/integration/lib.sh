@@ -4,7 +4,14 @@ set -euo pipefail
 
 OUTPOST="${1:?usage: $0 PATH/TO/outpost}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/outpost-it-XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
+# Processes a test starts in the background go in `pids`; all are stopped by PID on exit.
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
 passed=0
 failed=0
 
@@ -23,6 +30,24 @@ check() {
 }
 
 contains() { grep -qF -- "$2" <<<"$1"; }
+
+# wait_for SECONDS COMMAND...: polls every 0.2 s until COMMAND succeeds, at most SECONDS.
+wait_for() {
+  local limit=$(($1 * 5)); shift
+  for ((i = 0; i < limit; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# has_event STATE_DIR ID WORDS: the node's event log has event ID mentioning WORDS.
+has_event() { "$OUTPOST" events --state "$1" --id "$2" | grep -qF -- "$3"; }
+
+# port_of STATE_DIR: the port a daemon logged in its start event (30020).
+port_of() {
+  "$OUTPOST" events --state "$1" --id 30020 --json | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1
+}
 
 # expect_fail NAME "words in stderr" COMMAND...: the command must exit non-zero and say the words.
 expect_fail() {
