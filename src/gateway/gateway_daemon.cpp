@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "channel/parent_link.hpp"
+#include "channel/refusal_log.hpp"
 #include "net/connect.hpp"
 
 namespace outpost::gateway {
@@ -68,12 +69,7 @@ int GatewayDaemon::run() {
                  net::accept_loop(
                      *acceptor_, *tls_->accepting, net::Timeouts{},
                      [this](net::TlsStream stream) { return serve(std::move(stream)); },
-                     [this](const net::Refusal& refusal) {
-                       (void)log_.write(refusal.event,
-                                        fmt::format("Refused a connection from {} during TLS: {}",
-                                                    refusal.remote, refusal.reason),
-                                        {{"remote", refusal.remote}});
-                     }),
+                     channel::log_refusals(log_)),
                  asio::detached);
   asio::signal_set signals(io_, SIGINT, SIGTERM);
   signals.async_wait([this](const boost::system::error_code& ec, int signal) {

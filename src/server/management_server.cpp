@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "channel/refusal_log.hpp"
 #include "net/connect.hpp"
 
 namespace outpost::server {
@@ -93,12 +94,7 @@ int ManagementServer::run() {
                  net::accept_loop(
                      *acceptor_, *tls_->accepting, net::Timeouts{},
                      [this](net::TlsStream stream) { return serve(std::move(stream)); },
-                     [this](const net::Refusal& refusal) {
-                       (void)log_.write(refusal.event,
-                                        fmt::format("Refused a connection from {} during TLS: {}",
-                                                    refusal.remote, refusal.reason),
-                                        {{"remote", refusal.remote}});
-                     }),
+                     channel::log_refusals(log_)),
                  asio::detached);
   asio::co_spawn(io_, own_heartbeat_loop(), asio::detached);
   asio::signal_set signals(io_, SIGINT, SIGTERM);
