@@ -1,16 +1,19 @@
 // `outpost agent`: the composition root of an agent. It loads its channel certificate and keeps
 // a link to its parent (the first of [parents] servers; channel/parent_link.hpp): connect,
-// heartbeat every [heartbeat] interval_s, reconnect with backoff, every failure logged with its
-// event. Failover to the other listed parents comes with the failover issue.
+// heartbeat at the interval the parent names, reconnect with backoff, every failure logged with
+// its event. It answers `outpost status` on its admin socket and reloads its configuration and
+// certificate on SIGHUP. Failover to the other listed parents comes with the failover issue.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <optional>
 
-#include "channel/identity.hpp"
+#include "channel/node_context.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
 #include "core/event_log.hpp"
+#include "net/admin_socket.hpp"
 
 namespace outpost::agent {
 
@@ -23,12 +26,15 @@ class AgentDaemon {
 
  private:
   void stop(const std::string& why);
+  nlohmann::json status() const;
 
-  NodeConfig config_;
+  NodeConfig initial_;
   EventLog log_;
   asio::io_context io_;
-  std::optional<channel::NodeTls> tls_;
+  std::optional<channel::NodeContext> node_;
+  std::unique_ptr<net::AdminSocket> admin_;
   std::shared_ptr<channel::Session> session_;
+  Endpoint parent_;  // the one dialled, while session_ is set
   bool stopping_ = false;
 };
 

@@ -48,7 +48,7 @@ std::optional<Admission> check_hello(const wire::Hello& hello, const pki::Certif
                                  hello.fqdn(), cert.common_name())};
   }
   if (hello.management_group() != me.management_group) {
-    return Admission{false, wire::REJECT_WRONG_MANAGEMENT_GROUP, EventId::device_not_in_group,
+    return Admission{false, wire::REJECT_WRONG_MANAGEMENT_GROUP, EventId::device_wrong_group,
                      fmt::format("'{}' asked for management group '{}', but this is '{}'",
                                  hello.fqdn(), hello.management_group(), me.management_group)};
   }
@@ -118,6 +118,7 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, L
   w->set_protocol_version(kProtocolVersion);
   w->set_max_frame_bytes(me.max_frame_bytes);
   w->set_heartbeat_interval_s(me.heartbeat_interval_s);
+  w->set_role(me.role);
   if (auto sent = co_await write_envelope(stream, welcome, wire::kPreHelloLimit, timeouts.write);
       !sent) {
     co_return std::unexpected(sent.error());
@@ -183,11 +184,12 @@ asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, Loc
                         ? std::min<std::uint32_t>(w.max_frame_bytes(), wire::kDefaultFrameLimit)
                         : wire::kDefaultFrameLimit);
   PeerIdentity parent{canonical_host_name(w.fqdn()),
-                      wire::ROLE_UNSPECIFIED,
+                      w.role(),
                       w.management_group(),
                       "",
                       cert->sha256_hex(),
-                      cert->not_after()};
+                      cert->not_after(),
+                      w.heartbeat_interval_s()};
   co_return HelloAccess::make(std::move(stream), std::move(decoder), std::move(parent));
 }
 

@@ -34,6 +34,7 @@ struct PeerIdentity {
   std::string config_cookie;
   std::string certificate_sha256;
   TimePoint certificate_not_after;
+  std::uint32_t heartbeat_interval_s = 0;  // a parent's, from its Welcome; 0 when not said
 };
 
 // The accepting daemon's decision about a peer whose certificate and name already passed.

@@ -30,10 +30,10 @@ Result<NodeTls> load_node_tls(const NodeConfig& config, EventLog& log) {
     identity.chain.push_back(c.get());
   for (const auto& c : trusted.certificates)
     identity.trusted.push_back(c.get());
-  auto accepting = net::make_tls_context(identity, net::TlsSide::accepting, net::TlsVersion::tls13);
+  const auto minimum = config.allow_tls12 ? net::TlsVersion::tls12 : net::TlsVersion::tls13;
+  auto accepting = net::make_tls_context(identity, net::TlsSide::accepting, minimum);
   if (!accepting) return std::unexpected(accepting.error());
-  auto connecting =
-      net::make_tls_context(identity, net::TlsSide::connecting, net::TlsVersion::tls13);
+  auto connecting = net::make_tls_context(identity, net::TlsSide::connecting, minimum);
   if (!connecting) return std::unexpected(connecting.error());
   (void)log.write(
       EventId::cert_loaded,

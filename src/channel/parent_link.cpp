@@ -21,6 +21,8 @@ asio::awaitable<void> pause(std::chrono::milliseconds how_long) {
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
+}  // namespace
+
 asio::awaitable<void> send_heartbeats(std::shared_ptr<Session> session, std::string origin,
                                       std::chrono::seconds interval) {
   while (session->is_open()) {
@@ -35,12 +37,14 @@ asio::awaitable<void> send_heartbeats(std::shared_ptr<Session> session, std::str
   }
 }
 
+namespace {
+
 // One connection attempt: dial and hello. No co_await inside a conditional expression: GCC 12
 // miscompiles it.
 asio::awaitable<Result<AuthenticatedPeer>> connect_once(const ParentLink& link,
                                                         const Endpoint& parent,
                                                         const net::HostsTable& hosts) {
-  auto stream = co_await net::dial(*link.context, parent, hosts, net::Timeouts{});
+  auto stream = co_await net::dial(link.context(), parent, hosts, net::Timeouts{});
   if (!stream) co_return std::unexpected(stream.error());
   const HelloTimeouts timeouts;
   co_return co_await send_hello(std::move(*stream), link.me, timeouts, parent.host);
@@ -57,15 +61,21 @@ std::chrono::milliseconds reconnect_delay(int attempt, std::mt19937& rng) {
 
 asio::awaitable<void> keep_parent_link(ParentLink link) {
   std::mt19937 rng(std::random_device{}());
-  const Endpoint parent = link.config.parents.front();
-  const net::HostsTable hosts(link.config.hosts.begin(), link.config.hosts.end());
   EventLog& log = *link.log;
   const auto executor = co_await asio::this_coro::executor;
   for (int attempt = 0; !link.stopping();) {
+    const auto targets = link.targets();
+    if (targets.empty()) break;
+    const Endpoint parent = targets.front();
+    const net::HostsTable hosts(link.config->hosts.begin(), link.config->hosts.end());
     auto peer = co_await connect_once(link, parent, hosts);
     if (peer) {
       attempt = 0;
       const std::string parent_name = peer->identity().fqdn;
+      const std::uint32_t interval =
+          peer->identity().heartbeat_interval_s != 0
+              ? peer->identity().heartbeat_interval_s
+              : static_cast<std::uint32_t>(link.config->heartbeat_interval_s);
       asio::steady_timer closed(executor, std::chrono::steady_clock::time_point::max());
       std::string why;
       auto session = Session::start(
@@ -89,11 +99,12 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
       (void)log.write(EventId::peer_admitted,
                       fmt::format("Connected to {} ({}) and admitted.", parent_name, parent.text()),
                       {{"parent", parent_name}});
-      if (link.on_connected) link.on_connected(session);
-      asio::co_spawn(executor,
-                     send_heartbeats(session, link.me.fqdn,
-                                     std::chrono::seconds(link.config.heartbeat_interval_s)),
-                     asio::detached);
+      if (link.on_connected) link.on_connected(session, parent);
+      if (!link.dialing_a_child) {
+        asio::co_spawn(executor,
+                       send_heartbeats(session, link.me.fqdn, std::chrono::seconds(interval)),
+                       asio::detached);
+      }
       if (session->is_open()) {
         boost::system::error_code ignored;
         co_await closed.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -104,8 +115,8 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
                       fmt::format("The connection to {} closed: {}", parent_name, why));
     } else {
       (void)log.write(peer.error().event, peer.error().describe(), {{"parent", parent.text()}});
-      if (peer.error().event == EventId::parent_connect_failed ||
-          peer.error().event == EventId::parent_name_unresolved) {
+      if (!link.dialing_a_child && (peer.error().event == EventId::parent_connect_failed ||
+                                    peer.error().event == EventId::parent_name_unresolved)) {
         (void)log.write(EventId::no_parent_left,
                         fmt::format("No parent could be reached ({}) and no failover parent is "
                                     "configured; retrying.",

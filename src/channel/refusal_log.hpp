@@ -8,13 +8,16 @@
 
 namespace outpost::channel {
 
-// A RefusalHandler that writes each refusal to `log` with its event and the peer's address.
+// A RefusalHandler that writes each refusal to `log` as 20002 (a device could not be
+// authenticated) with the peer's address, the reason and the event of the cause (20072: its
+// certificate is not trusted here; 20071: it presented none, timed out, or refused ours).
 inline net::RefusalHandler log_refusals(EventLog& log) {
   return [&log](const net::Refusal& refusal) {
-    (void)log.write(
-        refusal.event,
-        fmt::format("Refused a connection from {} during TLS: {}", refusal.remote, refusal.reason),
-        {{"remote", refusal.remote}});
+    (void)log.write(EventId::device_not_authenticated,
+                    fmt::format("A device at {} attempted to connect but could not be "
+                                "authenticated, and was rejected (cause {}): {}",
+                                refusal.remote, number(refusal.event), refusal.reason),
+                    {{"remote", refusal.remote}, {"cause", number(refusal.event)}});
   };
 }
 

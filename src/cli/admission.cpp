@@ -1,13 +1,12 @@
-// outpost gateway approve|remove|list and outpost agent pending|approve|reject|list, against
-// the management server's database (the running server reads it on every admission, so a
-// change takes effect on the next connection attempt, without a restart).
+// outpost gateway approve|remove|list and outpost agent pending|approve|reject|list, through
+// the running management server's admin socket (or its database when it is not running). A
+// change takes effect at once: the server ends connections that are no longer admitted.
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "core/names.hpp"
-#include "storage/storage.hpp"
+#include "cli/server_admin.hpp"
 
 namespace outpost::cli {
 namespace {
@@ -20,93 +19,35 @@ struct Options {
   bool json = false;
 };
 
-Result<std::unique_ptr<storage::Storage>> open_database(const std::string& config_file) {
-  auto config = load_node_config(config_file);
-  if (!config) return std::unexpected(config.error());
-  if (!config->database_url) {
-    return fail(config_file +
-                    " has no [database] url: is it a management server's "
-                    "configuration?",
-                "pass the management server's configuration with --config");
+void print_computers(const nlohmann::json& computers) {
+  for (const auto& c : computers) {
+    std::cout << fmt::format("{:<40} {:<18} {:<9} first seen {}\n", c.value("fqdn", ""),
+                             c.value("role", ""), c.value("approval", ""),
+                             c.value("first_seen", ""));
   }
-  return storage::open_storage(*config->database_url);
 }
 
-nlohmann::json computer_json(const storage::Computer& c) {
-  return {{"fqdn", c.fqdn},
-          {"role", storage::role_name(c.role)},
-          {"approval", storage::approval_name(c.approval)},
-          {"first_seen", format_utc(c.first_seen)}};
-}
-
-int list(const Options& o, std::optional<storage::Role> role,
-         std::optional<storage::Approval> approval) {
-  auto db = open_database(o.config);
-  if (!db) return report_failure(db.error());
-  auto all = (*db)->computers();
-  if (!all) return report_failure(all.error());
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : *all) {
-    if ((role && c.role != *role) || (approval && c.approval != *approval)) continue;
+// Sends the request; prints the answer's message, or the list it returned.
+int run(const Options& o, nlohmann::json request) {
+  if (!o.name.empty()) request["fqdn"] = o.name;
+  auto result = ask_management_server(o.config, request);
+  if (!result) return report_failure(result.error());
+  if (result->is_array()) {
     if (o.json) {
-      out.push_back(computer_json(c));
+      print_json(*result);
     } else {
-      std::cout << fmt::format("{:<40} {:<18} {:<9} first seen {}\n", c.fqdn,
-                               storage::role_name(c.role), storage::approval_name(c.approval),
-                               format_utc(c.first_seen));
+      print_computers(*result);
     }
+    return 0;
   }
-  if (o.json) print_json(out);
+  std::cout << result->value("message", "") << '\n';
   return 0;
 }
 
 int approve_gateway(const Options& o) {
-  if (!is_valid_host_name(o.name)) {
-    return report_failure({EventId::none, fmt::format("'{}' is not a valid FQDN", o.name),
-                           "pass the gateway's FQDN with --gateway"});
-  }
-  if (o.server_initiates && !parse_endpoint(o.address)) {
-    return report_failure({EventId::none, "--server-initiates needs --address HOST:PORT",
-                           "give the address the management server dials the gateway on"});
-  }
-  auto db = open_database(o.config);
-  if (!db) return report_failure(db.error());
-  if (auto ok = (*db)->approve_gateway(canonical_host_name(o.name), o.server_initiates, o.address);
-      !ok) {
-    return report_failure(ok.error());
-  }
-  std::cout << fmt::format("The approval of server {} completed successfully.\n",
-                           canonical_host_name(o.name));
-  return 0;
-}
-
-int remove_computer(const Options& o) {
-  auto db = open_database(o.config);
-  if (!db) return report_failure(db.error());
-  auto removed = (*db)->remove_gateway(canonical_host_name(o.name));
-  if (!removed) return report_failure(removed.error());
-  if (!*removed) {
-    return report_failure({EventId::none, fmt::format("{} is not a known gateway", o.name),
-                           "see outpost gateway list"});
-  }
-  std::cout << fmt::format(
-      "The removal of server {} from the management group completed successfully.\n",
-      canonical_host_name(o.name));
-  return 0;
-}
-
-int set_approval(const Options& o, storage::Approval approval) {
-  auto db = open_database(o.config);
-  if (!db) return report_failure(db.error());
-  auto changed = (*db)->set_agent_approval(canonical_host_name(o.name), approval);
-  if (!changed) return report_failure(changed.error());
-  if (!*changed) {
-    return report_failure({EventId::none, fmt::format("{} is not a known agent", o.name),
-                           "see outpost agent list; an agent is known once it has connected"});
-  }
-  std::cout << fmt::format("Agent {} is now {}.\n", canonical_host_name(o.name),
-                           storage::approval_name(approval));
-  return 0;
+  return run(o, {{"command", "gateway.approve"},
+                 {"server_initiates", o.server_initiates},
+                 {"address", o.address}});
 }
 
 CLI::App* with_config(CLI::App* cmd, Options& o) {
@@ -128,12 +69,15 @@ void add_gateway_admin(CLI::App& gateway, Action& action) {
 
   auto* remove = with_config(gateway.add_subcommand("remove", "remove a gateway's approval"), *o);
   remove->add_option("--gateway", o->name, "the gateway's FQDN")->required();
-  remove->callback([o, &action] { action = [o] { return remove_computer(*o); }; });
+  remove->callback([o, &action] {
+    action = [o] { return run(*o, {{"command", "gateway.remove"}}); };
+  });
 
   auto* list_cmd = with_config(gateway.add_subcommand("list", "list the gateways"), *o);
   list_cmd->add_flag("--json", o->json, "print as JSON");
-  list_cmd->callback(
-      [o, &action] { action = [o] { return list(*o, storage::Role::gateway, std::nullopt); }; });
+  list_cmd->callback([o, &action] {
+    action = [o] { return run(*o, {{"command", "gateway.list"}}); };
+  });
 }
 
 void add_agent_admin(CLI::App& agent, Action& action) {
@@ -142,20 +86,23 @@ void add_agent_admin(CLI::App& agent, Action& action) {
       with_config(agent.add_subcommand("pending", "list agents waiting for approval"), *o);
   pending->add_flag("--json", o->json, "print as JSON");
   pending->callback([o, &action] {
-    action = [o] { return list(*o, storage::Role::agent, storage::Approval::pending); };
+    action = [o] { return run(*o, {{"command", "agent.pending"}}); };
   });
   auto* approve = with_config(agent.add_subcommand("approve", "approve an agent"), *o);
   approve->add_option("fqdn", o->name, "the agent's FQDN")->required();
-  approve->callback(
-      [o, &action] { action = [o] { return set_approval(*o, storage::Approval::approved); }; });
+  approve->callback([o, &action] {
+    action = [o] { return run(*o, {{"command", "agent.approve"}}); };
+  });
   auto* reject = with_config(agent.add_subcommand("reject", "reject an agent"), *o);
   reject->add_option("fqdn", o->name, "the agent's FQDN")->required();
-  reject->callback(
-      [o, &action] { action = [o] { return set_approval(*o, storage::Approval::rejected); }; });
+  reject->callback([o, &action] {
+    action = [o] { return run(*o, {{"command", "agent.reject"}}); };
+  });
   auto* list_cmd = with_config(agent.add_subcommand("list", "list the agents"), *o);
   list_cmd->add_flag("--json", o->json, "print as JSON");
-  list_cmd->callback(
-      [o, &action] { action = [o] { return list(*o, storage::Role::agent, std::nullopt); }; });
+  list_cmd->callback([o, &action] {
+    action = [o] { return run(*o, {{"command", "agent.list"}}); };
+  });
 }
 
 }  // namespace outpost::cli

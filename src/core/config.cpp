@@ -95,6 +95,16 @@ Result<void> read_network(const ConfigReader& r, NodeConfig& c) {
     }
     c.parents.push_back(*endpoint);
   }
+  auto initiates = r.boolean("parents", "server_initiates");
+  if (!initiates) return std::unexpected(initiates.error());
+  c.server_initiates = initiates->value_or(false);
+  auto tls = r.text("tls", "minimum_version");
+  if (!tls) return std::unexpected(tls.error());
+  if (*tls && **tls != "1.2" && **tls != "1.3") {
+    return std::unexpected(
+        r.bad_value("tls", "minimum_version", in_quotes(**tls), "\"1.2\" or \"1.3\""));
+  }
+  c.allow_tls12 = *tls && **tls == "1.2";
   if (const auto* hosts = r.table("hosts")) {
     for (const auto& [name, value] : *hosts) {
       if (!is_valid_host_name(name.str())) {
@@ -219,7 +229,8 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
   if (auto known = reader.reject_unknown({
           {"node", {"fqdn", "management_group", "state_dir"}},
           {"listen", {"address", "port"}},
-          {"parents", {"servers"}},
+          {"parents", {"servers", "server_initiates"}},
+          {"tls", {"minimum_version"}},
           {"database", {"url"}},
           {"admission", {"agents"}},
           {"heartbeat", {"interval_s", "missed_allowed"}},

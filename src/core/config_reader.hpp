@@ -27,6 +27,8 @@ class ConfigReader {
   [[nodiscard]] Result<std::optional<std::int64_t>> integer(std::string_view section,
                                                             std::string_view key, std::int64_t min,
                                                             std::int64_t max) const;
+  [[nodiscard]] Result<std::optional<bool>> boolean(std::string_view section,
+                                                    std::string_view key) const;
   [[nodiscard]] Result<std::optional<std::vector<std::string>>> text_list(
       std::string_view section, std::string_view key) const;
   [[nodiscard]] const toml::table* table(std::string_view section) const;

@@ -111,6 +111,15 @@ Result<std::optional<std::int64_t>> ConfigReader::integer(std::string_view secti
   return std::optional<std::int64_t>(value);
 }
 
+Result<std::optional<bool>> ConfigReader::boolean(std::string_view section,
+                                                  std::string_view key) const {
+  const toml::node* n = node(section, key);
+  if (n == nullptr) return std::optional<bool>{};
+  if (!n->is_boolean())
+    return std::unexpected(bad_value(section, key, render(*n), "true or false"));
+  return std::optional<bool>(n->as_boolean()->get());
+}
+
 Result<std::optional<std::vector<std::string>>> ConfigReader::text_list(
     std::string_view section, std::string_view key) const {
   const toml::node* n = node(section, key);

@@ -14,6 +14,12 @@ enum class EventId : int {
   queue_over_size_cap = 2023,
   queue_items_expired = 2120,
   device_not_in_group = 20000,
+  device_wrong_group = 20001,
+  device_not_authenticated = 20002,
+  entity_available = 20020,
+  entity_available_through = 20021,
+  entity_not_heartbeating = 20022,
+  entity_unreachable = 20023,
   cert_eku_missing = 20050,
   cert_not_valid_now = 20051,
   cert_name_mismatch = 20052,
@@ -42,6 +48,8 @@ enum class EventId : int {
   daemon_stopped = 30021,
   peer_admitted = 30022,
   peer_disconnected = 30023,
+  config_reloaded = 30024,
+  config_reload_failed = 30025,
   database_error = 30030,
 };
 

@@ -3,14 +3,16 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
 
 #include "channel/parent_link.hpp"
 #include "channel/refusal_log.hpp"
+#include "channel/status.hpp"
+#include "core/names.hpp"
 #include "net/connect.hpp"
+#include "net/signals.hpp"
 
 namespace outpost::gateway {
 namespace {
@@ -23,60 +25,84 @@ channel::Admission refuse(wire::RejectCode code, std::string reason) {
   return channel::Admission{false, code, EventId::device_not_in_group, std::move(reason)};
 }
 
+channel::Admission admitted() {
+  return channel::Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
+}
+
 }  // namespace
 
 GatewayDaemon::GatewayDaemon(NodeConfig config)
-    : config_(std::move(config)), log_(config_.state_dir, "gateway", Echo::stderr_stream) {}
+    : initial_(std::move(config)), log_(initial_.state_dir, "gateway", Echo::stderr_stream) {}
 
-int GatewayDaemon::run() {
-  if (config_.parents.empty() || !config_.listen) {
-    (void)log_.write(EventId::config_invalid,
-                     config_.file.string() +
-                         ": a gateway needs [parents] servers = [\"...\"] and a [listen] section");
-    return 1;
+Result<void> GatewayDaemon::prepare() {
+  if (initial_.parents.empty() || !initial_.listen) {
+    return fail(initial_.file.string() +
+                    ": a gateway needs [parents] servers = [\"...\"] and a [listen] section",
+                "", EventId::config_invalid);
   }
-  auto tls = channel::load_node_tls(config_, log_);
-  if (!tls) return 1;
-  tls_.emplace(std::move(*tls));
-  auto acceptor = net::listen_on(io_.get_executor(), *config_.listen);
-  if (!acceptor) {
-    (void)log_.write(EventId::config_invalid, acceptor.error().describe());
-    return 1;
-  }
+  auto node = channel::NodeContext::load(initial_, log_);
+  if (!node) return std::unexpected(node.error());
+  node_.emplace(std::move(*node));
+  auto admin =
+      net::AdminSocket::open(io_.get_executor(), net::admin_socket_path(node_->config().state_dir));
+  if (!admin) return std::unexpected(admin.error());
+  admin_ = std::move(*admin);
+  auto acceptor = net::listen_on(io_.get_executor(), *initial_.listen);
+  if (!acceptor) return std::unexpected(acceptor.error());
   acceptor_.emplace(std::move(*acceptor));
   const auto local = acceptor_->local_endpoint();
+  listening_ = Endpoint{local.address().to_string(), local.port()};
+  return {};
+}
+
+int GatewayDaemon::run() {
+  if (auto ready = prepare(); !ready) {
+    if (ready.error().event != EventId::cert_not_found &&
+        ready.error().event != EventId::cert_no_private_key) {
+      (void)log_.write(EventId::config_invalid,
+                       "The gateway cannot start: " + ready.error().describe());
+    }
+    return 1;
+  }
+  const NodeConfig& config = node_->config();
   (void)log_.write(EventId::daemon_started,
-                   fmt::format("Gateway {} of management group {} listens on {}:{} and reports "
-                               "to {}.",
-                               config_.fqdn, config_.management_group, local.address().to_string(),
-                               local.port(), config_.parents.front().text()),
-                   {{"port", local.port()}});
-  channel::ParentLink link{
-      tls_->connecting.get(),
-      config_,
-      channel::LocalNode{config_.fqdn, config_.management_group, wire::ROLE_GATEWAY, ""},
-      &log_,
-      [this] { return stopping_; },
-      [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
-      [this](const std::shared_ptr<channel::Session>& s) { upstream_ = s; },
-      [this] {
-        upstream_.reset();
-        for (auto& [id, query] : queries_)
-          query->answered->cancel();  // answered: no
-      }};
-  asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
-  asio::co_spawn(io_,
-                 net::accept_loop(
-                     *acceptor_, *tls_->accepting, net::Timeouts{},
-                     [this](net::TlsStream stream) { return serve(std::move(stream)); },
-                     channel::log_refusals(log_)),
-                 asio::detached);
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& ec, int signal) {
-    if (!ec) stop(fmt::format("signal {}", signal));
+                   fmt::format("Gateway {} of management group {} listens on {} and {} {}.",
+                               config.fqdn, config.management_group, listening_->text(),
+                               config.server_initiates ? "waits to be dialled by" : "reports to",
+                               config.parents.front().text()),
+                   {{"port", listening_->port}});
+  admin_->start([this](const nlohmann::json& request) {
+    if (request.value("command", "") != "status") {
+      return net::admin_error(Error{EventId::none, "a gateway answers only status", ""});
+    }
+    return net::admin_ok(status());
   });
+  if (!config.server_initiates) {
+    channel::ParentLink link{
+        [this]() -> asio::ssl::context& { return node_->connecting(); },
+        &node_->config(),
+        [this] { return node_->config().parents; },
+        channel::LocalNode{config.fqdn, config.management_group, wire::ROLE_GATEWAY, ""},
+        &log_,
+        false,
+        [this] { return stopping_; },
+        [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
+        [this](const auto& s, const Endpoint& parent) { upstream_up(s, parent); },
+        [this] { upstream_lost(); }};
+    asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
+  }
+  asio::co_spawn(
+      io_,
+      net::accept_loop(
+          *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); },
+          net::Timeouts{}, [this](net::TlsStream stream) { return serve(std::move(stream)); },
+          channel::log_refusals(log_)),
+      asio::detached);
+  net::SignalWatch signals(
+      io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
+      [this] { node_->reload(log_); });
   io_.run();
-  (void)log_.write(EventId::daemon_stopped, fmt::format("Gateway {} stopped.", config_.fqdn));
+  (void)log_.write(EventId::daemon_stopped, fmt::format("Gateway {} stopped.", config.fqdn));
   return 0;
 }
 
@@ -84,11 +110,63 @@ void GatewayDaemon::stop(const std::string& why) {
   stopping_ = true;
   boost::system::error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
+  if (admin_) admin_->close();
   auto agents = agents_;
   for (const auto& a : agents)
     a->close("the gateway is stopping (" + why + ")");
   if (upstream_) upstream_->close("the gateway is stopping (" + why + ")");
   io_.stop();
+}
+
+nlohmann::json GatewayDaemon::status() const {
+  nlohmann::json out =
+      channel::node_status(node_->config(), "gateway", node_->certificate(), listening_);
+  out["server_initiates"] = node_->config().server_initiates;
+  if (upstream_ && upstream_->is_open()) {
+    const auto& parents = node_->config().parents;
+    const bool primary = same_host_name(upstream_->peer().fqdn, parents.front().host) ||
+                         upstream_endpoint_ == parents.front();
+    out["parent"] = channel::parent_status(*upstream_, upstream_endpoint_, primary);
+  }
+  for (const auto& agent : agents_)
+    out["children"].push_back(channel::session_status(*agent));
+  return out;
+}
+
+void GatewayDaemon::upstream_up(const std::shared_ptr<channel::Session>& session,
+                                const Endpoint& parent) {
+  upstream_ = session;
+  upstream_endpoint_ = parent;
+}
+
+void GatewayDaemon::upstream_lost() {
+  upstream_.reset();
+  for (auto& [id, query] : queries_)
+    query->answered->cancel();  // answered: no
+}
+
+asio::awaitable<channel::Admission> GatewayDaemon::admit(channel::PeerIdentity peer) {
+  if (peer.role == wire::ROLE_MANAGEMENT_SERVER) co_return admit_server(peer);
+  co_return co_await ask_server(std::move(peer));
+}
+
+// A management server dialling in: only when this gateway waits for it, and only one of its
+// [parents].
+channel::Admission GatewayDaemon::admit_server(const channel::PeerIdentity& server) const {
+  const NodeConfig& config = node_->config();
+  if (!config.server_initiates) {
+    return refuse(wire::REJECT_PROTOCOL_ERROR,
+                  fmt::format("gateway {} dials its management servers itself; approve it "
+                              "without --server-initiates, or set [parents] server_initiates = "
+                              "true on the gateway",
+                              config.fqdn));
+  }
+  for (const auto& parent : config.parents) {
+    if (same_host_name(parent.host, server.fqdn)) return admitted();
+  }
+  return refuse(wire::REJECT_NOT_APPROVED,
+                fmt::format("management server {} is not in gateway {}'s [parents] servers",
+                            server.fqdn, config.fqdn));
 }
 
 asio::awaitable<channel::Admission> GatewayDaemon::ask_server(channel::PeerIdentity agent) {
@@ -101,7 +179,7 @@ asio::awaitable<channel::Admission> GatewayDaemon::ask_server(channel::PeerIdent
     co_return refuse(wire::REJECT_UNSPECIFIED,
                      fmt::format("gateway {} has no connection to a management server now; the "
                                  "agent will retry",
-                                 config_.fqdn));
+                                 node_->config().fqdn));
   }
   const std::uint64_t id = next_query_++;
   wire::Envelope query;
@@ -123,36 +201,54 @@ asio::awaitable<channel::Admission> GatewayDaemon::ask_server(channel::PeerIdent
     co_return refuse(wire::REJECT_UNSPECIFIED,
                      fmt::format("the management server did not answer gateway {} about {} in "
                                  "time; the agent will retry",
-                                 config_.fqdn, agent.fqdn));
+                                 node_->config().fqdn, agent.fqdn));
   }
-  if (pending.answer->admitted()) {
-    co_return channel::Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
-  }
+  if (pending.answer->admitted()) co_return admitted();
   co_return refuse(pending.answer->code(), pending.answer->reason());
 }
 
 void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>& session,
                                         wire::Envelope envelope) {
-  if (envelope.has_admission_answer()) {
-    const auto it = queries_.find(envelope.admission_answer().query_id());
+  if (!envelope.has_admission_answer()) {
+    session->close("the management server sent a message this gateway does not handle yet");
+    return;
+  }
+  const wire::AdmissionAnswer& answer = envelope.admission_answer();
+  if (answer.query_id() != 0) {
+    const auto it = queries_.find(answer.query_id());
     if (it != queries_.end()) {
-      it->second->answer = envelope.admission_answer();
+      it->second->answer = answer;
       it->second->answered->cancel();
     }
     return;
   }
-  session->close("the management server sent a message this gateway does not handle yet");
+  // Unasked: the server withdrew an agent's admission; its connection ends here.
+  const auto agents = agents_;
+  for (const auto& agent : agents) {
+    if (agent->peer().fqdn != answer.agent_fqdn() || answer.admitted()) continue;
+    (void)log_.write(EventId::device_not_in_group,
+                     fmt::format("The management server withdrew the admission of agent {}: {}",
+                                 agent->peer().fqdn, answer.reason()),
+                     {{"peer", agent->peer().fqdn}});
+    wire::Envelope reject;
+    reject.mutable_reject()->set_code(answer.code());
+    reject.mutable_reject()->set_reason(answer.reason());
+    reject.mutable_reject()->set_event_id(number(EventId::device_not_in_group));
+    agent->send(std::move(reject));
+    agent->close_after_flush("no longer admitted");
+  }
 }
 
 asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
-  const channel::LocalNode me{config_.fqdn,
-                              config_.management_group,
+  const NodeConfig& config = node_->config();
+  const channel::LocalNode me{config.fqdn,
+                              config.management_group,
                               wire::ROLE_GATEWAY,
                               "",
                               wire::kDefaultFrameLimit,
-                              static_cast<std::uint32_t>(config_.heartbeat_interval_s)};
+                              static_cast<std::uint32_t>(config.heartbeat_interval_s)};
   channel::AdmissionCheck check = [this](channel::PeerIdentity peer) {
-    return ask_server(std::move(peer));
+    return admit(std::move(peer));
   };
   const channel::HelloTimeouts hello_timeouts;
   auto peer = co_await channel::accept_hello(std::move(stream), me, check, hello_timeouts);
@@ -161,6 +257,29 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
     co_return;
   }
   const channel::PeerIdentity identity = peer->identity();
+  if (identity.role == wire::ROLE_MANAGEMENT_SERVER) {
+    auto session = channel::Session::start(
+        std::move(*peer), channel::SessionSettings{},
+        [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
+        [this](const auto& s, const std::string& why) {
+          if (s == upstream_) upstream_lost();
+          (void)log_.write(
+              EventId::peer_disconnected,
+              fmt::format("The connection of management server {} closed: {}", s->peer().fqdn, why),
+              {{"peer", s->peer().fqdn}});
+        });
+    if (upstream_) upstream_->close("replaced by a new connection from " + identity.fqdn);
+    upstream_up(session, Endpoint{identity.fqdn, kDefaultPort});
+    (void)log_.write(EventId::peer_admitted,
+                     fmt::format("Management server {} connected from {} (server-initiated).",
+                                 identity.fqdn, session->remote_address()),
+                     {{"parent", identity.fqdn}});
+    asio::co_spawn(io_,
+                   channel::send_heartbeats(session, config.fqdn,
+                                            std::chrono::seconds(config.heartbeat_interval_s)),
+                   asio::detached);
+    co_return;
+  }
   auto session = channel::Session::start(
       std::move(*peer), channel::SessionSettings{},
       [this](const auto& s, wire::Envelope e) { on_agent_message(s, std::move(e)); },

@@ -1,20 +1,28 @@
 // `outpost gateway`: the composition root of a gateway. It keeps one upstream session to its
-// management server (reconnecting with jittered backoff), accepts agents on its own port,
-// authenticates their certificates itself and asks the management server whether each is
-// admitted (AdmissionQuery over the upstream session), relays their heartbeats upstream with
-// their origin, and sends its own. Failover between servers comes with the failover issue.
+// management server, accepts agents on its own port, authenticates their certificates itself
+// and asks the management server whether each is admitted (AdmissionQuery over the upstream
+// session), relays their heartbeats upstream with their origin, and sends its own.
+//
+// The upstream session is dialled by the gateway (reconnecting with jittered backoff), or, with
+// [parents] server_initiates = true, accepted from a management server listed in [parents]
+// (a DMZ gateway approved with --server-initiates never dials inward). Either way the session
+// is the same afterwards. It answers `outpost status` on its admin socket and reloads its
+// configuration and certificate on SIGHUP. Failover between servers comes with the failover
+// issue.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
-#include "channel/identity.hpp"
+#include "channel/node_context.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
 #include "core/event_log.hpp"
+#include "net/admin_socket.hpp"
 
 namespace outpost::gateway {
 
@@ -31,19 +39,28 @@ class GatewayDaemon {
     std::optional<wire::AdmissionAnswer> answer;
   };
 
+  Result<void> prepare();
   asio::awaitable<void> serve(net::TlsStream stream);
+  asio::awaitable<channel::Admission> admit(channel::PeerIdentity peer);
   asio::awaitable<channel::Admission> ask_server(channel::PeerIdentity agent);
+  channel::Admission admit_server(const channel::PeerIdentity& server) const;
+  void upstream_up(const std::shared_ptr<channel::Session>& session, const Endpoint& parent);
+  void upstream_lost();
   void on_upstream_message(const std::shared_ptr<channel::Session>& session,
                            wire::Envelope envelope);
   void on_agent_message(const std::shared_ptr<channel::Session>& session, wire::Envelope envelope);
   void stop(const std::string& why);
+  nlohmann::json status() const;
 
-  NodeConfig config_;
+  NodeConfig initial_;
   EventLog log_;
   asio::io_context io_;
-  std::optional<channel::NodeTls> tls_;
+  std::optional<channel::NodeContext> node_;
+  std::unique_ptr<net::AdminSocket> admin_;
   std::optional<net::tcp::acceptor> acceptor_;
+  std::optional<Endpoint> listening_;
   std::shared_ptr<channel::Session> upstream_;
+  Endpoint upstream_endpoint_;
   std::set<std::shared_ptr<channel::Session>> agents_;
   std::map<std::uint64_t, PendingQuery*> queries_;
   std::uint64_t next_query_ = 1;

@@ -146,9 +146,8 @@ Result<tcp::acceptor> listen_on(const asio::any_io_executor& executor, const End
   return acceptor;
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& context,
-                                  Timeouts timeouts, SessionHandler on_session,
-                                  RefusalHandler on_refused) {
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ContextSource context, Timeouts timeouts,
+                                  SessionHandler on_session, RefusalHandler on_refused) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kTuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -159,12 +158,12 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& c
     }
     asio::co_spawn(
         acceptor.get_executor(),
-        [&context, timeouts, on_session, on_refused,
+        [&tls = context(), timeouts, on_session, on_refused,
          socket = std::move(socket)]() mutable -> asio::awaitable<void> {
           error_code remote_ec;
           const auto peer = socket.remote_endpoint(remote_ec);
           const std::string remote = remote_ec ? std::string("unknown") : text(peer);
-          TlsStream stream(std::move(socket), context);
+          TlsStream stream(std::move(socket), tls);
           if (auto why =
                   co_await handshake(stream, asio::ssl::stream_base::server, timeouts.handshake)) {
             on_refused(Refusal{remote, why->event, why->reason});

@@ -41,14 +41,15 @@ struct Refusal {
 };
 
 using SessionHandler = std::function<asio::awaitable<void>(TlsStream)>;
+// The accepting context for the next connection (a reload may replace it).
+using ContextSource = std::function<asio::ssl::context&()>;
 using RefusalHandler = std::function<void(const Refusal&)>;
 
 // Accepts until the acceptor is closed. Each connection's handshake runs in its own coroutine
 // with the handshake timeout; a completed one is handed to `on_session`, a failed one reported to
 // `on_refused` and closed.
-[[nodiscard]] asio::awaitable<void> accept_loop(tcp::acceptor& acceptor,
-                                                asio::ssl::context& context, Timeouts timeouts,
-                                                SessionHandler on_session,
+[[nodiscard]] asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ContextSource context,
+                                                Timeouts timeouts, SessionHandler on_session,
                                                 RefusalHandler on_refused);
 
 // Opens a listening socket (SO_REUSEADDR) on `listen`; port 0 picks a free one.

@@ -142,7 +142,17 @@ std::string describe_tls_error(const boost::system::error_code& ec) {
         break;
       case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
       case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
-        what = "the peer refused this node's certificate (bad or unsupported certificate)";
+        what =
+            "the peer refused this node's certificate (bad or unsupported certificate; e.g. "
+            "its name is not the one the peer dialled)";
+        break;
+      case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+        what =
+            "the peer refused this node's certificate: it has expired (alert "
+            "certificate_expired)";
+        break;
+      case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+        what = "the peer refused this node's certificate (alert certificate_unknown)";
         break;
       case SSL_R_CERTIFICATE_VERIFY_FAILED:
         what = "the peer's certificate failed verification";

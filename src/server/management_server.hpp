@@ -1,17 +1,21 @@
 // `outpost server`: the composition root of a management server. It builds its parts from the
-// configuration (channel certificate and TLS, the database, the listener), admits computers by
-// what the database says, records their heartbeats, and stops cleanly on SIGTERM/SIGINT.
-// Everything runs on one io_context thread.
+// configuration (channel certificate and TLS, the database, the listener, the admin socket, the
+// dialer of server-initiated gateways), admits computers by what the database says, records
+// their heartbeats, watches their health (20020-20023), serves the admin commands, reloads on
+// SIGHUP and stops cleanly on SIGTERM/SIGINT. Everything runs on one io_context thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <set>
 
-#include "channel/identity.hpp"
+#include "channel/node_context.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
 #include "core/event_log.hpp"
+#include "net/admin_socket.hpp"
+#include "server/gateway_dialer.hpp"
+#include "server/health.hpp"
 #include "storage/storage.hpp"
 
 namespace outpost::server {
@@ -26,21 +30,32 @@ class ManagementServer {
 
  private:
   Result<void> prepare();
+  void start_services();
   asio::awaitable<void> serve(net::TlsStream stream);
-  channel::Admission admit(const channel::PeerIdentity& peer);
+  void admitted(const std::shared_ptr<channel::Session>& session);
   void on_message(const std::shared_ptr<channel::Session>& session, wire::Envelope envelope);
+  void on_heartbeat(const std::shared_ptr<channel::Session>& session, const wire::Heartbeat& beat);
   void answer_admission(const std::shared_ptr<channel::Session>& gateway,
                         const wire::AdmissionQuery& query);
+  nlohmann::json on_admin(const nlohmann::json& request);
+  void withdraw(const std::string& fqdn, const std::string& reason);
   void stop(const std::string& why);
-  asio::awaitable<void> own_heartbeat_loop();
+  asio::awaitable<void> housekeeping_loop();
+  void housekeeping(TimePoint now);
+  nlohmann::json status() const;
 
-  NodeConfig config_;
+  NodeConfig initial_;
   EventLog log_;
   asio::io_context io_;
+  std::optional<channel::NodeContext> node_;
   std::unique_ptr<storage::Storage> storage_;
-  std::optional<channel::NodeTls> tls_;
+  std::unique_ptr<net::AdminSocket> admin_;
   std::optional<net::tcp::acceptor> acceptor_;
+  std::optional<Endpoint> listening_;
   std::set<std::shared_ptr<channel::Session>> sessions_;
+  std::optional<GatewayDialer> dialer_;
+  HealthWatch health_;
+  TimePoint last_own_heartbeat_{};
 };
 
 }  // namespace outpost::server

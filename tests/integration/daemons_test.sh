@@ -100,9 +100,10 @@ wait_for 30 has_event ms1 20000 agent4.lab.test
 "$OUTPOST" agent approve agent4.lab.test --config ms1.toml >/dev/null
 check "live reject: agent4 is admitted first" wait_for 60 healthy agent4.lab.test healthy
 "$OUTPOST" agent reject agent4.lab.test --config ms1.toml >/dev/null
-check "live reject: the agent is told it is no longer approved" \
-  wait_for 30 has_event agent4 20070 "no longer approved"
-check "live reject: the server logged it" wait_for 30 has_event ms1 20000 "agent4.lab.test is no longer approved"
+check "live reject: the agent is told at once that it was rejected" \
+  wait_for 30 has_event agent4 20070 "agent4.lab.test was rejected by an operator"
+check "live reject: the server logged it" \
+  wait_for 30 has_event ms1 20000 "agent agent4.lab.test was rejected by an operator"
 kill "$agent4_pid"
 
 # --- a name registered as a gateway is never admitted as an agent
@@ -113,16 +114,16 @@ expect_fail "gateway remove does not remove an agent" "not a known gateway" \
 
 # --- wrong management group
 start_agent agent3 OTHER
-check "wrong group: the server logs 20000 with both groups" \
-  wait_for 30 has_event ms1 20000 "asked for management group 'OTHER', but this is 'LAB'"
+check "wrong group: the server logs 20001 with both groups" \
+  wait_for 30 has_event ms1 20001 "asked for management group 'OTHER', but this is 'LAB'"
 check "wrong group: the agent logs 20070" wait_for 30 has_event agent3 20070 "REJECT_WRONG_MANAGEMENT_GROUP"
 kill "$agent3_pid"
 
 # --- a certificate from an untrusted CA
 node rogue stranger  # trusts both CAs, so it trusts the server; the server does not trust it
 start_agent rogue
-check "untrusted CA: the server refuses it during TLS (20072)" \
-  wait_for 30 has_event ms1 20072 "not trusted here"
+check "untrusted CA: the server refuses it during TLS (20002, cause 20072)" \
+  wait_for 30 has_event ms1 20002 "(cause 20072): the peer's certificate"
 check "untrusted CA: the agent is told the server does not trust its issuer" \
   wait_for 30 has_event rogue 20071 "does not trust this node's certificate issuer"
 kill "$rogue_pid"
@@ -131,7 +132,7 @@ kill "$rogue_pid"
 out="$(timeout 20 openssl s_client -connect "127.0.0.1:$port" -alpn outpost/1 -tls1_3 \
   -CAfile ca/ca.crt </dev/null 2>&1 || true)"
 check "no certificate: the server logs the refusal" \
-  wait_for 30 has_event ms1 20071 "a certificate is required"
+  wait_for 30 has_event ms1 20002 "a certificate is required"
 
 # --- clean stop
 kill -TERM "$server_pid"

@@ -49,7 +49,8 @@ class HelloTest : public ::testing::Test {
     Outcome out;
     asio::co_spawn(io,
                    net::accept_loop(
-                       *acceptor, server_ctx, net::Timeouts{},
+                       *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; },
+                       net::Timeouts{},
                        [&](net::TlsStream stream) -> asio::awaitable<void> {
                          auto peer = co_await accept_hello(std::move(stream), server_me_, admit,
                                                            server_timeouts);
@@ -174,15 +175,16 @@ TEST_F(HelloTest, SilentPeerIsDroppedAfterTheHelloTimeout) {
   const auto port = acceptor->local_endpoint().port();
   std::optional<Result<AuthenticatedPeer>> server;
   bool done = false;
-  asio::co_spawn(io,
-                 net::accept_loop(
-                     *acceptor, server_ctx, net::Timeouts{},
-                     [&](net::TlsStream stream) -> asio::awaitable<void> {
-                       server.emplace(co_await accept_hello(std::move(stream), server_me_,
-                                                            admit_all(), quick));
-                     },
-                     [](const net::Refusal&) {}),
-                 asio::detached);
+  asio::co_spawn(
+      io,
+      net::accept_loop(
+          *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; }, net::Timeouts{},
+          [&](net::TlsStream stream) -> asio::awaitable<void> {
+            server.emplace(
+                co_await accept_hello(std::move(stream), server_me_, admit_all(), quick));
+          },
+          [](const net::Refusal&) {}),
+      asio::detached);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {

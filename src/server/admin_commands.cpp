@@ -1,0 +1,134 @@
+#include "server/admin_commands.hpp"
+
+#include <fmt/format.h>
+
+#include "core/names.hpp"
+#include "net/admin_socket.hpp"
+#include "server/health.hpp"
+
+namespace outpost::server {
+namespace {
+
+using nlohmann::json;
+
+std::string when(const std::optional<TimePoint>& t) {
+  return t ? format_utc(*t) : "";
+}
+
+json computer_json(const storage::Computer& c) {
+  return {{"fqdn", c.fqdn},
+          {"role", storage::role_name(c.role)},
+          {"approval", storage::approval_name(c.approval)},
+          {"server_initiates", c.server_initiates},
+          {"address", c.address},
+          {"first_seen", format_utc(c.first_seen)}};
+}
+
+json list(storage::Storage& db, std::optional<storage::Role> role,
+          std::optional<storage::Approval> approval) {
+  auto all = db.computers();
+  if (!all) return net::admin_error(all.error());
+  json out = json::array();
+  for (const auto& c : *all) {
+    if ((role && c.role != *role) || (approval && c.approval != *approval)) continue;
+    out.push_back(computer_json(c));
+  }
+  return net::admin_ok(std::move(out));
+}
+
+Result<std::string> fqdn_of(const json& request, std::string_view what) {
+  const std::string name = request.value("fqdn", "");
+  if (!is_valid_host_name(name)) {
+    return fail(fmt::format("'{}' is not a valid FQDN", name),
+                fmt::format("pass the {}'s fully qualified domain name", what));
+  }
+  return canonical_host_name(name);
+}
+
+json approve_gateway(storage::Storage& db, const json& request) {
+  auto fqdn = fqdn_of(request, "gateway");
+  if (!fqdn) return net::admin_error(fqdn.error());
+  const bool server_initiates = request.value("server_initiates", false);
+  const std::string address = request.value("address", "");
+  if (server_initiates && !parse_endpoint(address)) {
+    return net::admin_error(Error{EventId::none, "--server-initiates needs --address HOST:PORT",
+                                  "give the address the management server dials the gateway on"});
+  }
+  if (auto ok = db.approve_gateway(*fqdn, server_initiates, address); !ok) {
+    return net::admin_error(ok.error());
+  }
+  return net::admin_ok({{"message", fmt::format("The approval of server {} completed "
+                                                "successfully.",
+                                                *fqdn)}});
+}
+
+json remove_gateway(storage::Storage& db, const json& request) {
+  auto fqdn = fqdn_of(request, "gateway");
+  if (!fqdn) return net::admin_error(fqdn.error());
+  auto removed = db.remove_gateway(*fqdn);
+  if (!removed) return net::admin_error(removed.error());
+  if (!*removed) {
+    return net::admin_error(Error{EventId::none, fmt::format("{} is not a known gateway", *fqdn),
+                                  "see outpost gateway list"});
+  }
+  return net::admin_ok({{"message", fmt::format("The removal of server {} from the management "
+                                                "group completed successfully.",
+                                                *fqdn)}});
+}
+
+json set_agent(storage::Storage& db, const json& request, storage::Approval approval) {
+  auto fqdn = fqdn_of(request, "agent");
+  if (!fqdn) return net::admin_error(fqdn.error());
+  auto changed = db.set_agent_approval(*fqdn, approval);
+  if (!changed) return net::admin_error(changed.error());
+  if (!*changed) {
+    return net::admin_error(Error{EventId::none, fmt::format("{} is not a known agent", *fqdn),
+                                  "see outpost agent list; an agent is known once it has "
+                                  "connected"});
+  }
+  return net::admin_ok(
+      {{"message", fmt::format("Agent {} is now {}.", *fqdn, storage::approval_name(approval))}});
+}
+
+}  // namespace
+
+Result<json> inventory_json(storage::Storage& db, const NodeConfig& config) {
+  auto all = db.computers();
+  if (!all) return std::unexpected(all.error());
+  const auto health = health_of_all(
+      *all, {config.heartbeat_interval_s, config.heartbeat_missed_allowed}, Clock::now());
+  json out = json::array();
+  for (const auto& c : *all) {
+    out.push_back({{"fqdn", c.fqdn},
+                   {"role", storage::role_name(c.role)},
+                   {"health", health_name(health.at(c.fqdn))},
+                   {"parent", c.parent},
+                   {"approval", storage::approval_name(c.approval)},
+                   {"last_heartbeat", when(c.last_heartbeat)},
+                   {"cert_not_after", when(c.certificate_not_after)}});
+  }
+  return out;
+}
+
+json run_admin_command(storage::Storage& db, const NodeConfig& config, const json& request) {
+  const std::string command = request.value("command", "");
+  using storage::Approval;
+  using storage::Role;
+  if (command == "gateway.approve") return approve_gateway(db, request);
+  if (command == "gateway.remove") return remove_gateway(db, request);
+  if (command == "gateway.list") return list(db, Role::gateway, std::nullopt);
+  if (command == "agent.pending") return list(db, Role::agent, Approval::pending);
+  if (command == "agent.list") return list(db, Role::agent, std::nullopt);
+  if (command == "agent.approve") return set_agent(db, request, Approval::approved);
+  if (command == "agent.reject") return set_agent(db, request, Approval::rejected);
+  if (command == "inventory") {
+    auto inventory = inventory_json(db, config);
+    if (!inventory) return net::admin_error(inventory.error());
+    return net::admin_ok(std::move(*inventory));
+  }
+  return net::admin_error(Error{EventId::none,
+                                fmt::format("'{}' is not a management server command", command),
+                                "use the outpost command line"});
+}
+
+}  // namespace outpost::server
