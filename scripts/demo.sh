@@ -163,6 +163,7 @@ cat <<MSG
 
 The demo management group runs from $demo (one state directory and log per computer).
   Inventory:  $outpost inventory --config $demo/ms1.toml
+  Status:     $outpost status --config $demo/gw1.toml      (any node: its parent and children)
   Events:     $outpost events --config $demo/ms1.toml
   Stop it:    scripts/demo.sh --stop
 MSG
