@@ -12,7 +12,9 @@
 namespace outpost::agent {
 
 AgentDaemon::AgentDaemon(NodeConfig config)
-    : initial_(std::move(config)), log_(initial_.state_dir, "agent", Echo::stderr_stream) {}
+    : initial_(std::move(config)),
+      log_(initial_.state_dir, "agent", Echo::stderr_stream),
+      received_(initial_.state_dir) {}
 
 int AgentDaemon::run() {
   if (initial_.parents.empty()) {
@@ -23,6 +25,7 @@ int AgentDaemon::run() {
   auto node = channel::NodeContext::load(initial_, log_);
   if (!node) return 1;
   node_.emplace(std::move(*node));
+  received_.load(initial_.management_group, log_);
   auto admin =
       net::AdminSocket::open(io_.get_executor(), net::admin_socket_path(node_->config().state_dir));
   if (!admin) {
@@ -39,16 +42,23 @@ int AgentDaemon::run() {
   const NodeConfig& config = node_->config();
   (void)log_.write(EventId::daemon_started,
                    fmt::format("Agent {} of management group {} reports to {}.", config.fqdn,
-                               config.management_group, config.parents.front().text()));
+                               config.management_group, received_.parents(config).front().text()));
   channel::ParentLink link{
       [this]() -> asio::ssl::context& { return node_->connecting(); },
       &node_->config(),
-      [this] { return node_->config().parents; },
+      [this] { return received_.parents(node_->config()); },
       channel::LocalNode{config.fqdn, config.management_group, wire::ROLE_AGENT, ""},
+      [this] { return received_.cookie(); },
       &log_,
       false,
       [this] { return stopping_; },
-      {},  // the parent sends an agent nothing but keepalives and Reject yet
+      [this](const std::shared_ptr<channel::Session>& s, wire::Envelope e) {
+        if (e.has_config_update() && e.config_update().target() == node_->config().fqdn) {
+          received_.on_update(e.config_update(), node_->config(), *s, parent_, log_);
+          return;
+        }
+        s->close("the parent sent a message an agent does not handle");
+      },
       [this](const std::shared_ptr<channel::Session>& s, const Endpoint& parent) {
         session_ = s;
         parent_ = parent;
@@ -67,9 +77,10 @@ nlohmann::json AgentDaemon::status() const {
   nlohmann::json out =
       channel::node_status(node_->config(), "agent", node_->certificate(), std::nullopt);
   if (session_ && session_->is_open()) {
-    out["parent"] =
-        channel::parent_status(*session_, parent_, parent_ == node_->config().parents.front());
+    out["parent"] = channel::parent_status(*session_, parent_,
+                                           parent_ == received_.parents(node_->config()).front());
   }
+  out["configuration"] = received_.status();
   return out;
 }
 

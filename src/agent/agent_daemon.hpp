@@ -1,14 +1,16 @@
 // `outpost agent`: the composition root of an agent. It loads its channel certificate and keeps
-// a link to its parent (the first of [parents] servers; channel/parent_link.hpp): connect,
-// heartbeat at the interval the parent names, reconnect with backoff, every failure logged with
-// its event. It answers `outpost status` on its admin socket and reloads its configuration and
-// certificate on SIGHUP. Failover to the other listed parents comes with the failover issue.
+// a link to one of its parents (channel/parent_link.hpp): primary first, failover to the others
+// and failback to the primary, heartbeats at the interval the parent names with the state
+// cookie. It applies configuration from the configuration service without reconnecting and
+// keeps it on disk, answers `outpost status` on its admin socket, and reloads its configuration
+// file and certificate on SIGHUP.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <optional>
 
+#include "channel/configuration.hpp"
 #include "channel/node_context.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
@@ -32,6 +34,7 @@ class AgentDaemon {
   EventLog log_;
   asio::io_context io_;
   std::optional<channel::NodeContext> node_;
+  channel::ReceivedConfiguration received_;
   std::unique_ptr<net::AdminSocket> admin_;
   std::shared_ptr<channel::Session> session_;
   Endpoint parent_;  // the one dialled, while session_ is set

@@ -21,23 +21,12 @@ asio::awaitable<void> pause(std::chrono::milliseconds how_long) {
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
-}  // namespace
-
-asio::awaitable<void> send_heartbeats(std::shared_ptr<Session> session, std::string origin,
-                                      std::chrono::seconds interval) {
-  while (session->is_open()) {
-    wire::Envelope beat;
-    auto* h = beat.mutable_heartbeat();
-    h->set_origin(origin);
-    h->set_produced_unix_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
-            .count());
-    session->send(std::move(beat));
-    co_await pause(interval);
-  }
+std::string list_text(const std::vector<Endpoint>& parents) {
+  std::string out;
+  for (const auto& p : parents)
+    out += (out.empty() ? "" : ", ") + p.text();
+  return out;
 }
-
-namespace {
 
 // One connection attempt: dial and hello. No co_await inside a conditional expression: GCC 12
 // miscompiles it.
@@ -47,10 +36,96 @@ asio::awaitable<Result<AuthenticatedPeer>> connect_once(const ParentLink& link,
   auto stream = co_await net::dial(link.context(), parent, hosts, net::Timeouts{});
   if (!stream) co_return std::unexpected(stream.error());
   const HelloTimeouts timeouts;
-  co_return co_await send_hello(std::move(*stream), link.me, timeouts, parent.host);
+  LocalNode me = link.me;
+  if (link.cookie) me.config_cookie = link.cookie();
+  co_return co_await send_hello(std::move(*stream), me, timeouts, parent.host);
+}
+
+// While the session to a failover parent is open: every failback interval, a TLS handshake with
+// the primary; when it succeeds the session is closed so that the link reconnects, primary first.
+asio::awaitable<void> probe_primary(std::weak_ptr<Session> current,
+                                    std::function<asio::ssl::context&()> context, Endpoint primary,
+                                    net::HostsTable hosts, std::chrono::seconds interval) {
+  for (;;) {
+    co_await pause(interval);
+    auto session = current.lock();
+    if (!session || !session->is_open()) co_return;
+    net::Timeouts quick{3s, 3s, 5s};
+    auto answer = co_await net::dial(context(), primary, hosts, quick);
+    if (!answer) continue;
+    boost::system::error_code ignored;
+    answer->next_layer().close(ignored);
+    session = current.lock();
+    if (session && session->is_open()) {
+      session->close(
+          fmt::format("the primary parent {} answers again: failing back", primary.text()));
+    }
+    co_return;
+  }
+}
+
+struct Connected {
+  std::shared_ptr<Session> session;
+  std::string parent_name;
+};
+
+// Starts the session on an admitted connection; Reject from the parent ends it with 20070.
+Connected start_session(const ParentLink& link, AuthenticatedPeer peer, asio::steady_timer& closed,
+                        std::string& why) {
+  EventLog& log = *link.log;
+  const std::string parent_name = peer.identity().fqdn;
+  const std::uint32_t offered = peer.identity().heartbeat_interval_s;
+  SessionSettings settings;
+  settings.dead_peer = std::chrono::seconds(link.config->dead_peer_timeout_s);
+  settings.keepalive = std::max<std::chrono::milliseconds>(settings.dead_peer / 4, 500ms);
+  auto session = Session::start(
+      std::move(peer), settings,
+      [&link, &log](const std::shared_ptr<Session>& s, wire::Envelope e) {
+        if (!e.has_reject()) {
+          if (link.on_message) link.on_message(s, std::move(e));
+          return;
+        }
+        const std::string reason = fmt::format(
+            "the parent refused this node ({}, parent event {}): {}",
+            wire::RejectCode_Name(e.reject().code()), e.reject().event_id(), e.reject().reason());
+        (void)log.write(EventId::closed_after_auth, reason);
+        s->close(reason);
+      },
+      [&closed, &why](const auto&, const std::string& reason) {
+        why = reason;
+        closed.cancel();
+      });
+  if (!link.dialing_a_child) {
+    const NodeConfig* config = link.config;
+    asio::co_spawn(
+        closed.get_executor(),
+        send_heartbeats(session, link.me.fqdn, link.cookie,
+                        [offered, config] {
+                          return std::chrono::seconds(offered != 0 ? static_cast<int>(offered)
+                                                                   : config->heartbeat_interval_s);
+                        }),
+        asio::detached);
+  }
+  return {session, parent_name};
 }
 
 }  // namespace
+
+asio::awaitable<void> send_heartbeats(std::shared_ptr<Session> session, std::string origin,
+                                      std::function<std::string()> cookie,
+                                      std::function<std::chrono::seconds()> interval) {
+  while (session->is_open()) {
+    wire::Envelope beat;
+    auto* h = beat.mutable_heartbeat();
+    h->set_origin(origin);
+    h->set_produced_unix_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+            .count());
+    if (cookie) h->set_config_cookie(cookie());
+    session->send(std::move(beat));
+    co_await pause(interval());
+  }
+}
 
 std::chrono::milliseconds reconnect_delay(int attempt, std::mt19937& rng) {
   const auto base = std::chrono::milliseconds(1000) * (1 << std::min(attempt, 6));
@@ -63,67 +138,74 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
   std::mt19937 rng(std::random_device{}());
   EventLog& log = *link.log;
   const auto executor = co_await asio::this_coro::executor;
-  for (int attempt = 0; !link.stopping();) {
+  bool on_failover = false;
+  for (int failed_rounds = 0; !link.stopping();) {
     const auto targets = link.targets();
     if (targets.empty()) break;
-    const Endpoint parent = targets.front();
     const net::HostsTable hosts(link.config->hosts.begin(), link.config->hosts.end());
-    auto peer = co_await connect_once(link, parent, hosts);
-    if (peer) {
-      attempt = 0;
-      const std::string parent_name = peer->identity().fqdn;
-      const std::uint32_t interval =
-          peer->identity().heartbeat_interval_s != 0
-              ? peer->identity().heartbeat_interval_s
-              : static_cast<std::uint32_t>(link.config->heartbeat_interval_s);
+    bool connected = false;
+    std::chrono::steady_clock::duration lasted{};
+    for (std::size_t i = 0; i < targets.size() && !link.stopping() && !connected; ++i) {
+      const Endpoint& parent = targets[i];
+      auto peer = co_await connect_once(link, parent, hosts);
+      if (!peer) {
+        (void)log.write(peer.error().event, peer.error().describe(), {{"parent", parent.text()}});
+        continue;
+      }
+      connected = true;
+      failed_rounds = 0;
       asio::steady_timer closed(executor, std::chrono::steady_clock::time_point::max());
       std::string why;
-      auto session = Session::start(
-          std::move(*peer), SessionSettings{},
-          [&link, &log](const std::shared_ptr<Session>& s, wire::Envelope e) {
-            if (!e.has_reject()) {
-              if (link.on_message) link.on_message(s, std::move(e));
-              return;
-            }
-            const std::string reason =
-                fmt::format("the parent refused this node ({}, parent event {}): {}",
-                            wire::RejectCode_Name(e.reject().code()), e.reject().event_id(),
-                            e.reject().reason());
-            (void)log.write(EventId::closed_after_auth, reason);
-            s->close(reason);
-          },
-          [&closed, &why](const auto&, const std::string& reason) {
-            why = reason;
-            closed.cancel();
-          });
+      auto [session, parent_name] = start_session(link, std::move(*peer), closed, why);
+      const auto began = std::chrono::steady_clock::now();
       (void)log.write(EventId::peer_admitted,
                       fmt::format("Connected to {} ({}) and admitted.", parent_name, parent.text()),
                       {{"parent", parent_name}});
-      if (link.on_connected) link.on_connected(session, parent);
-      if (!link.dialing_a_child) {
+      if (!link.dialing_a_child && i > 0) {
+        (void)log.write(EventId::failed_over,
+                        fmt::format("Failed over: communication resumes through {} ({}); the "
+                                    "primary {} will be probed every {} s.",
+                                    parent_name, parent.text(), targets.front().text(),
+                                    link.config->failback_interval_s),
+                        {{"parent", parent_name}, {"primary", targets.front().text()}});
         asio::co_spawn(executor,
-                       send_heartbeats(session, link.me.fqdn, std::chrono::seconds(interval)),
+                       probe_primary(session, link.context, targets.front(), hosts,
+                                     std::chrono::seconds(link.config->failback_interval_s)),
                        asio::detached);
+      } else if (!link.dialing_a_child && on_failover) {
+        (void)log.write(
+            EventId::failed_back,
+            fmt::format("Failed back to the primary parent {} ({}).", parent_name, parent.text()),
+            {{"parent", parent_name}});
       }
+      on_failover = i > 0;
+      if (link.cookie && !link.cookie().empty()) {
+        (void)log.write(EventId::config_out_of_date,
+                        fmt::format("The configuration may be out of date after connecting to {}; "
+                                    "the current state cookie '{}' was sent and an update is "
+                                    "requested if it differs.",
+                                    parent_name, link.cookie()),
+                        {{"cookie", link.cookie()}});
+      }
+      if (link.on_connected) link.on_connected(session, parent);
       if (session->is_open()) {
         boost::system::error_code ignored;
         co_await closed.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       }
+      lasted = std::chrono::steady_clock::now() - began;
       if (link.on_lost) link.on_lost();
-      if (link.stopping()) break;
+      if (link.stopping()) co_return;
       (void)log.write(EventId::peer_disconnected,
                       fmt::format("The connection to {} closed: {}", parent_name, why));
-    } else {
-      (void)log.write(peer.error().event, peer.error().describe(), {{"parent", parent.text()}});
-      if (!link.dialing_a_child && (peer.error().event == EventId::parent_connect_failed ||
-                                    peer.error().event == EventId::parent_name_unresolved)) {
-        (void)log.write(EventId::no_parent_left,
-                        fmt::format("No parent could be reached ({}) and no failover parent is "
-                                    "configured; retrying.",
-                                    parent.text()));
-      }
     }
-    co_await pause(reconnect_delay(attempt++, rng));
+    if (connected && lasted >= 2s) continue;  // lost after a while: try again at once
+    if (!connected && !link.dialing_a_child) {
+      (void)log.write(EventId::no_parent_left,
+                      fmt::format("No parent could be reached ({}) and no failover parent is "
+                                  "left; retrying.",
+                                  list_text(targets)));
+    }
+    co_await pause(reconnect_delay(failed_rounds++, rng));
   }
 }
 

@@ -83,7 +83,15 @@ asio::awaitable<void> Session::read_loop() {
       close(envelope.error().message);
       break;
     }
-    if (envelope->has_keepalive()) continue;  // its arrival already proved the peer alive
+    if (envelope->has_keepalive()) {         // its arrival already proved the peer alive
+      if (!envelope->keepalive().reply()) {  // answered, so that a peer with a shorter
+        wire::Envelope answer;               // dead-peer timeout than our keepalive hears us
+        answer.mutable_keepalive()->set_sequence(envelope->keepalive().sequence());
+        answer.mutable_keepalive()->set_reply(true);
+        send(std::move(answer));
+      }
+      continue;
+    }
     on_message_(self, std::move(*envelope));
   }
 }

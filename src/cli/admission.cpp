@@ -16,6 +16,9 @@ struct Options {
   std::string name;
   bool server_initiates = false;
   std::string address;
+  std::string primary;
+  std::vector<std::string> failover;
+  bool force = false;
   bool json = false;
 };
 
@@ -50,6 +53,22 @@ int approve_gateway(const Options& o) {
                  {"address", o.address}});
 }
 
+int set_topology(const Options& o, const std::string& command) {
+  return run(
+      o,
+      {{"command", command}, {"primary", o.primary}, {"failover", o.failover}, {"force", o.force}});
+}
+
+// --primary P --failover F1,F2 [--force], for gateway set-failover and agent set-parent.
+void add_topology_options(CLI::App* cmd, Options& o, const std::string& parents) {
+  cmd->add_option("--primary", o.primary, "the primary " + parents + " (FQDN or FQDN:PORT)")
+      ->required();
+  cmd->add_option("--failover", o.failover, "the failover " + parents + ", in order")
+      ->delimiter(',');
+  cmd->add_flag("--force", o.force,
+                "apply even if none of the new parents is connected to the node or up");
+}
+
 CLI::App* with_config(CLI::App* cmd, Options& o) {
   cmd->add_option("--config", o.config, "the management server's configuration file")->required();
   return cmd;
@@ -72,6 +91,13 @@ void add_gateway_admin(CLI::App& gateway, Action& action) {
   remove->callback([o, &action] {
     action = [o] { return run(*o, {{"command", "gateway.remove"}}); };
   });
+
+  auto* failover =
+      with_config(gateway.add_subcommand("set-failover", "set a gateway's management servers"), *o);
+  failover->add_option("--gateway", o->name, "the gateway's FQDN")->required();
+  add_topology_options(failover, *o, "management server");
+  failover->callback(
+      [o, &action] { action = [o] { return set_topology(*o, "gateway.set-failover"); }; });
 
   auto* list_cmd = with_config(gateway.add_subcommand("list", "list the gateways"), *o);
   list_cmd->add_flag("--json", o->json, "print as JSON");
@@ -98,6 +124,12 @@ void add_agent_admin(CLI::App& agent, Action& action) {
   reject->callback([o, &action] {
     action = [o] { return run(*o, {{"command", "agent.reject"}}); };
   });
+  auto* parent = with_config(
+      agent.add_subcommand("set-parent", "set an agent's gateways or management servers"), *o);
+  parent->add_option("--agent", o->name, "the agent's FQDN")->required();
+  add_topology_options(parent, *o, "gateway or management server");
+  parent->callback([o, &action] { action = [o] { return set_topology(*o, "agent.set-parent"); }; });
+
   auto* list_cmd = with_config(agent.add_subcommand("list", "list the agents"), *o);
   list_cmd->add_flag("--json", o->json, "print as JSON");
   list_cmd->callback([o, &action] {

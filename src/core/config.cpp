@@ -154,6 +154,12 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
   auto missed = r.integer("heartbeat", "missed_allowed", 1, 100);
   if (!missed) return std::unexpected(missed.error());
   c.heartbeat_missed_allowed = static_cast<int>(missed->value_or(c.heartbeat_missed_allowed));
+  auto dead = r.integer("failover", "dead_peer_timeout_s", 3, 3600);
+  if (!dead) return std::unexpected(dead.error());
+  c.dead_peer_timeout_s = static_cast<int>(dead->value_or(c.dead_peer_timeout_s));
+  auto failback = r.integer("failover", "failback_interval_s", 1, 86400);
+  if (!failback) return std::unexpected(failback.error());
+  c.failback_interval_s = static_cast<int>(failback->value_or(c.failback_interval_s));
   return {};
 }
 
@@ -231,6 +237,7 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
           {"listen", {"address", "port"}},
           {"parents", {"servers", "server_initiates"}},
           {"tls", {"minimum_version"}},
+          {"failover", {"dead_peer_timeout_s", "failback_interval_s"}},
           {"database", {"url"}},
           {"admission", {"agents"}},
           {"heartbeat", {"interval_s", "missed_allowed"}},

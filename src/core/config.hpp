@@ -42,7 +42,10 @@ struct NodeConfig {
   int heartbeat_interval_s = 60;
   int heartbeat_missed_allowed = 3;
   std::map<std::string, std::string> hosts;  // canonical name -> IP address literal
-  bool allow_tls12 = false;                  // [tls] minimum_version = "1.2"; default 1.3
+  int dead_peer_timeout_s = 15;              // [failover]: a silent parent is given up after this
+  int failback_interval_s = 60;  // [failover]: how often a node on a failover parent probes
+                                 // its primary
+  bool allow_tls12 = false;      // [tls] minimum_version = "1.2"; default 1.3
   // Gateways: [parents] server_initiates = true: the management servers in [parents] dial this
   // gateway; it never dials them (a DMZ gateway approved with --server-initiates).
   bool server_initiates = false;

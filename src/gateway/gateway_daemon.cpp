@@ -32,7 +32,9 @@ channel::Admission admitted() {
 }  // namespace
 
 GatewayDaemon::GatewayDaemon(NodeConfig config)
-    : initial_(std::move(config)), log_(initial_.state_dir, "gateway", Echo::stderr_stream) {}
+    : initial_(std::move(config)),
+      log_(initial_.state_dir, "gateway", Echo::stderr_stream),
+      received_(initial_.state_dir) {}
 
 Result<void> GatewayDaemon::prepare() {
   if (initial_.parents.empty() || !initial_.listen) {
@@ -43,6 +45,7 @@ Result<void> GatewayDaemon::prepare() {
   auto node = channel::NodeContext::load(initial_, log_);
   if (!node) return std::unexpected(node.error());
   node_.emplace(std::move(*node));
+  received_.load(initial_.management_group, log_);
   auto admin =
       net::AdminSocket::open(io_.get_executor(), net::admin_socket_path(node_->config().state_dir));
   if (!admin) return std::unexpected(admin.error());
@@ -69,7 +72,7 @@ int GatewayDaemon::run() {
                    fmt::format("Gateway {} of management group {} listens on {} and {} {}.",
                                config.fqdn, config.management_group, listening_->text(),
                                config.server_initiates ? "waits to be dialled by" : "reports to",
-                               config.parents.front().text()),
+                               received_.parents(config).front().text()),
                    {{"port", listening_->port}});
   admin_->start([this](const nlohmann::json& request) {
     if (request.value("command", "") != "status") {
@@ -81,8 +84,9 @@ int GatewayDaemon::run() {
     channel::ParentLink link{
         [this]() -> asio::ssl::context& { return node_->connecting(); },
         &node_->config(),
-        [this] { return node_->config().parents; },
+        [this] { return received_.parents(node_->config()); },
         channel::LocalNode{config.fqdn, config.management_group, wire::ROLE_GATEWAY, ""},
+        [this] { return received_.cookie(); },
         &log_,
         false,
         [this] { return stopping_; },
@@ -123,13 +127,14 @@ nlohmann::json GatewayDaemon::status() const {
       channel::node_status(node_->config(), "gateway", node_->certificate(), listening_);
   out["server_initiates"] = node_->config().server_initiates;
   if (upstream_ && upstream_->is_open()) {
-    const auto& parents = node_->config().parents;
+    const auto parents = received_.parents(node_->config());
     const bool primary = same_host_name(upstream_->peer().fqdn, parents.front().host) ||
                          upstream_endpoint_ == parents.front();
     out["parent"] = channel::parent_status(*upstream_, upstream_endpoint_, primary);
   }
   for (const auto& agent : agents_)
     out["children"].push_back(channel::session_status(*agent));
+  out["configuration"] = received_.status();
   return out;
 }
 
@@ -209,6 +214,10 @@ asio::awaitable<channel::Admission> GatewayDaemon::ask_server(channel::PeerIdent
 
 void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>& session,
                                         wire::Envelope envelope) {
+  if (envelope.has_config_update()) {
+    relay_config_update(session, envelope);
+    return;
+  }
   if (!envelope.has_admission_answer()) {
     session->close("the management server sent a message this gateway does not handle yet");
     return;
@@ -236,6 +245,24 @@ void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>&
     reject.mutable_reject()->set_event_id(number(EventId::device_not_in_group));
     agent->send(std::move(reject));
     agent->close_after_flush("no longer admitted");
+  }
+}
+
+// The gateway's own configuration is applied here; an agent's is passed down to its session
+// (dropped when the agent is not connected here: it gets it at its next heartbeat elsewhere).
+void GatewayDaemon::relay_config_update(const std::shared_ptr<channel::Session>& upstream,
+                                        wire::Envelope& envelope) {
+  const std::string target = envelope.config_update().target();
+  if (target == node_->config().fqdn) {
+    received_.on_update(envelope.config_update(), node_->config(), *upstream, upstream_endpoint_,
+                        log_);
+    return;
+  }
+  for (const auto& agent : agents_) {
+    if (agent->peer().fqdn == target) {
+      agent->send(std::move(envelope));
+      return;
+    }
   }
 }
 
@@ -274,10 +301,14 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
                      fmt::format("Management server {} connected from {} (server-initiated).",
                                  identity.fqdn, session->remote_address()),
                      {{"parent", identity.fqdn}});
-    asio::co_spawn(io_,
-                   channel::send_heartbeats(session, config.fqdn,
-                                            std::chrono::seconds(config.heartbeat_interval_s)),
-                   asio::detached);
+    asio::co_spawn(
+        io_,
+        channel::send_heartbeats(
+            session, config.fqdn, [this] { return received_.cookie(); },
+            [this] {
+              return std::chrono::seconds(received_.heartbeat_interval_s(node_->config()));
+            }),
+        asio::detached);
     co_return;
   }
   auto session = channel::Session::start(

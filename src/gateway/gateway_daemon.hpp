@@ -6,9 +6,11 @@
 // The upstream session is dialled by the gateway (reconnecting with jittered backoff), or, with
 // [parents] server_initiates = true, accepted from a management server listed in [parents]
 // (a DMZ gateway approved with --server-initiates never dials inward). Either way the session
-// is the same afterwards. It answers `outpost status` on its admin socket and reloads its
-// configuration and certificate on SIGHUP. Failover between servers comes with the failover
-// issue.
+// is the same afterwards. A dialled upstream fails over between the management servers listed
+// (or pushed by the configuration service) and fails back to the primary. Configuration updates
+// for the gateway are applied without reconnecting; those for its agents are relayed down. It
+// answers `outpost status` on its admin socket and reloads its configuration and certificate on
+// SIGHUP.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -18,6 +20,7 @@
 #include <optional>
 #include <set>
 
+#include "channel/configuration.hpp"
 #include "channel/node_context.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
@@ -48,6 +51,8 @@ class GatewayDaemon {
   void upstream_lost();
   void on_upstream_message(const std::shared_ptr<channel::Session>& session,
                            wire::Envelope envelope);
+  void relay_config_update(const std::shared_ptr<channel::Session>& upstream,
+                           wire::Envelope& envelope);
   void on_agent_message(const std::shared_ptr<channel::Session>& session, wire::Envelope envelope);
   void stop(const std::string& why);
   nlohmann::json status() const;
@@ -56,6 +61,7 @@ class GatewayDaemon {
   EventLog log_;
   asio::io_context io_;
   std::optional<channel::NodeContext> node_;
+  channel::ReceivedConfiguration received_;
   std::unique_ptr<net::AdminSocket> admin_;
   std::optional<net::tcp::acceptor> acceptor_;
   std::optional<Endpoint> listening_;

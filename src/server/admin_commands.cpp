@@ -4,6 +4,7 @@
 
 #include "core/names.hpp"
 #include "net/admin_socket.hpp"
+#include "server/configuration_service.hpp"
 #include "server/health.hpp"
 
 namespace outpost::server {
@@ -90,6 +91,19 @@ json set_agent(storage::Storage& db, const json& request, storage::Approval appr
       {{"message", fmt::format("Agent {} is now {}.", *fqdn, storage::approval_name(approval))}});
 }
 
+// The management server a computer reaches the group through: up its chain of parents.
+std::string reaches_through(const std::string& fqdn,
+                            const std::map<std::string, const storage::Computer*>& by_name) {
+  std::string at = fqdn;
+  for (int hop = 0; hop < 16; ++hop) {
+    const auto it = by_name.find(at);
+    if (it == by_name.end()) return "";
+    if (it->second->role == storage::Role::management_server) return at;
+    at = it->second->parent;
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<json> inventory_json(storage::Storage& db, const NodeConfig& config) {
@@ -97,9 +111,13 @@ Result<json> inventory_json(storage::Storage& db, const NodeConfig& config) {
   if (!all) return std::unexpected(all.error());
   const auto health = health_of_all(
       *all, {config.heartbeat_interval_s, config.heartbeat_missed_allowed}, Clock::now());
+  std::map<std::string, const storage::Computer*> by_name;
+  for (const auto& c : *all)
+    by_name[c.fqdn] = &c;
   json out = json::array();
   for (const auto& c : *all) {
     out.push_back({{"fqdn", c.fqdn},
+                   {"management_server", reaches_through(c.fqdn, by_name)},
                    {"role", storage::role_name(c.role)},
                    {"health", health_name(health.at(c.fqdn))},
                    {"parent", c.parent},
@@ -121,6 +139,9 @@ json run_admin_command(storage::Storage& db, const NodeConfig& config, const jso
   if (command == "agent.list") return list(db, Role::agent, std::nullopt);
   if (command == "agent.approve") return set_agent(db, request, Approval::approved);
   if (command == "agent.reject") return set_agent(db, request, Approval::rejected);
+  if (command == "gateway.set-failover" || command == "agent.set-parent") {
+    return set_topology(db, config, request);
+  }
   if (command == "inventory") {
     auto inventory = inventory_json(db, config);
     if (!inventory) return net::admin_error(inventory.error());

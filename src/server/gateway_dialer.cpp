@@ -65,6 +65,7 @@ void GatewayDialer::start(const storage::Computer& gateway) {
       &node_.config(),
       [target] { return std::vector<Endpoint>{target}; },
       channel::LocalNode{config.fqdn, config.management_group, wire::ROLE_MANAGEMENT_SERVER, ""},
+      {},
       &log_,
       true,
       [stop] { return *stop; },

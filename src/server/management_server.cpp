@@ -14,6 +14,7 @@
 #include "net/signals.hpp"
 #include "server/admin_commands.hpp"
 #include "server/admission.hpp"
+#include "server/configuration_service.hpp"
 
 namespace outpost::server {
 namespace {
@@ -177,8 +178,24 @@ nlohmann::json ManagementServer::on_admin(const nlohmann::json& request) {
     withdraw(fqdn, fmt::format("agent {} was rejected by an operator of management group {}", fqdn,
                                node_->config().management_group));
   }
+  if (command == "gateway.set-failover" || command == "agent.set-parent") push_configuration(fqdn);
   if (command.starts_with("gateway.")) housekeeping(Clock::now());  // dial or stop dialling
   return answer;
+}
+
+// Sends a node its new configuration now: on its own connection, or through the gateways (the
+// one it is behind relays it). A node not connected gets it with its next heartbeat.
+void ManagementServer::push_configuration(const std::string& fqdn) {
+  auto composed = compose_configuration(*storage_, node_->config(), fqdn);
+  if (!composed) {
+    (void)log_.write(EventId::database_error, composed.error().describe());
+    return;
+  }
+  for (const auto& s : sessions_) {
+    if (s->peer().fqdn == fqdn || s->peer().role == wire::ROLE_GATEWAY) {
+      s->send(config_update(*composed));
+    }
+  }
 }
 
 // Ends the connection of a computer whose admission was withdrawn: directly connected, with a
@@ -286,6 +303,13 @@ void ManagementServer::on_heartbeat(const std::shared_ptr<channel::Session>& ses
       session->close_after_flush("no longer approved");
     }
     return;
+  }
+  // A node whose cookie differs from what the configuration service composes gets the update.
+  auto composed = compose_configuration(*storage_, node_->config(), origin);
+  if (!composed) {
+    (void)log_.write(EventId::database_error, composed.error().describe());
+  } else if (composed->cookie != beat.config_cookie()) {
+    session->send(config_update(*composed));
   }
   // A relayed heartbeat does not carry the agent's certificate (its admission query did).
   auto recorded =

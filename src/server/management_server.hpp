@@ -39,6 +39,7 @@ class ManagementServer {
                         const wire::AdmissionQuery& query);
   nlohmann::json on_admin(const nlohmann::json& request);
   void withdraw(const std::string& fqdn, const std::string& reason);
+  void push_configuration(const std::string& fqdn);
   void stop(const std::string& why);
   asio::awaitable<void> housekeeping_loop();
   void housekeeping(TimePoint now);

@@ -72,6 +72,13 @@ class Storage {
       const std::string& fqdn, const std::string& certificate_sha256,
       TimePoint certificate_not_after, TimePoint now) = 0;
 
+  // Topology: a node's parent list ("fqdn[:port]", primary first), as the configuration service
+  // pushes it. An empty list when none was set (the node keeps its own [parents]).
+  [[nodiscard]] virtual Result<void> set_parents(const std::string& fqdn,
+                                                 const std::vector<std::string>& parents,
+                                                 TimePoint now) = 0;
+  [[nodiscard]] virtual Result<std::vector<std::string>> parents_of(const std::string& fqdn) = 0;
+
   [[nodiscard]] virtual Result<std::optional<Computer>> computer(const std::string& fqdn) = 0;
   [[nodiscard]] virtual Result<std::vector<Computer>> computers() = 0;
 };

@@ -26,6 +26,9 @@ class SqliteStorage final : public Storage {
   Result<void> register_management_server(const std::string& fqdn,
                                           const std::string& certificate_sha256,
                                           TimePoint certificate_not_after, TimePoint now) override;
+  Result<void> set_parents(const std::string& fqdn, const std::vector<std::string>& parents,
+                           TimePoint now) override;
+  Result<std::vector<std::string>> parents_of(const std::string& fqdn) override;
   Result<std::optional<Computer>> computer(const std::string& fqdn) override;
   Result<std::vector<Computer>> computers() override;
 
