@@ -7,7 +7,10 @@
 namespace outpost::storage::postgres {
 namespace {
 
-constexpr const char* kStatementTimeout = "SELECT set_config('statement_timeout', '30s', false)";
+// Bounded statements; notices ("already exists, skipping") are not for the daemon's stderr.
+constexpr const char* kSessionSettings =
+    "SELECT set_config('statement_timeout', '30s', false), "
+    "set_config('client_min_messages', 'warning', false)";
 
 // libpq's messages span lines ("...failed: FATAL:  ...\n\tIs the server running...").
 std::string one_line(std::string_view text) {
@@ -101,7 +104,7 @@ Result<Connection> Connection::open(const std::string& conninfo) {
   if (PQstatus(conn.get()) != CONNECTION_OK) return std::unexpected(connect_failure(conn.get()));
   std::string target = target_of(conn.get());
   Connection connection(std::move(conn), std::move(target));
-  auto timeout = connection.exec("setting the statement timeout", kStatementTimeout);
+  auto timeout = connection.exec("setting the session's timeouts", kSessionSettings);
   if (!timeout) return std::unexpected(timeout.error());
   return connection;
 }
@@ -148,7 +151,7 @@ void Connection::reset_if_broken() {
   if (PQstatus(conn_.get()) != CONNECTION_BAD) return;
   PQreset(conn_.get());
   if (PQstatus(conn_.get()) == CONNECTION_OK) {
-    (void)exec("setting the statement timeout", kStatementTimeout);
+    (void)exec("setting the session's timeouts", kSessionSettings);
   }
 }
 
