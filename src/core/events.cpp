@@ -93,7 +93,9 @@ constexpr std::array kCatalogue{
               "If it does not come back, run outpost doctor on both ends."},
     EventInfo{EventId::database_error, Level::error,
               "The operational database could not be read or written.",
-              "Check the database file's permissions, its disk's free space, and its integrity."},
+              "SQLite: check the database file's permissions, its disk's free space, and its "
+              "integrity. PostgreSQL: check that the server is reachable and that the user of "
+              "[database] url may connect and write."},
 };
 
 }  // namespace

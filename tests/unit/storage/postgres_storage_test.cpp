@@ -61,6 +61,17 @@ TEST_F(PostgresStorageTest, WrongPasswordIsAnAuthenticationFailureThatNeverShows
   EXPECT_EQ((*opened)->schema_version().value(), 1);
 }
 
+TEST_F(PostgresStorageTest, BothSchemesOpenTheSameDatabase) {
+  const std::string url = db_->url();
+  ASSERT_TRUE(url.starts_with("postgresql://"));
+  auto long_form = open_storage(url);
+  auto short_form = open_storage("postgres://" + url.substr(std::string("postgresql://").size()));
+  ASSERT_TRUE(long_form) << long_form.error().describe();
+  ASSERT_TRUE(short_form) << short_form.error().describe();
+  ASSERT_TRUE((*long_form)->approve_gateway("gw1.lab.test", false, ""));
+  EXPECT_TRUE((*short_form)->computer("gw1.lab.test").value());
+}
+
 TEST_F(PostgresStorageTest, MissingDatabaseSaysHowToCreateIt) {
   auto refused = open_storage(test::with_database(db_->url(), "no_such_db"));
   ASSERT_FALSE(refused);
