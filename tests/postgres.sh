@@ -75,8 +75,7 @@ pg_start() {
   fi
   pg_as touch "$PG_DIR/server.log"
   pg_write_config
-  local attempt
-  for attempt in 1 2 3 4 5 6 7 8; do
+  for _ in 1 2 3 4 5 6 7 8; do
     PG_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
     if pg_try_port "$bin" "$PG_PORT"; then break; fi
     PG_PORT=""
