@@ -9,6 +9,7 @@ find_package(Boost 1.81 REQUIRED)
 find_package(Protobuf 3.21 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(SQLiteCpp REQUIRED)
+find_package(PostgreSQL 15 REQUIRED)  # libpq only (libpq-dev), not the server headers
 if(OUTPOST_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -127,8 +128,9 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
   auto url = r.text("database", "url");
   if (!url) return std::unexpected(url.error());
   if (*url) {
-    if (!(*url)->starts_with("sqlite://") && !(*url)->starts_with("postgresql://")) {
-      return std::unexpected(r.bad_value("database", "url", in_quotes(**url),
+    if (!(*url)->starts_with("sqlite://") && !(*url)->starts_with("postgresql://") &&
+        !(*url)->starts_with("postgres://")) {
+      return std::unexpected(r.bad_value("database", "url", in_quotes(redact_url(**url)),
                                          "\"sqlite:///path/to/file.db\" or "
                                          "\"postgresql://user@host:port/database\""));
     }
@@ -170,6 +172,28 @@ std::string Endpoint::text() const {
     return fmt::format("[{}]:{}", host, port);
   }
   return fmt::format("{}:{}", host, port);
+}
+
+std::string redact_url(std::string_view url) {
+  std::string out(url);
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const std::size_t start = scheme + 3;
+    const std::size_t end = std::min(out.find_first_of("/?#", start), out.size());
+    const std::string_view authority = std::string_view(out).substr(start, end - start);
+    const std::size_t at = authority.rfind('@');
+    const std::size_t colon = authority.find(':');
+    if (at != std::string_view::npos && colon < at) {
+      out.replace(start + colon + 1, at - colon - 1, "***");
+    }
+  }
+  constexpr std::string_view kKey = "password=";
+  for (std::size_t pos = out.find(kKey); pos != std::string::npos;
+       pos = out.find(kKey, pos + kKey.size())) {
+    const std::size_t value = pos + kKey.size();
+    const std::size_t end = std::min(out.find_first_of("& ", value), out.size());
+    out.replace(value, end - value, "***");
+  }
+  return out;
 }
 
 std::optional<Endpoint> parse_endpoint(std::string_view text) {

@@ -26,6 +26,10 @@ struct Endpoint {
 // Parses "host", "host:port", "[v6]:port"; the port defaults to 5723.
 [[nodiscard]] std::optional<Endpoint> parse_endpoint(std::string_view text);
 
+// A database URL fit for messages and logs: the password of "scheme://user:password@host/..."
+// and of any "password=..." parameter becomes "***".
+[[nodiscard]] std::string redact_url(std::string_view url);
+
 enum class AgentAdmission { reject, review, automatic };
 
 [[nodiscard]] std::string_view admission_name(AgentAdmission policy);

@@ -115,7 +115,9 @@ constexpr std::array kCatalogue{
               "Correct what the message names and send SIGHUP again."},
     EventInfo{EventId::database_error, Level::error,
               "The operational database could not be read or written.",
-              "Check the database file's permissions, its disk's free space, and its integrity."},
+              "SQLite: check the database file's permissions, its disk's free space, and its "
+              "integrity. PostgreSQL: check that the server is reachable and that the user of "
+              "[database] url may connect and write."},
 };
 
 }  // namespace

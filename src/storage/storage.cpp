@@ -1,9 +1,12 @@
 #include "storage/storage.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
 
+#include "core/config.hpp"
+#include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
 namespace outpost::storage {
@@ -58,12 +61,31 @@ Result<std::unique_ptr<Storage>> open_storage(const std::string& url) {
     if (!opened) return std::unexpected(opened.error());
     return std::unique_ptr<Storage>(std::move(*opened));
   }
-  if (url.starts_with("postgresql://")) {
-    return fail("the PostgreSQL backend is not built yet",
-                "use a sqlite:/// url until the multi-server release");
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    // libpq takes the URI as its conninfo.
+    auto opened = postgres::PostgresStorage::open(url);
+    if (!opened) return std::unexpected(opened.error());
+    return std::unique_ptr<Storage>(std::move(*opened));
   }
-  return fail(fmt::format("database url '{}' has an unknown scheme", url),
-              "use sqlite:///path/to/operations.db");
+  return fail(fmt::format("database url '{}' has an unknown scheme", redact_url(url)),
+              "use sqlite:///path/to/operations.db or postgresql://user@host:port/database");
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines)
+    out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    const auto end = std::min(text.find('\n', start), text.size());
+    if (end > start) lines.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
 }
 
 }  // namespace outpost::storage

@@ -1,6 +1,7 @@
 // The operational database, as the management server sees it: computers, their approval and
-// their last heartbeat. One interface, one backend per database (sqlite/ today; postgres/ with
-// the multi-server issue), numbered migrations per backend applied at open.
+// their last heartbeat. One interface, one backend per database (sqlite/ for one server,
+// postgres/ for several servers sharing one database), numbered migrations per backend applied
+// at open.
 #pragma once
 
 #include <memory>
@@ -83,8 +84,14 @@ class Storage {
   [[nodiscard]] virtual Result<std::vector<Computer>> computers() = 0;
 };
 
+// A parent list as the backends store it: one entry per line.
+[[nodiscard]] std::string join_lines(const std::vector<std::string>& lines);
+[[nodiscard]] std::vector<std::string> split_lines(std::string_view text);
+
 // Opens (creating if needed) the database a `[database] url` names and brings its schema up to
-// date. "sqlite:///abs/path.db" today; a newer schema than this build knows is refused.
+// date: "sqlite:///abs/path.db", or "postgresql://user[:password]@host[:port]/database" (also
+// "postgres://"; any libpq URI parameter may follow). A newer schema than this build knows is
+// refused. Messages never carry a URL's password.
 [[nodiscard]] Result<std::unique_ptr<Storage>> open_storage(const std::string& url);
 
 }  // namespace outpost::storage

@@ -38,13 +38,14 @@ expect_fail "events on a state directory that does not exist" "is not a state di
   "$OUTPOST" events --state no-such-dir
 
 # Several admin commands opening a new database at once: one migrates, none fails.
+race_url="$(database_url race)"
 cat >srv.toml <<TOML
 [node]
 fqdn = "ms1.lab.test"
 management_group = "LAB"
 state_dir = "srv"
 [database]
-url = "sqlite://$PWD/race.db"
+url = "$race_url"
 TOML
 race_pids=()
 for i in 1 2 3 4 5 6 7 8; do

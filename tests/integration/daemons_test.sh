@@ -19,6 +19,7 @@ node() {  # node NAME [CA]: a certificate from CA (default ours), trusted and im
 }
 for n in ms1 agent1 agent2 agent3 agent4; do node "$n"; done
 
+db_url="$(database_url ms1)"
 cat >ms1.toml <<TOML
 [node]
 fqdn = "ms1.lab.test"
@@ -28,7 +29,7 @@ state_dir = "ms1"
 address = "127.0.0.1"
 port = 0
 [database]
-url = "sqlite://$PWD/ms1/operations.db"
+url = "$db_url"
 [admission]
 agents = "review"
 [heartbeat]

@@ -16,6 +16,7 @@ for n in ms1 gw1 agent1; do
   "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
     --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
 done
+db_url="$(database_url ms1)"
 cat >ms1.toml <<TOML
 [node]
 fqdn = "ms1.lab.test"
@@ -25,7 +26,7 @@ state_dir = "ms1"
 address = "127.0.0.1"
 port = 0
 [database]
-url = "sqlite://$PWD/ms1/operations.db"
+url = "$db_url"
 [admission]
 agents = "review"
 [heartbeat]

@@ -1,6 +1,8 @@
-# Shared by the integration tests: assertions, a scratch folder that is removed on exit, and an
-# OpenSSL-command-line CA (not ours) that issues certificates with any property broken.
+# Shared by the integration tests: assertions, a scratch folder that is removed on exit, the
+# database a management server uses (SQLite, or PostgreSQL with OUTPOST_TEST_BACKEND=postgres),
+# and an OpenSSL-command-line CA (not ours) that issues certificates with any property broken.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../postgres.sh"
 
 OUTPOST="${1:?usage: $0 PATH/TO/outpost}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/outpost-it-XXXXXX")"
@@ -39,6 +41,26 @@ wait_for() {
     sleep 0.2
   done
   return 1
+}
+
+# database_url NAME: the [database] url of a new database NAME: a SQLite file in $TMP, or, with
+# OUTPOST_TEST_BACKEND=postgres, a fresh database on the server tests/with_postgres.sh started
+# (OUTPOST_TEST_PG_URL; ctest registers each test using this a second time that way).
+database_url() {
+  if [ "${OUTPOST_TEST_BACKEND:-sqlite}" != postgres ]; then
+    echo "sqlite://$TMP/$1.db"
+    return
+  fi
+  if [ -z "${OUTPOST_TEST_PG_URL:-}" ]; then
+    echo "database_url: OUTPOST_TEST_BACKEND=postgres needs OUTPOST_TEST_PG_URL;" \
+      "run the test through tests/with_postgres.sh" >&2
+    return 1
+  fi
+  local bin db="it_${1//[^a-zA-Z0-9_]/_}_$$_$RANDOM"
+  bin="$(pg_bin)" || return 1
+  "$bin/psql" -X -q -v ON_ERROR_STOP=1 -d "$OUTPOST_TEST_PG_URL" \
+    -c "CREATE DATABASE \"$db\"" >/dev/null || return 1
+  echo "${OUTPOST_TEST_PG_URL%/*}/$db"
 }
 
 # has_event STATE_DIR ID WORDS: the node's event log has event ID mentioning WORDS.

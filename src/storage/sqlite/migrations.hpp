@@ -2,15 +2,10 @@
 #pragma once
 
 #include <span>
-#include <string_view>
+
+#include "storage/migration.hpp"
 
 namespace outpost::storage::sqlite {
-
-struct Migration {
-  int version;
-  std::string_view name;
-  std::string_view sql;
-};
 
 [[nodiscard]] std::span<const Migration> migrations();
 

@@ -234,15 +234,12 @@ Result<void> SqliteStorage::register_management_server(const std::string& fqdn,
 Result<void> SqliteStorage::set_parents(const std::string& fqdn,
                                         const std::vector<std::string>& parents, TimePoint now) {
   return guarded(path_, "setting a node's parents", [&]() -> Result<void> {
-    std::string lines;
-    for (const auto& p : parents)
-      lines += (lines.empty() ? "" : "\n") + p;
     SQLite::Statement q(*db_,
                         "INSERT INTO topology (fqdn, parents, updated_ms) VALUES (?, ?, ?) "
                         "ON CONFLICT (fqdn) DO UPDATE SET parents = excluded.parents, "
                         "updated_ms = excluded.updated_ms");
     q.bind(1, fqdn);
-    q.bind(2, lines);
+    q.bind(2, join_lines(parents));
     q.bind(3, millis(now));
     q.exec();
     return {};
@@ -253,15 +250,8 @@ Result<std::vector<std::string>> SqliteStorage::parents_of(const std::string& fq
   return guarded(path_, "reading a node's parents", [&]() -> Result<std::vector<std::string>> {
     SQLite::Statement q(*db_, "SELECT parents FROM topology WHERE fqdn = ?");
     q.bind(1, fqdn);
-    std::vector<std::string> parents;
-    if (!q.executeStep()) return parents;
-    std::string lines = q.getColumn(0).getString();
-    for (std::size_t start = 0; start <= lines.size();) {
-      const auto end = std::min(lines.find('\n', start), lines.size());
-      if (end > start) parents.push_back(lines.substr(start, end - start));
-      start = end + 1;
-    }
-    return parents;
+    if (!q.executeStep()) return std::vector<std::string>{};
+    return split_lines(q.getColumn(0).getString());
   });
 }
 

@@ -126,6 +126,33 @@ TEST(Config, BadValuesAreExplained) {
             std::string::npos);
 }
 
+TEST(Config, BothPostgresSchemesAreAcceptedAndAPasswordIsNeverEchoed) {
+  const std::string base =
+      "[node]\nfqdn = \"a.lab.test\"\nmanagement_group = \"LAB\"\nstate_dir = \"/s\"\n";
+  for (const char* url :
+       {"postgresql://ops@db.lab.test:5432/outpost", "postgres://ops@db.lab.test/outpost"}) {
+    auto config = parse_node_config(base + "[database]\nurl = \"" + url + "\"\n", kFile);
+    ASSERT_TRUE(config) << config.error().describe();
+    EXPECT_EQ(config->database_url, url);
+  }
+  const std::string error = error_of(base + "[database]\nurl = \"pg://ops:s3cret@db/x\"\n");
+  EXPECT_NE(error.find("pg://ops:***@db/x"), std::string::npos) << error;
+  EXPECT_EQ(error.find("s3cret"), std::string::npos) << error;
+}
+
+TEST(RedactUrl, HidesPasswordsOnly) {
+  EXPECT_EQ(redact_url("postgresql://ops:pa:ss@db.lab.test:5432/outpost"),
+            "postgresql://ops:***@db.lab.test:5432/outpost");
+  EXPECT_EQ(redact_url("postgresql://ops@db.lab.test/outpost?password=x&sslmode=require"),
+            "postgresql://ops@db.lab.test/outpost?password=***&sslmode=require");
+  EXPECT_EQ(redact_url("host=db user=ops password=secret dbname=x"),
+            "host=db user=ops password=*** dbname=x");
+  EXPECT_EQ(redact_url("postgresql://db.lab.test:5432/outpost"),
+            "postgresql://db.lab.test:5432/outpost");
+  EXPECT_EQ(redact_url("sqlite:///var/lib/outpost/ms1/operations.db"),
+            "sqlite:///var/lib/outpost/ms1/operations.db");
+}
+
 TEST(Config, SyntaxErrorNamesLineAndColumn) {
   const std::string message = error_of("[node]\nfqdn = \"a.lab.test\nx = 1\n");
   EXPECT_NE(message.find("/etc/outpost/gw1.toml line 2"), std::string::npos) << message;

@@ -1,0 +1,54 @@
+// The PostgreSQL backend: one libpq connection per Storage, shared by several management servers
+// (and the admin commands) at once. Migrations run in one transaction under an advisory lock, so
+// servers starting together migrate once; first-sight inserts are INSERT ... ON CONFLICT, so two
+// servers seeing the same agent together agree on one row.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "storage/postgres/pq.hpp"
+#include "storage/storage.hpp"
+
+namespace outpost::storage::postgres {
+
+class PostgresStorage final : public Storage {
+ public:
+  // `url` is a postgresql:// URI (or any libpq conninfo).
+  static Result<std::unique_ptr<PostgresStorage>> open(const std::string& url);
+
+  Result<int> schema_version() override;
+  Result<void> approve_gateway(const std::string& fqdn, bool server_initiates,
+                               const std::string& address) override;
+  Result<bool> remove_gateway(const std::string& fqdn) override;
+  Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy, TimePoint now) override;
+  Result<bool> set_agent_approval(const std::string& fqdn, Approval approval) override;
+  Result<void> record_heartbeat(const std::string& fqdn, const std::string& parent, TimePoint at,
+                                const std::string& certificate_sha256,
+                                TimePoint certificate_not_after) override;
+  Result<void> register_management_server(const std::string& fqdn,
+                                          const std::string& certificate_sha256,
+                                          TimePoint certificate_not_after, TimePoint now) override;
+  Result<void> set_parents(const std::string& fqdn, const std::vector<std::string>& parents,
+                           TimePoint now) override;
+  Result<std::vector<std::string>> parents_of(const std::string& fqdn) override;
+  Result<std::optional<Computer>> computer(const std::string& fqdn) override;
+  Result<std::vector<Computer>> computers() override;
+
+ private:
+  explicit PostgresStorage(Connection conn) : conn_(std::move(conn)) {}
+  Result<void> migrate();
+  // Runs f(connection) holding the lock, after reconnecting if the server dropped the connection.
+  template <class F>
+  auto locked(F&& f) -> decltype(f(std::declval<Connection&>())) {
+    const std::lock_guard lock(mutex_);
+    conn_.reset_if_broken();
+    return f(conn_);
+  }
+
+  std::mutex mutex_;
+  Connection conn_;
+};
+
+}  // namespace outpost::storage::postgres
