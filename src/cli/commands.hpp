@@ -24,5 +24,6 @@ void add_agent_admin(CLI::App& agent, Action& action);
 void add_gateway_admin(CLI::App& gateway, Action& action);
 CLI::App* add_gateway(CLI::App& app, Action& action);  // returns `outpost gateway`
 void add_inventory(CLI::App& app, Action& action);
+void add_doctor(CLI::App& app, Action& action);
 
 }  // namespace outpost::cli
