@@ -36,12 +36,23 @@ std::string import_command(const Context& c) {
   return fmt::format("outpost cert import --state {} --fqdn {}", c.state_dir(), c.config->fqdn);
 }
 
-// The chain is judged inside the certificate's own validity period: an expired certificate is
-// check 7's finding, not a missing root.
-TimePoint chain_time(const pki::Certificate& certificate, TimePoint now) {
-  if (now < certificate.not_before()) return certificate.not_before() + std::chrono::seconds(1);
-  if (now > certificate.not_after()) return certificate.not_after() - std::chrono::seconds(1);
-  return now;
+// Whether the chain builds to a trusted root when time is not checked: an expired or not yet
+// valid channel certificate is check 7's finding, not a missing root.
+bool builds_ignoring_time(const pki::PersonalEntry& entry, const pki::TrustedStore& trusted) {
+  pki::StorePtr store(X509_STORE_new());
+  for (const auto& c : trusted.certificates)
+    X509_STORE_add_cert(store.get(), c.get());
+  pki::X509StackPtr untrusted(sk_X509_new_null());
+  for (const auto& c : entry.intermediates) {
+    X509_up_ref(c.get());
+    sk_X509_push(untrusted.get(), c.get());
+  }
+  pki::StoreCtxPtr ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), store.get(), entry.certificate.get(), untrusted.get());
+  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_NO_CHECK_TIME);
+  const bool ok = X509_verify_cert(ctx.get()) == 1;
+  ERR_clear_error();
+  return ok;
 }
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
@@ -76,11 +87,19 @@ std::vector<Finding> check_trusted_store(Context& c) {
                             "holds {}",
                             folder, fmt::join(names, ", ")))};
   }
-  const pki::CheckInput input{&entry->certificate,  nullptr,
-                              entry->intermediates, c.trusted.certificates,
-                              c.config->fqdn,       chain_time(entry->certificate, c.options.now),
+  const pki::CheckInput input{&entry->certificate,    nullptr,        entry->intermediates,
+                              c.trusted.certificates, c.config->fqdn, c.options.now,
                               c.trusted.problems};
   const pki::CheckResult chain = pki::check_chain(input);
+  const pki::Certificate& own = entry->certificate;
+  const bool outside_validity = c.options.now < own.not_before() || c.options.now > own.not_after();
+  if (chain.verdict != pki::Verdict::pass && outside_validity &&
+      builds_ignoring_time(*entry, c.trusted)) {
+    return {
+        passed(fmt::format("{}: the chain builds to a trusted root in {} (the certificate "
+                           "itself is outside its validity period: check 7)",
+                           own.common_name(), folder))};
+  }
   if (chain.verdict != pki::Verdict::pass) {
     return {failed(EventId::remote_cert_untrusted,
                    fmt::format("{}; {} holds: {}", chain.detail, folder, fmt::join(names, ", ")),
