@@ -53,7 +53,7 @@ std::vector<Finding> check_configuration(Context& c) {
   std::vector<std::string> parents;
   for (const auto& p : config->parents) {
     parents.push_back(p.text());
-    c.parents.push_back(ParentState{p, {}, false, {}, {}});
+    c.parents.push_back(ParentState{p, {}, false, {}});
   }
   std::string evidence = fmt::format("{} is valid: {} {} in management group {}, state_dir {}",
                                      file, node_role_name(c.role), config->fqdn,

@@ -3,6 +3,7 @@
 // the context to its findings; the table of checks is in doctor.cpp.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "core/config.hpp"
 #include "doctor/doctor.hpp"
+#include "net/tls.hpp"
 #include "pki/stores.hpp"
 
 namespace outpost::doctor {
@@ -18,9 +20,11 @@ enum class NodeRole { management_server, gateway, agent };
 
 [[nodiscard]] std::string_view node_role_name(NodeRole role);
 
-// One dial and hello as this node (checks 8 and 9 read the same attempt).
+// One dial and hello as this node; checks 3, 8 and 9 read the same attempt, so the parent sees
+// one ordinary connection, not also a TCP-only probe it would log as a failed handshake.
 struct ParentProbe {
   bool ran = false;
+  std::optional<Error> connect_error;  // no TCP connection (21006)
   std::optional<Error> tls_error;    // the handshake failed, or the parent closed before the hello
   std::string tls_evidence;          // protocol, cipher, the parent's certificate
   std::optional<Error> hello_error;  // Reject (20070), a wrong Welcome (20052), silence (20071)
@@ -30,8 +34,7 @@ struct ParentProbe {
 struct ParentState {
   Endpoint endpoint;
   std::vector<std::string> addresses;  // from check 2; empty when the name did not resolve
-  bool reachable = false;              // check 3
-  std::string reached;                 // the address that accepted the TCP connection
+  bool reachable = false;              // check 3: the TCP connection was accepted
   ParentProbe probe;
 };
 
@@ -52,6 +55,11 @@ struct Context {
   // The certificate checks 4, 5 and 7 look at: the recorded one, else the newest for the FQDN.
   std::optional<std::size_t> candidate;
 
+  // This node's connecting TLS context, built once by tls_context() (tls_check.cpp).
+  bool tls_loaded = false;
+  std::unique_ptr<net::asio::ssl::context> tls;
+  std::string tls_unavailable;  // why there is no context
+
   void load_stores();
   [[nodiscard]] const pki::PersonalEntry* candidate_entry() const;
   [[nodiscard]] const pki::PersonalEntry* recorded_entry() const;
@@ -68,6 +76,11 @@ struct Check {
 
 // The node checks, in order (doctor.cpp).
 [[nodiscard]] std::vector<Check> node_checks();
+
+// tls_check.cpp: the node's TLS context (null when its certificate cannot be used), and the one
+// dial-and-hello per parent, made on first use.
+[[nodiscard]] net::asio::ssl::context* tls_context(Context& c);
+void probe_parent(Context& c, ParentState& parent);
 
 std::vector<Finding> check_configuration(Context& c);     // 1, config_check.cpp
 std::vector<Finding> check_name_resolution(Context& c);   // 2, names_check.cpp

@@ -13,6 +13,19 @@ bool has(std::string_view text, std::string_view words) {
 
 }  // namespace
 
+std::string connect_failure_reason(std::string_view os_message) {
+  if (has(os_message, "refused")) {
+    return "connection refused (nothing listens on the port, or a firewall rejects it)";
+  }
+  if (has(os_message, "timed out")) {
+    return "timed out (a firewall drops the packets, or the host is down)";
+  }
+  if (has(os_message, "unreachable")) {
+    return fmt::format("no route to the host ({})", os_message);
+  }
+  return std::string(os_message);
+}
+
 bool is_tls_refusal(std::string_view message) {
   return has(message, "does not trust this node's certificate issuer") ||
          has(message, "refused this node's certificate") ||

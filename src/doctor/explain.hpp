@@ -25,6 +25,9 @@ struct LocalFacts {
   std::string issuer;  // the issuer of this node's certificate, for "trust it on the parent"
 };
 
+// Check 3: a failed TCP connect in words: refused, timed out, no route.
+[[nodiscard]] std::string connect_failure_reason(std::string_view os_message);
+
 // A 20071 from the hello that is really the TLS layer: TLS 1.3 reports the parent's refusal of
 // this node's certificate on the first read, after the handshake seemed to complete.
 [[nodiscard]] bool is_tls_refusal(std::string_view message);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "doctor/context.hpp"
+#include "doctor/explain.hpp"
 
 namespace outpost::doctor {
 namespace {
@@ -20,6 +21,8 @@ struct Attempt {
   std::string why;
 };
 
+// A plain TCP connect, when this node has no certificate to dial with (the parent logs it as a
+// connection closed during TLS).
 Attempt connect_once(const std::string& address, std::uint16_t port,
                      std::chrono::milliseconds limit) {
   boost::system::error_code ec;
@@ -41,44 +44,45 @@ Attempt connect_once(const std::string& address, std::uint16_t port,
     socket.close(ignored);
   });
   io.run();
-  if (timed_out) {
-    return {false, fmt::format("timed out after {} ms (a firewall drops the packets, or the host "
-                               "is down)",
-                               limit.count())};
-  }
+  if (timed_out) return {false, connect_failure_reason("timed out")};
   if (!result) return {true, {}};
-  if (result == asio::error::connection_refused) {
-    return {false, "connection refused (nothing listens on the port, or a firewall rejects it)"};
-  }
-  if (result == asio::error::host_unreachable || result == asio::error::network_unreachable) {
-    return {false, fmt::format("no route to the host ({})", result.message())};
-  }
-  return {false, result.message()};
+  return {false, connect_failure_reason(result.message())};
 }
 
-Finding reach(const Context& c, ParentState& parent) {
+Finding unreachable(const ParentState& parent, std::string why) {
+  return failed(EventId::parent_connect_failed,
+                fmt::format("could not connect to {}: {}", parent.endpoint.text(), why),
+                fmt::format("check that the parent runs (outpost server/gateway on {}) and that "
+                            "TCP port {} is open on every firewall on the path",
+                            parent.endpoint.host, parent.endpoint.port),
+                parent.endpoint.text());
+}
+
+Finding reach(Context& c, ParentState& parent) {
   const std::string subject = parent.endpoint.text();
   if (parent.addresses.empty()) {
     return skipped("not tried: the name did not resolve (check 2)", subject);
   }
-  std::vector<std::string> tried;
-  for (const auto& address : parent.addresses) {
-    const Attempt attempt = connect_once(address, parent.endpoint.port, c.options.network);
-    if (attempt.connected) {
-      parent.reachable = true;
-      parent.reached = address;
-      return passed(
-          fmt::format("TCP connection to {} port {} accepted", address, parent.endpoint.port),
-          subject);
+  const std::string& address = parent.addresses.front();
+  if (tls_context(c) != nullptr) {  // the real dial, whose TLS and hello checks 8 and 9 read
+    probe_parent(c, parent);
+    if (parent.probe.connect_error) {
+      const std::string& m = parent.probe.connect_error->message;
+      const auto colon = m.rfind(": ");
+      return unreachable(parent,
+                         fmt::format("{} port {}: {}", address, parent.endpoint.port,
+                                     connect_failure_reason(
+                                         colon == std::string::npos ? m : m.substr(colon + 2))));
     }
-    tried.push_back(fmt::format("{} port {}: {}", address, parent.endpoint.port, attempt.why));
-    if (tried.size() == 2) break;  // keep the run short: at most two addresses
+  } else {
+    const Attempt attempt = connect_once(address, parent.endpoint.port, c.options.network);
+    if (!attempt.connected) {
+      return unreachable(parent,
+                         fmt::format("{} port {}: {}", address, parent.endpoint.port, attempt.why));
+    }
+    parent.reachable = true;
   }
-  return failed(EventId::parent_connect_failed,
-                fmt::format("could not connect to {}: {}", subject, fmt::join(tried, "; ")),
-                fmt::format("check that the parent runs (outpost server/gateway on {}) and that "
-                            "TCP port {} is open on every firewall on the path",
-                            parent.endpoint.host, parent.endpoint.port),
+  return passed(fmt::format("TCP connection to {} port {} accepted", address, parent.endpoint.port),
                 subject);
 }
 

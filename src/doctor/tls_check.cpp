@@ -42,7 +42,9 @@ asio::awaitable<void> probe(asio::ssl::context& context, Endpoint parent, net::H
   out->ran = true;
   auto stream = co_await net::dial(context, parent, hosts, timeouts);
   if (!stream) {
-    out->tls_error = stream.error();
+    const bool tcp = stream.error().event == EventId::remote_cert_untrusted ||
+                     stream.error().event == EventId::closed_before_auth;
+    (tcp ? out->tls_error : out->connect_error) = stream.error();
     co_return;
   }
   out->tls_evidence = describe_session(*stream);
@@ -62,31 +64,43 @@ asio::awaitable<void> probe(asio::ssl::context& context, Endpoint parent, net::H
   peer->stream().lowest_layer().close(ignored);
 }
 
-struct Material {
-  std::unique_ptr<asio::ssl::context> context;
-  std::string why_not;
-};
+}  // namespace
 
 // The daemon's TLS identity, built without writing to the node's event log.
-Material tls_material(Context& c) {
+net::asio::ssl::context* tls_context(Context& c) {
+  if (c.tls_loaded) return c.tls.get();
+  c.tls_loaded = true;
+  c.load_stores();
   const pki::PersonalEntry* entry = c.recorded_entry();
-  if (entry == nullptr) return {nullptr, "no usable channel certificate is recorded (check 6)"};
+  if (entry == nullptr) {
+    c.tls_unavailable = "no usable channel certificate is recorded (check 6)";
+    return nullptr;
+  }
   auto text = read_file(entry->key_file);
   auto key = text ? pki::load_private_key(*text) : std::unexpected(text.error());
-  if (!key) return {nullptr, "the channel certificate has no usable private key (check 5)"};
+  if (!key) {
+    c.tls_unavailable = "the channel certificate has no usable private key (check 5)";
+    return nullptr;
+  }
   net::TlsIdentity identity{entry->certificate.get(), {}, key->get(), {}};
   for (const auto& i : entry->intermediates)
     identity.chain.push_back(i.get());
   for (const auto& t : c.trusted.certificates)
     identity.trusted.push_back(t.get());
   auto context = net::make_tls_context(identity, net::TlsSide::connecting, net::TlsVersion::tls13);
-  if (!context) return {nullptr, context.error().message};
-  return {std::make_unique<asio::ssl::context>(std::move(*context)), {}};
+  if (!context) {
+    c.tls_unavailable = context.error().message;
+    return nullptr;
+  }
+  c.tls = std::make_unique<asio::ssl::context>(std::move(*context));
+  return c.tls.get();
 }
 
-void run_probe(Context& c, asio::ssl::context& context, ParentState& parent) {
-  net::HostsTable hosts;
-  hosts[canonical_host_name(parent.endpoint.host)] = parent.reached;
+void probe_parent(Context& c, ParentState& parent) {
+  asio::ssl::context* context = tls_context(c);
+  if (parent.probe.ran || context == nullptr || parent.addresses.empty()) return;
+  net::HostsTable hosts;  // the address check 2 found: no second lookup
+  hosts[canonical_host_name(parent.endpoint.host)] = parent.addresses.front();
   const channel::LocalNode me{c.config->fqdn,
                               c.config->management_group,
                               c.role == NodeRole::gateway ? wire::ROLE_GATEWAY : wire::ROLE_AGENT,
@@ -96,10 +110,13 @@ void run_probe(Context& c, asio::ssl::context& context, ParentState& parent) {
   const net::Timeouts timeouts{c.options.network, c.options.network, c.options.network};
   const channel::HelloTimeouts hello{c.options.hello, c.options.network};
   asio::io_context io;
-  asio::co_spawn(io, probe(context, parent.endpoint, hosts, me, timeouts, hello, &parent.probe),
+  asio::co_spawn(io, probe(*context, parent.endpoint, hosts, me, timeouts, hello, &parent.probe),
                  asio::detached);
   io.run_for(3 * c.options.network + c.options.hello + std::chrono::seconds(1));
+  if (!parent.probe.connect_error) parent.reachable = true;
 }
+
+namespace {
 
 LocalFacts facts(const Context& c) {
   const pki::PersonalEntry* entry = c.recorded_entry();
@@ -111,8 +128,6 @@ LocalFacts facts(const Context& c) {
 
 std::vector<Finding> check_tls(Context& c) {
   if (c.parents.empty()) return {skipped("a management server has no parent")};
-  c.load_stores();
-  Material material = tls_material(c);
   std::vector<Finding> out;
   for (auto& parent : c.parents) {
     const std::string subject = parent.endpoint.text();
@@ -120,11 +135,11 @@ std::vector<Finding> check_tls(Context& c) {
       out.push_back(skipped("not tried: no TCP connection (check 3)", subject));
       continue;
     }
-    if (!material.context) {
-      out.push_back(skipped("not tried: " + material.why_not, subject));
+    if (tls_context(c) == nullptr) {
+      out.push_back(skipped("not tried: " + c.tls_unavailable, subject));
       continue;
     }
-    run_probe(c, *material.context, parent);
+    probe_parent(c, parent);
     if (parent.probe.tls_error) {
       const Explanation why =
           explain_tls_failure(*parent.probe.tls_error, parent.endpoint.host, facts(c));

@@ -112,6 +112,8 @@ check "name resolution says [hosts] answered" \
 text="$("$OUTPOST" doctor --config agent1.toml)"
 check "text output: one line per check" contains "$text" " 9  PASS  admission (ms1.lab.test:$port)"
 check "text output: a summary" contains "$text" "Every check passed."
+no_tls_noise() { ! "$OUTPOST" events --state ms1 --id 20071 | grep -qF "during TLS"; }
+check "doctor's connections leave no failed-handshake event (20071) on the parent" no_tls_noise
 
 # --- the server's view of one computer
 "$OUTPOST" agent --config agent1.toml 2>agent1.err &

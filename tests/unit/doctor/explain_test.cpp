@@ -10,6 +10,15 @@ namespace {
 
 const LocalFacts kMe{"agent1.lab.test", "agent1.toml", "/var/lib/outpost/agent1", "CN=Stranger CA"};
 
+TEST(DoctorExplain, ConnectFailuresInWords) {
+  EXPECT_NE(connect_failure_reason("Connection refused").find("nothing listens"),
+            std::string::npos);
+  EXPECT_NE(connect_failure_reason("timed out").find("firewall drops"), std::string::npos);
+  EXPECT_NE(connect_failure_reason("No route to host: Network is unreachable").find("no route"),
+            std::string::npos);
+  EXPECT_EQ(connect_failure_reason("something else"), "something else");
+}
+
 TEST(DoctorExplain, TlsRefusalsReadDuringTheHello) {
   EXPECT_TRUE(is_tls_refusal(
       "the parent closed the connection before admitting this node: reading from the peer "
