@@ -17,7 +17,7 @@ node() {  # node NAME [CA]: a certificate from CA (default ours), both CAs trust
   "$OUTPOST" cert import --state "$PWD/$1" --fqdn "$1.lab.test" \
     --cert "issued-$ca/$1.lab.test.crt" --key "issued-$ca/$1.lab.test.key" >/dev/null
 }
-for n in ms1 gw1 agent1 agent2 agent3; do node "$n"; done
+for n in ms1 gw1 agent1 agent2 agent3 agent4; do node "$n"; done
 node rogue stranger
 
 cat >ms1.toml <<TOML
@@ -62,8 +62,9 @@ interval_s = 1
 [hosts]
 "ms1.lab.test" = "127.0.0.1"
 "alias.lab.test" = "127.0.0.1"
-"$name.lab.test" = "127.0.0.1"
+"gw1.lab.test" = "127.0.0.1"
 TOML
+  [ "$name" = gw1 ] || echo "\"$name.lab.test\" = \"127.0.0.1\"" >>"$state.toml"
 }
 
 # broken NAME: a copy of agent1's state (approved by then) in NAME/, with NAME.toml naming it.
@@ -210,6 +211,23 @@ config gw1 gw1 LAB "ms1.lab.test:$port" $'[listen]\naddress = "127.0.0.1"\nport 
 first_fail "gateway not approved" gw1.toml 9 "outpost gateway approve --config SERVER.toml --gateway gw1.lab.test"
 check "the gateway is checked as a gateway" \
   contains "$("$OUTPOST" doctor --config gw1.toml || true)" "gw1.lab.test: gateway in management group LAB"
+
+# --- through a gateway: approved and running, it relays the server's verdict on its agents
+"$OUTPOST" gateway approve --config ms1.toml --gateway gw1.lab.test >/dev/null
+json="$("$OUTPOST" doctor --config gw1.toml --json)" && rc=0 || rc=$?
+check "an approved gateway passes (exit $rc)" test "$rc" -eq 0
+"$OUTPOST" gateway --config gw1.toml 2>gw1.err &
+pids+=($!)
+wait_for 30 has_event gw1 30022 "Connected to ms1.lab.test"
+gw_port="$(port_of gw1)"
+config agent4 agent4 LAB "gw1.lab.test:$gw_port"
+first_fail "an agent behind the gateway, pending at the server" agent4.toml 9 \
+  "outpost agent approve agent4.lab.test"
+"$OUTPOST" agent approve agent4.lab.test --config ms1.toml >/dev/null
+json="$("$OUTPOST" doctor --config agent4.toml --json)" && rc=0 || rc=$?
+check "approved, the agent behind the gateway passes (exit $rc)" test "$rc" -eq 0
+check "and it was admitted by the gateway" \
+  contains "$(jq -r '.checks[] | select(.check == 9) | .evidence' <<<"$json")" "admitted by gw1.lab.test"
 
 config agent2
 first_fail "another agent pending" agent2.toml 9 "outpost agent approve agent2.lab.test"
