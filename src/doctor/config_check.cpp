@@ -19,11 +19,11 @@ std::vector<Finding> check_configuration(Context& c) {
                    config.error().fix.empty() ? "correct the file and run outpost doctor again"
                                               : config.error().fix)};
   }
-  if (!is_valid_host_name(config->fqdn) || config->fqdn.find('.') == std::string::npos) {
-    return {failed(EventId::config_invalid,
-                   fmt::format("{}: [node] fqdn = '{}' is not a fully qualified domain name", file,
-                               config->fqdn),
-                   "set [node] fqdn to this computer's FQDN, the name in its certificate")};
+  if (!is_valid_host_name(config->fqdn)) {
+    return {
+        failed(EventId::config_invalid,
+               fmt::format("{}: [node] fqdn = '{}' is not a valid host name", file, config->fqdn),
+               "set [node] fqdn to this computer's FQDN, the name in its certificate")};
   }
   if (config->management_group.empty()) {
     return {failed(EventId::config_invalid,
@@ -59,7 +59,17 @@ std::vector<Finding> check_configuration(Context& c) {
                                      file, node_role_name(c.role), config->fqdn,
                                      config->management_group, config->state_dir.string());
   if (!parents.empty()) evidence += fmt::format(", parents {}", fmt::join(parents, ", "));
+  const bool single_label = config->fqdn.find('.') == std::string::npos;
+  const std::string fqdn = config->fqdn;
   c.config = std::move(*config);
+  if (single_label) {
+    return {warned(EventId::config_invalid,
+                   evidence + fmt::format("; but '{}' is a single label, not a fully qualified "
+                                          "name",
+                                          fqdn),
+                   "use the FQDN (host.domain) in [node] fqdn and in the certificate, so that "
+                   "parents in other domains can resolve and verify it")};
+  }
   return {passed(std::move(evidence))};
 }
 

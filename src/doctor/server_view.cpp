@@ -150,14 +150,18 @@ Report run_computer_view(const Options& o, const std::string& fqdn_given) {
                passed(fmt::format("{} {}, first seen {}", storage::role_name(c.role), c.fqdn,
                                   format_utc(c.first_seen)))));
   report.findings.push_back(numbered(3, "approval", approval(c, file)));
-  report.findings.push_back(
-      numbered(4, "connection",
-               c.parent.empty()
-                   ? warned(EventId::none, "not connected now (no node reports it)",
-                            fmt::format("run outpost doctor on {}", c.fqdn))
-                   : passed(c.parent == config->fqdn
-                                ? fmt::format("connected directly to this server ({})", c.parent)
-                                : fmt::format("connected through {}", c.parent))));
+  report.findings.push_back(numbered(
+      4, "connection",
+      c.parent.empty()
+          ? warned(EventId::none, "no node has reported it yet",
+                   fmt::format("run outpost doctor on {}", c.fqdn))
+          : passed(
+                c.parent == config->fqdn
+                    ? fmt::format("connected directly to this server ({}): its last heartbeat came "
+                                  "straight here",
+                                  c.parent)
+                    : fmt::format("connected through {}: its last heartbeat came through it",
+                                  c.parent))));
   report.findings.push_back(numbered(5, "heartbeat", heartbeat(c, *config, o.now)));
   report.findings.push_back(numbered(6, "certificate", expiry(c, o.now)));
   report.findings.push_back(numbered(7, "name resolution", resolution(fqdn, *config, o)));
