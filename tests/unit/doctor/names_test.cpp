@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "doctor/names.hpp"
 
 namespace outpost::doctor {
@@ -45,9 +47,10 @@ TEST(DoctorNames, HostsTableReverse) {
 class DoctorResolver : public ::testing::Test {
  protected:
   void SetUp() override {
+    // One folder per process and test: CTest runs the tests of this file in parallel.
     dir_ = std::filesystem::temp_directory_path() /
-           ("outpost-doctor-names-" +
-            std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+           ("outpost-doctor-names-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "hosts") << kHosts;
     resolver_.hosts = {{"ms1.lab.test", "127.0.0.1"}};
