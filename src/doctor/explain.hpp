@@ -1,0 +1,46 @@
+// Pure functions that turn what the channel reports about a failed dial or hello into doctor's
+// findings: which side refused and why, and what to do. The words they look for are the ones
+// net (tls.cpp, describe_tls_error / explain_handshake_failure) and channel (hello.cpp) write.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "wire/frame.hpp"
+
+namespace outpost::doctor {
+
+struct Explanation {
+  std::string evidence;  // the side that refused, why, and the original message
+  std::string fix;
+  EventId event = EventId::none;
+};
+
+struct LocalFacts {
+  std::string fqdn;
+  std::string config_file;
+  std::string state_dir;
+  std::string issuer;  // the issuer of this node's certificate, for "trust it on the parent"
+};
+
+// Check 3: a failed TCP connect in words: refused, timed out, no route.
+[[nodiscard]] std::string connect_failure_reason(std::string_view os_message);
+
+// A 20071 from the hello that is really the TLS layer: TLS 1.3 reports the parent's refusal of
+// this node's certificate on the first read, after the handshake seemed to complete.
+[[nodiscard]] bool is_tls_refusal(std::string_view message);
+
+// Check 8: a failed dial (20072 / 20071) or a TLS refusal read during the hello.
+[[nodiscard]] Explanation explain_tls_failure(const Error& error, std::string_view parent_host,
+                                              const LocalFacts& me);
+
+// The RejectCode named in the message channel::send_hello builds for a Reject.
+[[nodiscard]] std::optional<wire::RejectCode> reject_code_in(std::string_view message);
+
+// Check 9: the parent's verdict when it was not a Welcome.
+[[nodiscard]] Explanation explain_admission_failure(const Error& error, bool gateway,
+                                                    const LocalFacts& me);
+
+}  // namespace outpost::doctor

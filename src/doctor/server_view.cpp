@@ -1,0 +1,171 @@
+// `outpost doctor --config SERVER.toml --computer FQDN`: the management server's view of one
+// computer, read from the operational database: known, approved or pending, the node it is
+// connected through, its last heartbeat, its certificate's expiry, and whether this server
+// resolves its name. The one part of doctor that reads storage.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "core/config.hpp"
+#include "core/names.hpp"
+#include "doctor/doctor.hpp"
+#include "doctor/names.hpp"
+#include "pki/checks.hpp"
+#include "storage/storage.hpp"
+
+namespace outpost::doctor {
+namespace {
+
+constexpr std::string_view kSqlite = "sqlite://";
+
+Finding numbered(int check, std::string name, Finding f) {
+  f.check = check;
+  f.name = std::move(name);
+  return f;
+}
+
+Finding approval(const storage::Computer& c, const std::string& config) {
+  const std::string role(storage::role_name(c.role));
+  switch (c.approval) {
+    case storage::Approval::approved:
+      return passed(fmt::format("{} {} is approved", role, c.fqdn));
+    case storage::Approval::pending:
+      return failed(EventId::device_not_in_group,
+                    fmt::format("{} {} is pending approval", role, c.fqdn),
+                    fmt::format("outpost agent approve {} --config {}", c.fqdn, config));
+    case storage::Approval::rejected:
+      return failed(
+          EventId::device_not_in_group, fmt::format("{} {} is rejected", role, c.fqdn),
+          fmt::format("if it belongs here: outpost agent approve {} --config {}", c.fqdn, config));
+  }
+  return failed(EventId::none, "unknown approval", "");
+}
+
+Finding heartbeat(const storage::Computer& c, const NodeConfig& config, TimePoint now) {
+  if (!c.last_heartbeat) {
+    return warned(EventId::none, "no heartbeat received yet",
+                  fmt::format("run outpost doctor on {} to see why it does not report", c.fqdn));
+  }
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - *c.last_heartbeat);
+  const auto allowed =
+      std::chrono::seconds(config.heartbeat_interval_s) * (config.heartbeat_missed_allowed + 1);
+  const std::string when =
+      fmt::format("last heartbeat {} ({} s ago; expected every {} s, {} may be missed)",
+                  format_utc(*c.last_heartbeat), age.count(), config.heartbeat_interval_s,
+                  config.heartbeat_missed_allowed);
+  if (age > allowed) {
+    return failed(
+        EventId::none, "heartbeat_failure: " + when,
+        fmt::format("run outpost doctor on {}{}", c.fqdn,
+                    c.parent.empty() ? std::string() : fmt::format(" and on {}", c.parent)));
+  }
+  return passed(when);
+}
+
+Finding expiry(const storage::Computer& c, TimePoint now) {
+  if (!c.certificate_not_after) {
+    return skipped("no certificate recorded yet (it is recorded when the computer connects)");
+  }
+  const long days = days_until(*c.certificate_not_after, now);
+  const std::string text =
+      fmt::format("certificate SHA-256 {}… valid until {}", c.certificate_sha256.substr(0, 16),
+                  format_utc(*c.certificate_not_after));
+  if (now > *c.certificate_not_after) {
+    return failed(
+        EventId::cert_not_valid_now, text + ": expired",
+        fmt::format("renew {}'s certificate and import it there (outpost cert import)", c.fqdn));
+  }
+  if (days < pki::kExpiryWarningDays) {
+    return warned(EventId::cert_not_valid_now, fmt::format("{}: {} days left", text, days),
+                  fmt::format("renew {}'s certificate and import it before it expires", c.fqdn));
+  }
+  return passed(fmt::format("{} ({} days left)", text, days));
+}
+
+Finding resolution(const std::string& fqdn, const NodeConfig& config, const Options& o) {
+  const Resolver resolver{config.hosts, o.hosts_file, o.network};
+  const Lookup found = resolver.forward(fqdn);
+  if (found.answers.empty()) {
+    return warned(EventId::parent_name_unresolved,
+                  fmt::format("this server cannot resolve {}: {}", fqdn, found.error),
+                  fmt::format("add {} to DNS or to [hosts] in {} (needed when the server "
+                              "initiates the connection)",
+                              fqdn, o.config.string()));
+  }
+  return passed(fmt::format("{} -> {} (answered by {})", fqdn, fmt::join(found.answers, ", "),
+                            source_text(found.source, o.hosts_file)));
+}
+
+}  // namespace
+
+Report run_computer_view(const Options& o, const std::string& fqdn_given) {
+  Report report;
+  const std::string fqdn = canonical_host_name(fqdn_given);
+  const std::string file = o.config.string();
+  report.heading = fmt::format("{} as the management server sees it ({})", fqdn, file);
+  auto config = load_node_config(o.config);
+  if (!config) {
+    report.findings.push_back(
+        numbered(1, "configuration",
+                 failed(EventId::config_invalid, config.error().message, config.error().fix)));
+    return report;
+  }
+  const std::string url = config->database_url.value_or("");
+  if (url.empty() || (url.starts_with(kSqlite) &&
+                      !std::filesystem::exists(std::string_view(url).substr(kSqlite.size())))) {
+    report.findings.push_back(numbered(
+        1, "configuration",
+        failed(EventId::config_invalid,
+               url.empty() ? fmt::format("{} has no [database] url", file)
+                           : fmt::format("the database {} does not exist", url),
+               "pass the management server's configuration with --config (--computer runs on a "
+               "management server)")));
+    return report;
+  }
+  report.findings.push_back(
+      numbered(1, "configuration",
+               passed(fmt::format("management server {}, database {}", config->fqdn, url))));
+  auto db = storage::open_storage(url);
+  auto known = db ? (*db)->computer(fqdn) : std::unexpected(db.error());
+  if (!known) {
+    report.findings.push_back(numbered(
+        2, "known", failed(EventId::database_error, known.error().message, known.error().fix)));
+    return report;
+  }
+  if (!*known) {
+    report.findings.push_back(numbered(
+        2, "known",
+        failed(
+            EventId::device_not_in_group,
+            fmt::format("management group {} has no record of {}", config->management_group, fqdn),
+            fmt::format("a gateway appears once approved (outpost gateway approve --config {} "
+                        "--gateway {}); an agent once it connects: run outpost doctor on {}",
+                        file, fqdn, fqdn))));
+    report.findings.push_back(numbered(7, "name resolution", resolution(fqdn, *config, o)));
+    return report;
+  }
+  const storage::Computer& c = **known;
+  report.findings.push_back(
+      numbered(2, "known",
+               passed(fmt::format("{} {}, first seen {}", storage::role_name(c.role), c.fqdn,
+                                  format_utc(c.first_seen)))));
+  report.findings.push_back(numbered(3, "approval", approval(c, file)));
+  report.findings.push_back(numbered(
+      4, "connection",
+      c.parent.empty()
+          ? warned(EventId::none, "no node has reported it yet",
+                   fmt::format("run outpost doctor on {}", c.fqdn))
+          : passed(
+                c.parent == config->fqdn
+                    ? fmt::format("connected directly to this server ({}): its last heartbeat came "
+                                  "straight here",
+                                  c.parent)
+                    : fmt::format("connected through {}: its last heartbeat came through it",
+                                  c.parent))));
+  report.findings.push_back(numbered(5, "heartbeat", heartbeat(c, *config, o.now)));
+  report.findings.push_back(numbered(6, "certificate", expiry(c, o.now)));
+  report.findings.push_back(numbered(7, "name resolution", resolution(fqdn, *config, o)));
+  return report;
+}
+
+}  // namespace outpost::doctor

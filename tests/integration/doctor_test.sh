@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# outpost doctor against real processes on loopback: a management server, and agents and a
+# gateway broken one thing at a time. Each broken node's first FAIL must be the check that finds
+# the problem, with the fix that repairs it; a healthy node passes with exit status 0; the
+# server's --computer view shows one agent. Every process is stopped by its PID; every wait is
+# bounded; doctor itself must finish in seconds even when the parent is missing.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP"
+
+"$OUTPOST" ca init --dir ca --name "Doctor Test CA" --key ec256 >/dev/null
+"$OUTPOST" ca init --dir stranger --name "Stranger CA" --key ec256 >/dev/null
+node() {  # node NAME [CA]: a certificate from CA (default ours), both CAs trusted, imported
+  local ca="${2:-ca}"
+  "$OUTPOST" ca issue --dir "$ca" --fqdn "$1.lab.test" --out "issued-$ca" >/dev/null
+  "$OUTPOST" cert trust --state "$PWD/$1" ca/ca.crt >/dev/null
+  "$OUTPOST" cert trust --state "$PWD/$1" "$ca/ca.crt" >/dev/null
+  "$OUTPOST" cert import --state "$PWD/$1" --fqdn "$1.lab.test" \
+    --cert "issued-$ca/$1.lab.test.crt" --key "issued-$ca/$1.lab.test.key" >/dev/null
+}
+for n in ms1 gw1 agent1 agent2 agent3 agent4; do node "$n"; done
+node rogue stranger
+
+cat >ms1.toml <<TOML
+[node]
+fqdn = "ms1.lab.test"
+management_group = "LAB"
+state_dir = "ms1"
+[listen]
+address = "127.0.0.1"
+port = 0
+[database]
+url = "sqlite://$PWD/ms1/operations.db"
+[admission]
+agents = "review"
+[heartbeat]
+interval_s = 1
+missed_allowed = 2
+[hosts]
+"ms1.lab.test" = "127.0.0.1"
+"agent1.lab.test" = "127.0.0.1"
+TOML
+"$OUTPOST" server --config ms1.toml 2>ms1.err &
+pids+=($!)
+wait_for 30 has_event ms1 30020 "listens on"
+port="$(port_of ms1)"
+check "the server runs on port $port" test -n "$port"
+
+# config NAME [STATE [GROUP [PARENT [EXTRA]]]]: a node configuration (agent unless EXTRA adds
+# [listen]); FQDN NAME.lab.test; the parent is ms1 on loopback through [hosts].
+config() {
+  local name="$1" state="${2:-$1}" group="${3:-LAB}" parent="${4:-ms1.lab.test:$port}"
+  cat >"$state.toml" <<TOML
+[node]
+fqdn = "$name.lab.test"
+management_group = "$group"
+state_dir = "$state"
+${5:-}
+[parents]
+servers = ["$parent"]
+[heartbeat]
+interval_s = 1
+[hosts]
+"ms1.lab.test" = "127.0.0.1"
+"alias.lab.test" = "127.0.0.1"
+"gw1.lab.test" = "127.0.0.1"
+TOML
+  [ "$name" = gw1 ] || echo "\"$name.lab.test\" = \"127.0.0.1\"" >>"$state.toml"
+}
+
+# broken NAME: a copy of agent1's state (approved by then) in NAME/, with NAME.toml naming it.
+broken() { cp -a agent1 "$1"; config agent1 "$1"; }
+
+show() { jq -r '.checks[] | "    \(.check) \(.status) \(.name) \(.subject // "") \(.evidence) fix: \(.fix // "")"' <<<"$1" 2>/dev/null || echo "$1"; }
+
+# first_fail NAME CONFIG CHECK "words of the fix": doctor exits 1 and its first FAIL is CHECK with
+# a fix that says the words.
+first_fail() {
+  local name="$1" config="$2" want="$3" words="$4" json rc=0 got fix
+  # shellcheck disable=SC2086  # CONFIG may carry more options (--computer FQDN)
+  json="$("$OUTPOST" doctor --config $config --json 2>/dev/null)" || rc=$?
+  got="$(jq -r '.first_failure.check // "none"' <<<"$json" 2>/dev/null || echo unparsable)"
+  fix="$(jq -r '.first_failure.fix // ""' <<<"$json" 2>/dev/null || true)"
+  if [ "$rc" -eq 1 ] && [ "$got" = "$want" ] && contains "$fix" "$words"; then
+    ok "$name: first FAIL is check $want, fix: $fix"
+  else
+    not_ok "$name: wanted first FAIL check $want with '$words'; got check $got (exit $rc)"
+    show "$json"
+  fi
+}
+
+# --- a healthy management server: every check passes or is skipped (it has no parent)
+json="$("$OUTPOST" doctor --config ms1.toml --json)" && rc=0 || rc=$?
+check "server: doctor exits 0" test "$rc" -eq 0
+check "server: no FAIL" test "$(jq -r '.ok' <<<"$json")" = true
+check "server: names its role" contains "$(jq -r '.heading' <<<"$json")" "management server"
+
+# --- agent pending (review), then approved: a healthy agent passes everything
+config agent1
+first_fail "agent pending" agent1.toml 9 "outpost agent approve agent1.lab.test"
+"$OUTPOST" agent approve agent1.lab.test --config ms1.toml >/dev/null
+json="$("$OUTPOST" doctor --config agent1.toml --json)" && rc=0 || rc=$?
+if [ "$rc" -eq 0 ] && [ "$(jq -r '.ok' <<<"$json")" = true ] &&
+  [ "$(jq '[.checks[] | select(.status != "PASS")] | length' <<<"$json")" -eq 0 ]; then
+  ok "an approved, healthy agent passes every check 1-9"
+else
+  not_ok "an approved, healthy agent passes every check 1-9 (exit $rc)"
+  show "$json"
+fi
+check "checks 1 to 9 all ran, in order" \
+  test "$(jq -c '[.checks[].check] | unique' <<<"$json")" = "[1,2,3,4,5,6,7,8,9]"
+check "name resolution says [hosts] answered" \
+  contains "$(jq -r '.checks[] | select(.check == 2) | .evidence' <<<"$json")" "[hosts]"
+text="$("$OUTPOST" doctor --config agent1.toml)"
+check "text output: one line per check" contains "$text" " 9  PASS  admission (ms1.lab.test:$port)"
+check "text output: a summary" contains "$text" "Every check passed."
+no_tls_noise() { ! "$OUTPOST" events --state ms1 --id 20071 | grep -qF "during TLS"; }
+check "doctor's connections leave no failed-handshake event (20071) on the parent" no_tls_noise
+
+# --- the server's view of one computer
+"$OUTPOST" agent --config agent1.toml 2>agent1.err &
+pids+=($!)
+healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
+  grep -qF "\"fqdn\":\"agent1.lab.test\",\"health\":\"healthy\""; }
+wait_for 30 healthy
+json="$("$OUTPOST" doctor --config ms1.toml --computer agent1.lab.test --json)" && rc=0 || rc=$?
+check "--computer: exit 0 for a healthy agent" test "$rc" -eq 0
+view="$(jq -r '.checks[] | "\(.name): \(.evidence)"' <<<"$json")"
+check "--computer: approved" contains "$view" "approval: agent agent1.lab.test is approved"
+check "--computer: connected through the server" contains "$view" "connected directly to this server (ms1.lab.test)"
+check "--computer: last heartbeat" contains "$view" "last heartbeat"
+check "--computer: certificate expiry" contains "$view" "days left"
+check "--computer: the server resolves it" contains "$view" "agent1.lab.test -> 127.0.0.1 (answered by [hosts]"
+first_fail "--computer: an unknown computer" "ms1.toml --computer nobody.lab.test" 2 "run outpost doctor on nobody.lab.test"
+
+# --- one thing broken at a time
+config agent1 unresolvable LAB "nowhere.lab.test:$port"
+cp -a agent1 unresolvable
+start=$SECONDS
+first_fail "parent name unresolvable" unresolvable.toml 2 "add it to [hosts]"
+check "doctor takes seconds when the parent cannot be found ($((SECONDS - start)) s)" \
+  test $((SECONDS - start)) -le 12
+
+config agent1 closed LAB "ms1.lab.test:1"
+cp -a agent1 closed
+start=$SECONDS
+first_fail "port closed" closed.toml 3 "TCP port 1 is open"
+check "the evidence says the connection was refused" \
+  contains "$("$OUTPOST" doctor --config closed.toml || true)" "connection refused"
+check "doctor takes seconds when the port is closed ($((SECONDS - start)) s)" \
+  test $((SECONDS - start)) -le 12
+
+broken noroot
+rm noroot/pki/trusted/*
+first_fail "trusted root missing" noroot.toml 4 "outpost cert trust --state $PWD/noroot ROOT-CA.crt"
+
+broken nocert
+rm nocert/pki/personal/*.crt
+first_fail "personal certificate missing" nocert.toml 5 "outpost cert import --state $PWD/nocert --fqdn agent1.lab.test --cert FILE --key FILE"
+
+broken nokey
+rm nokey/pki/personal/*.key
+first_fail "private key missing" nokey.toml 5 "put the private key"
+
+broken renewed  # renewal tooling replaced the files; cert import was never run
+"$OUTPOST" ca issue --dir ca --fqdn agent1.lab.test --out issued-renewal >/dev/null
+rm renewed/pki/personal/*
+install -m 0644 issued-renewal/agent1.lab.test.crt renewed/pki/personal/agent1-renewed.crt
+install -m 0600 issued-renewal/agent1.lab.test.key renewed/pki/personal/agent1-renewed.key
+first_fail "serial not re-imported after renewal" renewed.toml 6 "--subject agent1.lab.test"
+
+# Certificates cert import refuses are put in place by hand, as a careless renewal would.
+openssl_ca osslca "Doctor OpenSSL CA"
+by_hand() {  # by_hand STATE PREFIX: make PREFIX.crt/.key the recorded channel certificate
+  rm "$1"/pki/personal/*
+  install -m 0644 "$2.crt" "$1/pki/personal/by-hand.crt"
+  install -m 0600 "$2.key" "$1/pki/personal/by-hand.key"
+  "$OUTPOST" cert trust --state "$1" osslca/ca.crt >/dev/null
+  cat >"$1/machine-settings.toml" <<TOML
+ChannelCertificateSerialNumber = "$(reversed_serial "$2.crt")"
+ChannelCertificateHash = "$(sha256_of "$2.crt")"
+ChannelCertificateSubject = "CN=agent1.lab.test"
+Fqdn = "agent1.lab.test"
+ImportedAt = "2026-01-01T00:00:00Z"
+TOML
+}
+openssl_issue osslca agent1.lab.test expired computer rsa:2048 20200101000000Z 20210101000000Z
+broken expired
+by_hand expired expired
+first_fail "certificate expired" expired.toml 7 "renew the certificate"
+
+openssl_issue osslca agent1.lab.test server-only server_only
+broken noclient
+by_hand noclient server-only
+first_fail "missing clientAuth EKU" noclient.toml 7 "both serverAuth and clientAuth"
+
+"$OUTPOST" ca issue --dir ca --fqdn other.lab.test --out issued-other >/dev/null
+broken wrongname
+"$OUTPOST" cert import --state wrongname --fqdn other.lab.test \
+  --cert issued-other/other.lab.test.crt --key issued-other/other.lab.test.key >/dev/null
+first_fail "certificate name is not the FQDN" wrongname.toml 7 "CN=agent1.lab.test"
+
+config rogue  # its certificate is from a CA the server does not trust
+first_fail "the parent does not trust our CA" rogue.toml 8 "on the parent ms1.lab.test, trust the CA"
+
+config agent1 alias LAB "alias.lab.test:$port"
+cp -a agent1 alias
+first_fail "the parent's certificate does not carry the dialled name" alias.toml 8 \
+  "by the FQDN in its certificate"
+
+config gw1 gw1 LAB "ms1.lab.test:$port" $'[listen]\naddress = "127.0.0.1"\nport = 0'
+first_fail "gateway not approved" gw1.toml 9 "outpost gateway approve --config SERVER.toml --gateway gw1.lab.test"
+check "the gateway is checked as a gateway" \
+  contains "$("$OUTPOST" doctor --config gw1.toml || true)" "gw1.lab.test: gateway in management group LAB"
+
+# --- through a gateway: approved and running, it relays the server's verdict on its agents
+"$OUTPOST" gateway approve --config ms1.toml --gateway gw1.lab.test >/dev/null
+json="$("$OUTPOST" doctor --config gw1.toml --json)" && rc=0 || rc=$?
+check "an approved gateway passes (exit $rc)" test "$rc" -eq 0
+"$OUTPOST" gateway --config gw1.toml 2>gw1.err &
+pids+=($!)
+wait_for 30 has_event gw1 30022 "Connected to ms1.lab.test"
+gw_port="$(port_of gw1)"
+config agent4 agent4 LAB "gw1.lab.test:$gw_port"
+first_fail "an agent behind the gateway, pending at the server" agent4.toml 9 \
+  "outpost agent approve agent4.lab.test"
+"$OUTPOST" agent approve agent4.lab.test --config ms1.toml >/dev/null
+json="$("$OUTPOST" doctor --config agent4.toml --json)" && rc=0 || rc=$?
+check "approved, the agent behind the gateway passes (exit $rc)" test "$rc" -eq 0
+check "and it was admitted by the gateway" \
+  contains "$(jq -r '.checks[] | select(.check == 9) | .evidence' <<<"$json")" "admitted by gw1.lab.test"
+
+config agent2
+first_fail "another agent pending" agent2.toml 9 "outpost agent approve agent2.lab.test"
+
+config agent3 agent3 OTHER
+first_fail "wrong management group" agent3.toml 9 "set [node] management_group"
+
+cat >bad.toml <<TOML
+[node]
+fqdn = "agent1.lab.test"
+management_grup = "LAB"
+TOML
+first_fail "an invalid configuration" bad.toml 1 ""
+finish
