@@ -33,7 +33,8 @@ std::string list_text(const std::vector<Endpoint>& parents) {
 asio::awaitable<Result<AuthenticatedPeer>> connect_once(const ParentLink& link,
                                                         const Endpoint& parent,
                                                         const net::HostsTable& hosts) {
-  auto stream = co_await net::dial(link.context(), parent, hosts, net::Timeouts{});
+  const net::Timeouts dial_timeouts;  // named: no temporaries in co_await expressions (GCC 12)
+  auto stream = co_await net::dial(link.context(), parent, hosts, dial_timeouts);
   if (!stream) co_return std::unexpected(stream.error());
   const HelloTimeouts timeouts;
   LocalNode me = link.me;
@@ -41,24 +42,26 @@ asio::awaitable<Result<AuthenticatedPeer>> connect_once(const ParentLink& link,
   co_return co_await send_hello(std::move(*stream), me, timeouts, parent.host);
 }
 
-// While the session to a failover parent is open: every failback interval, a TLS handshake with
-// the primary; when it succeeds the session is closed so that the link reconnects, primary first.
-asio::awaitable<void> probe_primary(std::weak_ptr<Session> current,
-                                    std::function<asio::ssl::context&()> context, Endpoint primary,
-                                    net::HostsTable hosts, std::chrono::seconds interval) {
+// While the session is open and its parent is not the primary (it failed over, or a new
+// configuration named another primary): every failback interval, a TLS handshake with the
+// primary; when it succeeds the session is closed so that the link reconnects, primary first.
+asio::awaitable<void> probe_primary(std::weak_ptr<Session> current, const ParentLink& link,
+                                    Endpoint parent, net::HostsTable hosts) {
   for (;;) {
-    co_await pause(interval);
+    co_await pause(std::chrono::seconds(link.config->failback_interval_s));
     auto session = current.lock();
     if (!session || !session->is_open()) co_return;
-    net::Timeouts quick{3s, 3s, 5s};
-    auto answer = co_await net::dial(context(), primary, hosts, quick);
+    const auto targets = link.targets();
+    if (targets.empty() || targets.front() == parent) continue;
+    const Endpoint primary = targets.front();
+    const net::Timeouts quick{3s, 3s, 5s};
+    auto answer = co_await net::dial(link.context(), primary, hosts, quick);
     if (!answer) continue;
     boost::system::error_code ignored;
     answer->next_layer().close(ignored);
     session = current.lock();
     if (session && session->is_open()) {
-      session->close(
-          fmt::format("the primary parent {} answers again: failing back", primary.text()));
+      session->close(fmt::format("the primary parent {} answers: failing back", primary.text()));
     }
     co_return;
   }
@@ -168,17 +171,15 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
                                     parent_name, parent.text(), targets.front().text(),
                                     link.config->failback_interval_s),
                         {{"parent", parent_name}, {"primary", targets.front().text()}});
-        asio::co_spawn(executor,
-                       probe_primary(session, link.context, targets.front(), hosts,
-                                     std::chrono::seconds(link.config->failback_interval_s)),
-                       asio::detached);
       } else if (!link.dialing_a_child && on_failover) {
         (void)log.write(
             EventId::failed_back,
             fmt::format("Failed back to the primary parent {} ({}).", parent_name, parent.text()),
             {{"parent", parent_name}});
       }
-      on_failover = i > 0;
+      if (!link.dialing_a_child) {
+        asio::co_spawn(executor, probe_primary(session, link, parent, hosts), asio::detached);
+      }
       if (link.cookie && !link.cookie().empty()) {
         (void)log.write(EventId::config_out_of_date,
                         fmt::format("The configuration may be out of date after connecting to {}; "
@@ -193,6 +194,8 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
         co_await closed.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       }
       lasted = std::chrono::steady_clock::now() - began;
+      const auto now_targets = link.targets();
+      on_failover = now_targets.empty() || !(now_targets.front() == parent);
       if (link.on_lost) link.on_lost();
       if (link.stopping()) co_return;
       (void)log.write(EventId::peer_disconnected,
