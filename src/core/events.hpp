@@ -51,6 +51,8 @@ enum class EventId : int {
   config_reloaded = 30024,
   config_reload_failed = 30025,
   database_error = 30030,
+  data_gap = 30050,
+  data_groomed = 30051,
 };
 
 enum class Level { info, warning, error };
