@@ -118,6 +118,16 @@ constexpr std::array kCatalogue{
               "SQLite: check the database file's permissions, its disk's free space, and its "
               "integrity. PostgreSQL: check that the server is reachable and that the user of "
               "[database] url may connect and write."},
+    EventInfo{EventId::collect_source_unreadable, Level::warning,
+              "A collector cannot read one of its sources (a log file, a /proc file, a mount "
+              "point); it keeps trying.",
+              "Check that the path exists and that the agent's user may read it, or correct "
+              "[collect] in the configuration."},
+    EventInfo{EventId::collect_read_stalled, Level::warning,
+              "A collector's previous read has not finished by its next turn (a hung file "
+              "system?); this turn is skipped.",
+              "Look for a hung network file system (df hangs too) and list only the mounts to "
+              "watch in [collect] mounts."},
 };
 
 }  // namespace

@@ -51,6 +51,8 @@ enum class EventId : int {
   config_reloaded = 30024,
   config_reload_failed = 30025,
   database_error = 30030,
+  collect_source_unreadable = 30050,
+  collect_read_stalled = 30051,
 };
 
 enum class Level { info, warning, error };
