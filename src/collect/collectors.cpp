@@ -1,6 +1,6 @@
 // Collectors: the timers. Performance reads and log polls do blocking file I/O (statvfs on a hung
 // network mount, a log on a slow disk), so each turn runs on a short-lived thread and posts its
-// items back to the executor; a turn still running when the next is due is skipped (30051).
+// items back to the executor; a turn still running when the next is due is skipped (30061).
 // Checks run as coroutines on the executor (process.hpp). Emit and the event log are only ever
 // called on the executor's thread.
 #include <re2/re2.h>
@@ -42,7 +42,7 @@ struct Gate {
 
 struct Batch {
   std::vector<Collected> items;
-  std::vector<std::string> problems;  // for 30050
+  std::vector<std::string> problems;  // for 30060
 };
 
 struct CompiledRule {
@@ -121,8 +121,8 @@ struct Collectors::State {
   std::shared_ptr<LogJob> logs = std::make_shared<LogJob>();
   bool performance_busy = false;
   bool logs_busy = false;
-  std::set<std::string> reported;  // problems logged as 30050 and not yet recovered
-  std::set<std::string> stalled;   // turns logged as 30051
+  std::set<std::string> reported;  // problems logged as 30060 and not yet recovered
+  std::set<std::string> stalled;   // turns logged as 30061
 
   void write(EventId id, std::string detail) {
     if (log != nullptr) (void)log->write(id, std::move(detail));

@@ -118,6 +118,11 @@ constexpr std::array kCatalogue{
               "SQLite: check the database file's permissions, its disk's free space, and its "
               "integrity. PostgreSQL: check that the server is reachable and that the user of "
               "[database] url may connect and write."},
+    EventInfo{EventId::data_gap, Level::warning,
+              "Items of an origin never arrived: its queue dropped them at its caps.",
+              "Look for 2023 or 2120 on that computer, and restore its link or raise its caps."},
+    EventInfo{EventId::data_groomed, Level::info,
+              "Data older than its retention was deleted (grooming).", ""},
     EventInfo{EventId::collect_source_unreadable, Level::warning,
               "A collector cannot read one of its sources (a log file, a /proc file, a mount "
               "point); it keeps trying.",

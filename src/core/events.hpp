@@ -51,8 +51,10 @@ enum class EventId : int {
   config_reloaded = 30024,
   config_reload_failed = 30025,
   database_error = 30030,
-  collect_source_unreadable = 30050,
-  collect_read_stalled = 30051,
+  data_gap = 30050,
+  data_groomed = 30051,
+  collect_source_unreadable = 30060,
+  collect_read_stalled = 30061,
 };
 
 enum class Level { info, warning, error };
