@@ -15,7 +15,7 @@ TEST(CollectConfig, DefaultsWithoutASection) {
 }
 
 TEST(CollectConfig, TheDocumentedExample) {
-  auto c = parse_collect_config(R"(
+  auto c = parse_collect_config(R"toml(
 [node]
 fqdn = "a.lab.test"
 [collect]
@@ -36,7 +36,7 @@ name = "disk_root"
 command = ["/usr/lib/nagios/plugins/check_disk", "-w", "20%", "-c", "10%", "-p", "/"]
 interval_s = 300
 timeout_s = 30
-)",
+)toml",
                                 "agent.toml");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->mounts, std::vector<std::string>{"/"});

@@ -153,7 +153,9 @@ TEST(RealProc, TwoReadsGiveEveryKindOfSample) {
   EXPECT_TRUE(has("disk.used_percent", "/"));
   for (const auto& s : samples) {
     EXPECT_GE(s.value, 0.0) << s.counter << " " << s.instance;
-    if (s.unit == "%") EXPECT_LE(s.value, 100.0) << s.counter;
+    if (s.unit == "%") {
+      EXPECT_LE(s.value, 100.0) << s.counter;
+    }
   }
 }
 
