@@ -45,29 +45,32 @@ std::optional<int> try_reap(RunningProcess& p) {
   const pid_t r = ::waitpid(p.pid, &status, WNOHANG);
   if (r == p.pid || (r < 0 && errno == ECHILD)) {
     p.reaped = true;
-    return r == p.pid ? status : 0;
+    p.lost = r != p.pid;  // reaped elsewhere (SIGCHLD ignored?): the exit status is lost
+    return status;
   }
   return std::nullopt;
 }
 
+// The whole group: the plugin and whatever it started. Also after the plugin itself was reaped,
+// for children it left behind: Linux does not reuse a pid while a process group has its id.
 void kill_group(const RunningProcess& p, int signal) {
-  if (!p.reaped) ::kill(-p.pid, signal);
+  ::kill(-p.pid, signal);
 }
 
 std::int64_t elapsed_ms(Clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
 }
 
-// Waits until the process is reaped or `until`; false when it still runs.
-asio::awaitable<bool> wait_reaped(std::shared_ptr<RunningProcess> p, Clock::time_point until,
-                                  std::optional<int>* status) {
+// Waits until the process is reaped, `until`, or the table is stopped; false when it still runs.
+asio::awaitable<bool> wait_reaped(std::shared_ptr<RunningProcess> p, const ProcessTable& table,
+                                  Clock::time_point until, std::optional<int>* status) {
   for (;;) {
     if (auto s = try_reap(*p)) {
       *status = s;
       co_return true;
     }
     if (p->reaped) co_return true;
-    if (Clock::now() >= until) co_return false;
+    if (table.stopped || Clock::now() >= until) co_return false;
     p->timer.expires_after(kPoll);
     co_await p->timer.async_wait(kTuple);
   }
@@ -148,6 +151,7 @@ void ProcessTable::kill_all(std::chrono::milliseconds bound) {
 
 asio::awaitable<std::optional<CheckRun>> run_check(CheckSpec spec, CheckLimits limits,
                                                    std::shared_ptr<ProcessTable> table) {
+  if (table->stopped) co_return std::nullopt;  // stop() came before this run began
   const auto started = Clock::now();
   CheckRun run;
   run.result.name = spec.name;
@@ -203,18 +207,20 @@ asio::awaitable<std::optional<CheckRun>> run_check(CheckSpec spec, CheckLimits l
       }
     }
   }
-  if (!eof) kill_group(*p, SIGKILL);  // leftovers of the check that still hold the pipe
   if (timed_out) {
+    // SIGTERM first so that the plugin may clean up; SIGKILL to the group after the grace period
+    // (also when the plugin itself ended but left children that ignore SIGTERM).
     kill_group(*p, SIGTERM);
-    const auto grace_end = Clock::now() + limits.kill_grace;
-    const bool gone = co_await wait_reaped(p, grace_end, &status);
+    const bool gone = co_await wait_reaped(p, *table, Clock::now() + limits.kill_grace, &status);
     if (table->stopped) co_return std::nullopt;
+    kill_group(*p, SIGKILL);
     if (!gone) {
-      kill_group(*p, SIGKILL);
-      const auto forever = Clock::time_point::max();  // SIGKILL always ends it
-      co_await wait_reaped(p, forever, &status);
+      // SIGKILL ends it unless it sleeps in the kernel (a hung NFS mount); stop() ends the wait.
+      co_await wait_reaped(p, *table, Clock::time_point::max(), &status);
       if (table->stopped) co_return std::nullopt;
     }
+  } else if (!eof) {
+    kill_group(*p, SIGKILL);  // the plugin ended; children it left behind still hold the pipe
   }
   boost::system::error_code ignored;
   p->pipe.close(ignored);
@@ -229,7 +235,11 @@ asio::awaitable<std::optional<CheckRun>> run_check(CheckSpec spec, CheckLimits l
     co_return run;
   }
   const int s = status.value_or(0);
-  if (WIFEXITED(s)) {
+  if (p->lost) {
+    run.result.exit_code = -1;
+    run.result.status = CheckStatus::unknown;
+    run.result.output = "ended, but its exit status was lost (is SIGCHLD ignored?)";
+  } else if (WIFEXITED(s)) {
     run.result.exit_code = WEXITSTATUS(s);
     run.result.status = status_from_exit_code(run.result.exit_code);
     run.result.output = parsed.first_line;

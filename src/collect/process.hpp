@@ -34,6 +34,7 @@ struct RunningProcess {
   RunningProcess(asio::any_io_executor executor, pid_t pid, int fd);
   pid_t pid;
   bool reaped = false;
+  bool lost = false;  // waitpid said ECHILD: someone else reaped it
   asio::posix::stream_descriptor pipe;
   asio::steady_timer timer;
 };

@@ -6,6 +6,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 namespace outpost::collect {
 namespace {
@@ -89,6 +91,42 @@ TEST(Checks, ATimeoutIgnoringSigtermIsEndedWithSigkill) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result.output, "timed out after 1 s");
   expect_no_children();
+}
+
+TEST(Checks, ATimeoutSendsSigtermFirst) {
+  const auto marker = std::filesystem::temp_directory_path() /
+                      ("outpost-sigterm-" + std::to_string(::getpid()));
+  std::filesystem::remove(marker);
+  auto r = run({"polite",
+                {"/bin/sh", "-c", "trap 'echo term > " + marker.string() + "; exit 0' TERM; "
+                                  "sleep 10 & wait"},
+                300, 1});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result.output, "timed out after 1 s");
+  EXPECT_TRUE(std::filesystem::exists(marker)) << "the plugin got no SIGTERM before SIGKILL";
+  std::filesystem::remove(marker);
+  expect_no_children();
+}
+
+// Running (not a zombie, not gone).
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+TEST(Checks, ChildrenLeftBehindHoldingThePipeAreKilled) {
+  auto r = run({"leaves_a_child", {"/bin/sh", "-c", "sleep 100 & echo $!; exit 0"}, 300, 30});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result.status, CheckStatus::ok);
+  const pid_t orphan = std::stoi(r->result.output);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (alive(orphan) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(alive(orphan));
 }
 
 TEST(Checks, AMissingExecutableGivesUnknownWithTheReason) {
