@@ -58,13 +58,16 @@ bool LogFollower::open_current(Poll& out, bool from_end) {
 
 LogFollower::Poll LogFollower::poll() {
   Poll out;
-  if (!started_) {
-    started_ = true;
-    open_current(out, true);
-    return out;
-  }
   if (fd_ < 0) {
-    if (open_current(out, false)) read_lines(out);
+    // The file that is there when following starts is read from its end (its past is not news);
+    // a file that appears later (seen missing before, or after a rotation) from its start.
+    const bool from_end = !opened_once_ && !seen_missing_;
+    if (open_current(out, from_end)) {
+      opened_once_ = true;
+      if (!from_end) read_lines(out);
+    } else if (!out.problem) {
+      seen_missing_ = true;
+    }
     return out;
   }
   struct stat at_path{};
@@ -73,8 +76,7 @@ LogFollower::Poll LogFollower::poll() {
     // Rotated: finish the old file first; switch once it is read to its end.
     read_lines(out);
     if (out.problem || out.lines.size() >= max_lines_) return out;
-    if (!partial_.empty() && !discarding_) out.lines.push_back(std::move(partial_));
-    close_file();
+    finish_file(out);
     out.rotated = true;
     if (open_current(out, false)) read_lines(out);
     return out;
@@ -84,14 +86,26 @@ LogFollower::Poll LogFollower::poll() {
     out.problem = fmt::format("{}: {}", path_.string(), std::strerror(errno));
     return out;
   }
-  if (static_cast<std::uint64_t>(st.st_size) < offset_) {  // truncated in place
+  if (static_cast<std::uint64_t>(st.st_size) < offset_) {  // truncated in place (copytruncate)
     offset_ = 0;
     partial_.clear();
     discarding_ = false;
     out.rotated = true;
   }
   read_lines(out);
+  if (!path_exists && st.st_nlink == 0 && !out.problem && out.lines.size() < max_lines_) {
+    finish_file(out);  // deleted and read to its end: let its disk space go
+  }
   return out;
+}
+
+void LogFollower::finish_file(Poll& out) {
+  // The old file will not grow any more: its unterminated last line is a line too.
+  if (!partial_.empty() && !discarding_) {
+    if (partial_.back() == '\r') partial_.pop_back();
+    out.lines.push_back(std::move(partial_));
+  }
+  close_file();
 }
 
 void LogFollower::take_line(Poll& out, std::string_view piece, bool complete) {

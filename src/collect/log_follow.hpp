@@ -1,7 +1,10 @@
 // Follows one log file like `tail -F`: the first poll starts at the end of an existing file (a
 // file that appears later is read from its start); rotation is noticed by a new inode at the
 // path (the rest of the old file is read first, within the bounds) or by the file shrinking
-// (copytruncate: read again from the start). Lines are bounded in length and in number per poll.
+// (copytruncate: read again from the start; a file that grew past the old offset again before
+// the next poll is not seen as truncated, as with tail). A last line without its newline is
+// held back until the newline comes, or until its file is rotated away or deleted. Lines are
+// bounded in length (cut, with kCutMarker) and in number per poll (the rest waits).
 // Polling does blocking file I/O; Collectors runs it off the I/O thread.
 #pragma once
 
@@ -41,11 +44,13 @@ class LogFollower {
   void read_lines(Poll& out);
   void take_line(Poll& out, std::string_view piece, bool complete);
   void close_file();
+  void finish_file(Poll& out);  // emits the held-back last line, then closes
 
   std::filesystem::path path_;
   std::size_t max_line_bytes_;
   std::size_t max_lines_;
-  bool started_ = false;
+  bool opened_once_ = false;
+  bool seen_missing_ = false;
   int fd_ = -1;
   dev_t device_ = 0;
   ino_t inode_ = 0;

@@ -66,6 +66,30 @@ TEST_F(LogFollowTest, RotationWhenTheNewFileAppearsBetweenPolls) {
   EXPECT_EQ(p.lines, (std::vector<std::string>{"old tail", "new head"}));
 }
 
+TEST_F(LogFollowTest, AnUnterminatedLastLineIsHeldBackUntilItsFileIsRotatedAway) {
+  append("before\n");
+  LogFollower f(path_, 1024, 100);
+  (void)f.poll();
+  append("complete\nno newline yet");
+  EXPECT_EQ(f.poll().lines, std::vector<std::string>{"complete"});
+  EXPECT_TRUE(f.poll().lines.empty());
+  fs::rename(path_, dir_ / "app.log.1");
+  append("new\n");
+  EXPECT_EQ(f.poll().lines, (std::vector<std::string>{"no newline yet", "new"}));
+}
+
+TEST_F(LogFollowTest, ADeletedFileIsLetGoAndItsSuccessorReadFromItsStart) {
+  append("before\n");
+  LogFollower f(path_, 1024, 100);
+  (void)f.poll();
+  append("last words\n");
+  fs::remove(path_);
+  EXPECT_EQ(f.poll().lines, std::vector<std::string>{"last words"});
+  EXPECT_TRUE(f.poll().lines.empty());
+  append("reborn\n");
+  EXPECT_EQ(f.poll().lines, std::vector<std::string>{"reborn"});
+}
+
 TEST_F(LogFollowTest, TruncationStartsAgainFromTheTop) {
   append("one\ntwo\nthree\n");
   LogFollower f(path_, 1024, 100);
