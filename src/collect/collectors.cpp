@@ -5,10 +5,12 @@
 // called on the executor's thread.
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <list>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
@@ -146,7 +148,31 @@ namespace {
 
 using State = Collectors::State;
 
-// Runs `work` on its own thread; `done` gets the batch on the executor unless stopped by then.
+// The thread of one turn; it posts the batch to the executor while the gate is open.
+template <class Job>
+void start_turn_thread(const std::shared_ptr<Gate>& gate, std::shared_ptr<Job> job,
+                       Batch (*work)(Job&), const std::weak_ptr<State>& weak, bool State::*busy,
+                       const std::string& area) {
+  std::thread([gate, job, work, weak, busy, area] {
+    auto batch = work(*job);
+    const std::lock_guard lock(gate->mutex);
+    if (gate->open) {
+      asio::post(gate->executor, [weak, busy, area, batch = std::move(batch)]() mutable {
+        auto s = weak.lock();
+        if (!s || s->stopped) return;
+        (*s).*busy = false;
+        s->stalled.erase(area);
+        s->report(area + ": ", batch.problems);
+        for (auto& item : batch.items) s->emit(std::move(item));
+      });
+    }
+    --gate->running;
+    gate->changed.notify_all();
+  }).detach();
+}
+
+// Runs `work` on its own thread unless the previous turn still runs; the batch comes back to the
+// executor unless stopped by then.
 template <class Job>
 void run_turn(const std::shared_ptr<State>& state, std::shared_ptr<Job> job, Batch (*work)(Job&),
               bool State::*busy, const std::string& area) {
@@ -164,22 +190,15 @@ void run_turn(const std::shared_ptr<State>& state, std::shared_ptr<Job> job, Bat
     ++gate->running;
   }
   std::weak_ptr<State> weak = state;
-  std::thread([gate, job, work, weak, busy, area] {
-    auto batch = work(*job);
+  try {
+    start_turn_thread(gate, std::move(job), work, weak, busy, area);
+  } catch (const std::system_error& e) {  // no thread now (a process or memory limit)
+    (*state).*busy = false;
     const std::lock_guard lock(gate->mutex);
-    if (gate->open) {
-      asio::post(gate->executor, [weak, busy, area, batch = std::move(batch)]() mutable {
-        auto s = weak.lock();
-        if (!s || s->stopped) return;
-        (*s).*busy = false;
-        s->stalled.erase(area);
-        s->report(area + ": ", batch.problems);
-        for (auto& item : batch.items) s->emit(std::move(item));
-      });
-    }
     --gate->running;
-    gate->changed.notify_all();
-  }).detach();
+    state->write(EventId::collect_read_stalled,
+                 "collect: cannot start the " + area + " read: " + e.what());
+  }
 }
 
 void every(const std::shared_ptr<State>& state, asio::steady_timer* timer,
@@ -203,7 +222,7 @@ void log_tick(const std::shared_ptr<State>& s) {
 asio::awaitable<void> check_loop(std::shared_ptr<State> state, CheckSpec spec,
                                  asio::steady_timer* timer) {
   const CheckLimits limits{state->config.max_check_output_bytes, state->config.kill_grace};
-  for (;;) {
+  while (!state->stopped) {
     const auto started = std::chrono::steady_clock::now();
     auto run = co_await run_check(spec, limits, state->processes);
     if (state->stopped || !run) co_return;
@@ -215,7 +234,6 @@ asio::awaitable<void> check_loop(std::shared_ptr<State> state, CheckSpec spec,
     }
     timer->expires_at(started + std::chrono::seconds(spec.interval_s));
     co_await timer->async_wait(kTuple);
-    if (state->stopped) co_return;
   }
 }
 
