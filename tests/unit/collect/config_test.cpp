@@ -50,6 +50,36 @@ timeout_s = 30
   EXPECT_EQ(c->checks[0].timeout_s, 30);
 }
 
+// The example in docs/operations.md, "Collecting data on agents", verbatim.
+TEST(CollectConfig, TheOperationsGuideExample) {
+  auto c = parse_collect_config(R"toml(
+[collect]
+performance_interval_s = 60     # 0 turns performance samples off; 0 to 86400, default 60
+mounts = ["/", "/var"]          # file systems to watch; default: every real one mounted
+log_interval_s = 1              # how often followed files are read; 1 to 3600, default 1
+
+[[collect.log]]                 # one table per rule; several rules may follow one file
+path = "/var/log/auth.log"      # absolute; may not exist yet, and may be rotated
+rule = "ssh-failures"           # the rule's name: in every event, and the server's index
+pattern = "Failed password for (invalid user )?\\S+ from"   # RE2 syntax, matched anywhere in the line
+level = "warning"               # info | warning (default) | error
+
+[[collect.check]]
+name = "disk_root"              # 1 to 64 of A-Z a-z 0-9 _ - . ; unique
+command = ["/usr/lib/nagios/plugins/check_disk", "-w", "20%", "-c", "10%", "-p", "/"]
+interval_s = 300                # 1 to 86400, default 300
+timeout_s = 30                  # 1 to 3600, default 30
+)toml",
+                                "agent.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->mounts, (std::vector<std::string>{"/", "/var"}));
+  ASSERT_EQ(c->logs.size(), 1u);
+  EXPECT_EQ(c->logs[0].pattern, "Failed password for (invalid user )?\\S+ from");
+  ASSERT_EQ(c->checks.size(), 1u);
+  EXPECT_EQ(c->checks[0].command.front(), "/usr/lib/nagios/plugins/check_disk");
+  EXPECT_EQ(c->checks[0].interval_s, 300);
+}
+
 void expect_error(std::string_view text, std::string_view message) {
   auto c = parse_collect_config(text, "agent.toml");
   ASSERT_FALSE(c) << "accepted: " << text;
