@@ -55,17 +55,17 @@ struct CheckSpec {
 };
 
 struct CollectConfig {
-  int performance_interval_s = 60;            // 0 disables performance samples
+  int performance_interval_s = 60;                 // 0 disables performance samples
   std::optional<std::vector<std::string>> mounts;  // none: every real file system mounted
-  int log_interval_s = 1;                     // how often followed files are polled
+  int log_interval_s = 1;                          // how often followed files are polled
   std::vector<LogRule> logs;
   std::vector<CheckSpec> checks;
 
   // Bounds, not in TOML.
-  std::size_t max_line_bytes = 64 * 1024;     // a longer line is cut (and marked) here
-  std::size_t max_lines_per_tick = 1000;      // per file; the rest waits for the next tick
+  std::size_t max_line_bytes = 64 * 1024;          // a longer line is cut (and marked) here
+  std::size_t max_lines_per_tick = 1000;           // per file; the rest waits for the next tick
   std::size_t max_check_output_bytes = 64 * 1024;  // more output is read and dropped
-  std::chrono::milliseconds kill_grace{2000};  // SIGTERM, then SIGKILL after this
+  std::chrono::milliseconds kill_grace{2000};      // SIGTERM, then SIGKILL after this
 
   bool operator==(const CollectConfig&) const = default;
 };

@@ -73,7 +73,8 @@ Batch performance_turn(PerformanceJob& job) {
   auto reading = read_snapshot(job.mounts);
   const auto unix_ms = now_unix_ms();
   Batch batch;
-  for (const auto& sample : samples_from(job.previous ? &*job.previous : nullptr, reading.snapshot)) {
+  for (const auto& sample :
+       samples_from(job.previous ? &*job.previous : nullptr, reading.snapshot)) {
     batch.items.push_back(sample_item(sample, unix_ms));
   }
   job.previous = std::move(reading.snapshot);
@@ -133,8 +134,8 @@ struct Collectors::State {
   // Logs each new problem once; problems that went away may be logged again later.
   void report(const std::string& area, const std::vector<std::string>& problems) {
     std::erase_if(reported, [&](const std::string& key) {
-      return key.starts_with(area) && std::ranges::find(problems, key.substr(area.size())) ==
-                                          problems.end();
+      return key.starts_with(area) &&
+             std::ranges::find(problems, key.substr(area.size())) == problems.end();
     });
     for (const auto& problem : problems) {
       if (reported.insert(area + problem).second) {
@@ -163,7 +164,8 @@ void start_turn_thread(const std::shared_ptr<Gate>& gate, std::shared_ptr<Job> j
         (*s).*busy = false;
         s->stalled.erase(area);
         s->report(area + ": ", batch.problems);
-        for (auto& item : batch.items) s->emit(std::move(item));
+        for (auto& item : batch.items)
+          s->emit(std::move(item));
       });
     }
     --gate->running;
@@ -241,8 +243,8 @@ asio::awaitable<void> check_loop(std::shared_ptr<State> state, CheckSpec spec,
 
 Collectors::Collectors(asio::any_io_executor executor, CollectConfig config, Emit emit,
                        EventLog* log)
-    : state_(std::make_shared<State>(std::move(executor), std::move(config), std::move(emit),
-                                     log)) {
+    : state_(
+          std::make_shared<State>(std::move(executor), std::move(config), std::move(emit), log)) {
   state_->performance->mounts = state_->config.mounts;
   RE2::Options options;
   options.set_log_errors(false);
@@ -287,7 +289,8 @@ void Collectors::stop() {
   auto& s = state_;
   if (s->stopped) return;
   s->stopped = true;
-  for (auto& timer : s->timers) timer.cancel();
+  for (auto& timer : s->timers)
+    timer.cancel();
   s->processes->kill_all(kReapBound);
   std::unique_lock lock(s->gate->mutex);
   s->gate->open = false;

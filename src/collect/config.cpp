@@ -42,9 +42,10 @@ class Table {
     for (const auto& [key, value] : table_) {
       if (known.contains(key.str())) continue;
       std::string names;
-      for (auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-      return fail(fmt::format("{}: unknown key '{}' in {}: expected one of {}", origin_,
-                              key.str(), where_, names),
+      for (auto k : known)
+        names += (names.empty() ? "" : ", ") + std::string(k);
+      return fail(fmt::format("{}: unknown key '{}' in {}: expected one of {}", origin_, key.str(),
+                              where_, names),
                   "", EventId::config_invalid);
     }
     return {};
@@ -90,7 +91,8 @@ class Table {
     if (array == nullptr || !array->is_array_of_tables()) {
       return std::unexpected(bad(key, render(*n), fmt::format("[[collect.{}]] tables", key)));
     }
-    for (const auto& element : *array) out.push_back(element.as_table());
+    for (const auto& element : *array)
+      out.push_back(element.as_table());
     return out;
   }
 
@@ -106,8 +108,8 @@ std::string in_quotes(std::string_view text) {
 
 bool valid_check_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
   });
 }
 
@@ -147,7 +149,8 @@ Result<LogRule> read_log(const Table& t) {
   if (*level) {
     const auto parsed = level_from_name(**level);
     if (!parsed) {
-      return std::unexpected(t.bad("level", in_quotes(**level), "\"info\", \"warning\" or \"error\""));
+      return std::unexpected(
+          t.bad("level", in_quotes(**level), "\"info\", \"warning\" or \"error\""));
     }
     rule.level = *parsed;
   }
@@ -174,7 +177,8 @@ Result<CheckSpec> read_check(const Table& t) {
   if (!*command) return std::unexpected(t.missing("command", kCommand));
   if ((*command)->empty() || !std::filesystem::path((*command)->front()).is_absolute()) {
     std::string shown;
-    for (const auto& word : **command) shown += (shown.empty() ? "" : ", ") + in_quotes(word);
+    for (const auto& word : **command)
+      shown += (shown.empty() ? "" : ", ") + in_quotes(word);
     return std::unexpected(t.bad("command", "[" + shown + "]", kCommand));
   }
   check.command = std::move(**command);
@@ -188,8 +192,8 @@ Result<CheckSpec> read_check(const Table& t) {
 }
 
 Result<void> read_collect(const Table& t, CollectConfig& c, const std::string& origin) {
-  if (auto known = t.reject_unknown(
-          {"performance_interval_s", "mounts", "log_interval_s", "log", "check"});
+  if (auto known =
+          t.reject_unknown({"performance_interval_s", "mounts", "log_interval_s", "log", "check"});
       !known) {
     return std::unexpected(known.error());
   }

@@ -41,7 +41,7 @@ bool LogFollower::open_current(Poll& out, bool from_end) {
     if (errno != ENOENT) out.problem = fmt::format("{}: {}", path_.string(), std::strerror(errno));
     return false;  // a file that does not exist yet is not a problem: it may come
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     out.problem = fmt::format("{}: not a regular file", path_.string());
     ::close(fd);
@@ -70,7 +70,7 @@ LogFollower::Poll LogFollower::poll() {
     }
     return out;
   }
-  struct stat at_path{};
+  struct stat at_path {};
   const bool path_exists = ::stat(path_.c_str(), &at_path) == 0;
   if (path_exists && (at_path.st_ino != inode_ || at_path.st_dev != device_)) {
     // Rotated: finish the old file first; switch once it is read to its end.
@@ -81,7 +81,7 @@ LogFollower::Poll LogFollower::poll() {
     if (open_current(out, false)) read_lines(out);
     return out;
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd_, &st) != 0) {
     out.problem = fmt::format("{}: {}", path_.string(), std::strerror(errno));
     return out;

@@ -72,10 +72,8 @@ Collected sample_item(const Sample& sample, std::int64_t unix_ms) {
 
 Collected event_item(std::string_view source, Level level, std::string_view rule,
                      std::string_view message, std::int64_t unix_ms) {
-  nlohmann::json j{{"source", source},
-                   {"level", level_name(level)},
-                   {"rule", rule},
-                   {"message", message}};
+  nlohmann::json j{
+      {"source", source}, {"level", level_name(level)}, {"rule", rule}, {"message", message}};
   return Collected{Kind::event, unix_ms, dump(j)};
 }
 

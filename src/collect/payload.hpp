@@ -23,8 +23,8 @@ enum class CheckStatus { ok, warning, critical, unknown };
 struct CheckResult {
   std::string name;
   CheckStatus status = CheckStatus::unknown;
-  int exit_code = 3;     // -1 when the command did not run to an exit status
-  std::string output;    // the first line
+  int exit_code = 3;   // -1 when the command did not run to an exit status
+  std::string output;  // the first line
   std::int64_t duration_ms = 0;
 };
 

@@ -13,8 +13,10 @@ bool is_space(char c) {
 }
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  while (!text.empty() && is_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back()))
+    text.remove_suffix(1);
   return text;
 }
 
@@ -76,11 +78,12 @@ std::optional<PerfValue> parse_value(std::string label, std::string_view spec) {
   // value[UOM]: the number is the longest prefix of number characters.
   const std::string_view first = parts[0];
   std::size_t n = 0;
-  while (n < first.size() && (std::isdigit(static_cast<unsigned char>(first[n])) != 0 ||
-                              first[n] == '.' || first[n] == '-' || first[n] == '+' ||
-                              ((first[n] == 'e' || first[n] == 'E') && n > 0 && n + 1 < first.size() &&
-                               (std::isdigit(static_cast<unsigned char>(first[n + 1])) != 0 ||
-                                first[n + 1] == '-' || first[n + 1] == '+')))) {
+  while (n < first.size() &&
+         (std::isdigit(static_cast<unsigned char>(first[n])) != 0 || first[n] == '.' ||
+          first[n] == '-' || first[n] == '+' ||
+          ((first[n] == 'e' || first[n] == 'E') && n > 0 && n + 1 < first.size() &&
+           (std::isdigit(static_cast<unsigned char>(first[n + 1])) != 0 || first[n + 1] == '-' ||
+            first[n + 1] == '+')))) {
     ++n;
   }
   const auto value = number(first.substr(0, n));

@@ -13,7 +13,7 @@ namespace outpost::collect {
 struct PerfValue {
   std::string label;
   double value = 0;
-  std::string unit;  // as the plugin wrote it: "", "s", "ms", "%", "B", "MB", "MiB", "c", ...
+  std::string unit;        // as the plugin wrote it: "", "s", "ms", "%", "B", "MB", "MiB", "c", ...
   std::string warn, crit;  // ranges as written ("10", "10:", "~:5", "@10:20"); may be empty
   std::optional<double> min, max;
   bool operator==(const PerfValue&) const = default;

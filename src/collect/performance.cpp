@@ -108,8 +108,8 @@ std::vector<Sample> samples_from(const Snapshot* previous, const Snapshot& curre
     if (auto tx = rate(before->tx_bytes, net.tx_bytes, elapsed)) {
       out.push_back({"net.tx_bytes_per_s", net.interface, *tx, "B/s"});
     }
-    if (auto errors = rate(before->rx_errors + before->tx_errors, net.rx_errors + net.tx_errors,
-                           elapsed)) {
+    if (auto errors =
+            rate(before->rx_errors + before->tx_errors, net.rx_errors + net.tx_errors, elapsed)) {
       out.push_back({"net.errors_per_s", net.interface, *errors, "/s"});
     }
   }
@@ -120,8 +120,8 @@ Reading read_snapshot(const std::optional<std::vector<std::string>>& mounts,
                       const std::filesystem::path& proc, const std::filesystem::path& sys_block) {
   Reading r;
   auto& s = r.snapshot;
-  s.taken_s = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-                  .count();
+  s.taken_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   auto& problems = r.problems;
   if (auto text = read_text(proc / "stat", problems)) {
     s.cpu = parse_proc_stat(*text);
@@ -152,7 +152,7 @@ Reading read_snapshot(const std::optional<std::vector<std::string>>& mounts,
     points = default_mount_points(parse_mounts(*text));
   }
   for (const auto& point : points) {
-    struct statvfs st{};
+    struct statvfs st {};
     if (::statvfs(point.c_str(), &st) != 0) {
       problems.push_back(fmt::format("statvfs {}: {}", point, std::strerror(errno)));
       continue;

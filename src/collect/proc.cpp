@@ -12,9 +12,11 @@ std::vector<std::string_view> fields(std::string_view line) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+      ++i;
     const std::size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t')
+      ++i;
     if (i > start) out.push_back(line.substr(start, i - start));
   }
   return out;
@@ -147,8 +149,7 @@ std::vector<NetCounters> parse_net_dev(std::string_view text) {
     const auto f = fields(line.substr(colon + 1));
     if (name.size() != 1 || f.size() < 16) return;
     // rx: bytes packets errs drop fifo frame compressed multicast; tx: bytes packets errs ...
-    const auto rx = to_u64(f[0]), rx_err = to_u64(f[2]), tx = to_u64(f[8]),
-               tx_err = to_u64(f[10]);
+    const auto rx = to_u64(f[0]), rx_err = to_u64(f[2]), tx = to_u64(f[8]), tx_err = to_u64(f[10]);
     if (!rx || !rx_err || !tx || !tx_err) return;
     out.push_back(NetCounters{std::string(name[0]), *rx, *tx, *rx_err, *tx_err});
   });
@@ -169,10 +170,11 @@ std::vector<Mount> parse_mounts(std::string_view text) {
 
 bool is_real_file_system(std::string_view fs_type) {
   static constexpr std::array<std::string_view, 26> kVirtual = {
-      "proc",     "sysfs",      "tmpfs",      "devtmpfs",  "devpts",    "cgroup",     "cgroup2",
-      "securityfs", "pstore",   "debugfs",    "tracefs",   "mqueue",    "hugetlbfs",  "configfs",
-      "fusectl",  "bpf",        "autofs",     "binfmt_misc", "rpc_pipefs", "nsfs",     "ramfs",
-      "efivarfs", "squashfs",   "selinuxfs",  "fuse.lxcfs", "fuse.gvfsd-fuse"};
+      "proc",       "sysfs",          "tmpfs",   "devtmpfs", "devpts",   "cgroup",
+      "cgroup2",    "securityfs",     "pstore",  "debugfs",  "tracefs",  "mqueue",
+      "hugetlbfs",  "configfs",       "fusectl", "bpf",      "autofs",   "binfmt_misc",
+      "rpc_pipefs", "nsfs",           "ramfs",   "efivarfs", "squashfs", "selinuxfs",
+      "fuse.lxcfs", "fuse.gvfsd-fuse"};
   return std::ranges::find(kVirtual, fs_type) == kVirtual.end();
 }
 

@@ -11,10 +11,10 @@
 #include <cstring>
 #include <thread>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 extern char** environ;  // NOLINT: the agent's environment, handed to the checks
 
@@ -96,8 +96,8 @@ Result<Spawned> spawn_process(const std::vector<std::string>& command) {
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                            POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attributes, 0);  // its own group: the timeout kills its children
   sigset_t none;
   sigemptyset(&none);
@@ -107,11 +107,13 @@ Result<Spawned> spawn_process(const std::vector<std::string>& command) {
   posix_spawnattr_setsigdefault(&attributes, &all);
 
   std::vector<char*> argv;
-  for (const auto& word : command) argv.push_back(const_cast<char*>(word.c_str()));
+  for (const auto& word : command)
+    argv.push_back(const_cast<char*>(word.c_str()));
   argv.push_back(nullptr);
   auto environment = check_environment();
   std::vector<char*> envp;
-  for (auto& entry : environment) envp.push_back(entry.data());
+  for (auto& entry : environment)
+    envp.push_back(entry.data());
   envp.push_back(nullptr);
 
   pid_t pid = -1;
@@ -195,8 +197,8 @@ asio::awaitable<std::optional<CheckRun>> run_check(CheckSpec spec, CheckLimits l
       if (table->stopped) co_return std::nullopt;
       continue;
     }
-    auto outcome =
-        co_await (p->pipe.async_read_some(asio::buffer(buffer), kTuple) || p->timer.async_wait(kTuple));
+    auto outcome = co_await (p->pipe.async_read_some(asio::buffer(buffer), kTuple) ||
+                             p->timer.async_wait(kTuple));
     if (table->stopped) co_return std::nullopt;
     if (outcome.index() == 0) {
       const auto [ec, n] = std::get<0>(outcome);

@@ -252,9 +252,9 @@ TEST_F(CollectorsTest, PerformanceSamplesCoverCpuMemoryLoadTheRootDiskAndTheNetw
   ASSERT_TRUE(run_until(
       [&] { return sample("cpu.percent") != nullptr && sample("net.rx_bytes_per_s") != nullptr; },
       std::chrono::seconds(20)));
-  for (const auto* counter : {"cpu.percent", "memory.used_bytes", "memory.available_bytes",
-                              "swap.used_bytes", "load.1m", "load.5m", "load.15m",
-                              "net.rx_bytes_per_s", "net.tx_bytes_per_s"}) {
+  for (const auto* counter :
+       {"cpu.percent", "memory.used_bytes", "memory.available_bytes", "swap.used_bytes", "load.1m",
+        "load.5m", "load.15m", "net.rx_bytes_per_s", "net.tx_bytes_per_s"}) {
     EXPECT_NE(sample(counter), nullptr) << counter;
   }
   const auto* free = sample("disk.free_bytes", "/");

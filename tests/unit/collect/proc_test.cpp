@@ -38,8 +38,8 @@ TEST(MemInfo, UsesMemAvailableAndFallsBackWithoutIt) {
   EXPECT_EQ(m->available, 22117152ull * 1024);
   EXPECT_EQ(m->used(), (24684084ull - 22117152ull) * 1024);
   EXPECT_EQ(m->swap_used(), (1048572ull - 524288ull) * 1024);
-  const auto old = parse_meminfo(
-      "MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 250 kB\n");
+  const auto old =
+      parse_meminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 250 kB\n");
   ASSERT_TRUE(old);
   EXPECT_EQ(old->available, 400u * 1024);
   EXPECT_EQ(old->swap_used(), 0u);
@@ -110,9 +110,8 @@ TEST(Samples, FirstReadPrimesRatesSecondGivesThem) {
   EXPECT_TRUE(std::ranges::none_of(primed, [](const Sample& s) {
     return s.counter == "cpu.percent" || s.counter.ends_with("_per_s");
   }));
-  EXPECT_TRUE(std::ranges::any_of(primed, [](const Sample& s) {
-    return s.counter == "memory.used_bytes" && s.value == 600;
-  }));
+  EXPECT_TRUE(std::ranges::any_of(
+      primed, [](const Sample& s) { return s.counter == "memory.used_bytes" && s.value == 600; }));
   Snapshot second = first;
   second.taken_s = 110;
   second.cpu = CpuTimes{200, 0, 200, 1600, 0, 0, 0, 0};
@@ -120,7 +119,8 @@ TEST(Samples, FirstReadPrimesRatesSecondGivesThem) {
   second.interfaces = {{"eth0", 100, 200, 5, 5}};
   const auto samples = samples_from(&first, second);
   auto find = [&](std::string_view counter) {
-    const auto it = std::ranges::find_if(samples, [&](const Sample& s) { return s.counter == counter; });
+    const auto it =
+        std::ranges::find_if(samples, [&](const Sample& s) { return s.counter == counter; });
     return it == samples.end() ? -1.0 : it->value;
   };
   EXPECT_DOUBLE_EQ(find("cpu.percent"), 20.0);

@@ -62,9 +62,10 @@ TEST(Checks, ExitCodesFollowThePluginConvention) {
   for (const auto& [code, status] : cases) {
     auto r = run({"sh",
                   {"/bin/sh", "-c",
-                   "echo 'STATE " + std::to_string(code) + " | a=1s;2;3;0;10' ; echo more >&2; exit " +
-                       std::to_string(code)},
-                  300, 30});
+                   "echo 'STATE " + std::to_string(code) +
+                       " | a=1s;2;3;0;10' ; echo more >&2; exit " + std::to_string(code)},
+                  300,
+                  30});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->result.exit_code, code);
     EXPECT_EQ(r->result.status, status);
@@ -94,13 +95,16 @@ TEST(Checks, ATimeoutIgnoringSigtermIsEndedWithSigkill) {
 }
 
 TEST(Checks, ATimeoutSendsSigtermFirst) {
-  const auto marker = std::filesystem::temp_directory_path() /
-                      ("outpost-sigterm-" + std::to_string(::getpid()));
+  const auto marker =
+      std::filesystem::temp_directory_path() / ("outpost-sigterm-" + std::to_string(::getpid()));
   std::filesystem::remove(marker);
   auto r = run({"polite",
-                {"/bin/sh", "-c", "trap 'echo term > " + marker.string() + "; exit 0' TERM; "
-                                  "sleep 10 & wait"},
-                300, 1});
+                {"/bin/sh", "-c",
+                 "trap 'echo term > " + marker.string() +
+                     "; exit 0' TERM; "
+                     "sleep 10 & wait"},
+                300,
+                1});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result.output, "timed out after 1 s");
   EXPECT_TRUE(std::filesystem::exists(marker)) << "the plugin got no SIGTERM before SIGKILL";
@@ -139,9 +143,9 @@ TEST(Checks, AMissingExecutableGivesUnknownWithTheReason) {
 }
 
 TEST(Checks, OutputIsCappedAndTheCheckStillEnds) {
-  auto r = run({"chatty", {"/bin/sh", "-c", "echo first; head -c 1000000 /dev/zero; exit 0"}, 300,
-                30},
-               CheckLimits{1024, std::chrono::milliseconds(2000)});
+  auto r =
+      run({"chatty", {"/bin/sh", "-c", "echo first; head -c 1000000 /dev/zero; exit 0"}, 300, 30},
+          CheckLimits{1024, std::chrono::milliseconds(2000)});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result.status, CheckStatus::ok);
   EXPECT_EQ(r->result.output, "first");
