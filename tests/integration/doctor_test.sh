@@ -124,8 +124,7 @@ no_tls_noise() { ! "$OUTPOST" events --state ms1 --id 20071 | grep -qF "during T
 check "doctor's connections leave no failed-handshake event (20071) on the parent" no_tls_noise
 
 # --- the server's view of one computer
-healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
-  grep -qF "\"fqdn\":\"agent1.lab.test\",\"health\":\"healthy\""; }
+healthy() { inventory_is ms1.toml agent1.lab.test health=healthy; }
 wait_for 30 healthy
 json="$("$OUTPOST" doctor --config ms1.toml --computer agent1.lab.test --json)" && rc=0 || rc=$?
 check "--computer: exit 0 for a healthy agent" test "$rc" -eq 0
