@@ -123,6 +123,16 @@ constexpr std::array kCatalogue{
               "Look for 2023 or 2120 on that computer, and restore its link or raise its caps."},
     EventInfo{EventId::data_groomed, Level::info,
               "Data older than its retention was deleted (grooming).", ""},
+    EventInfo{EventId::collect_source_unreadable, Level::warning,
+              "A collector cannot read one of its sources (a log file, a /proc file, a mount "
+              "point); it keeps trying.",
+              "Check that the path exists and that the agent's user may read it, or correct "
+              "[collect] in the configuration."},
+    EventInfo{EventId::collect_read_stalled, Level::warning,
+              "A collector's previous read has not finished by its next turn (a hung file "
+              "system?); this turn is skipped.",
+              "Look for a hung network file system (df hangs too) and list only the mounts to "
+              "watch in [collect] mounts."},
 };
 
 }  // namespace

@@ -53,6 +53,8 @@ enum class EventId : int {
   database_error = 30030,
   data_gap = 30050,
   data_groomed = 30051,
+  collect_source_unreadable = 30060,
+  collect_read_stalled = 30061,
 };
 
 enum class Level { info, warning, error };
