@@ -1,0 +1,34 @@
+// The durable queue's meta record, `<dir>/queue.meta`: the marks that must outlive the segment
+// files (acked and dropped marks, the highest sequence number ever assigned and the block
+// reserved beyond it, the boot it was written in). Written atomically, then the folder fsync'd.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace outpost::queue {
+
+struct Meta {
+  std::uint64_t acked_through = 0;    // every seq <= this is in the database
+  std::uint64_t dropped_through = 0;  // every seq <= this was acked or dropped by a cap
+  std::uint64_t highest_seq = 0;      // the highest seq assigned when this was written
+  std::uint64_t reserved_through = 0;  // seqs up to this may have been assigned since
+  std::uint64_t dropped_for_size = 0;
+  std::uint64_t dropped_for_age = 0;
+  std::string boot_id;  // the kernel's boot id when written
+  bool clean = false;   // written by a clean close: highest_seq is exact
+};
+
+inline constexpr const char* kMetaFileName = "queue.meta";
+
+// Nothing when the file does not exist; an error when it exists and cannot be read or parsed.
+[[nodiscard]] Result<std::optional<Meta>> read_meta(const std::filesystem::path& dir);
+[[nodiscard]] Result<void> write_meta(const std::filesystem::path& dir, const Meta& meta);
+// /proc/sys/kernel/random/boot_id, or empty when it cannot be read.
+[[nodiscard]] std::string current_boot_id();
+
+}  // namespace outpost::queue
