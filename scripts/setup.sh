@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git openssl
   libssl-dev libsqlite3-dev libsqlitecpp-dev libpq-dev libboost1.81-dev libprotobuf-dev protobuf-compiler libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libgtest-dev
-  clang-format
+  clang-format jq  # jq: the integration tests read --json output
   postgresql  # the tests' throwaway servers: initdb, pg_ctl, psql under /usr/lib/postgresql/15/bin
 )
 

@@ -25,6 +25,7 @@ void add_gateway_admin(CLI::App& gateway, Action& action);
 CLI::App* add_gateway(CLI::App& app, Action& action);  // returns `outpost gateway`
 void add_inventory(CLI::App& app, Action& action);
 void add_status(CLI::App& app, Action& action);
+void add_perf(CLI::App& app, Action& action);
 void add_doctor(CLI::App& app, Action& action);
 
 }  // namespace outpost::cli

@@ -1,9 +1,12 @@
-// outpost events (--state DIR | --config FILE) [--id N] [--since T] [--json]
+// outpost events (--state DIR | --config FILE) [--id N] [--since T] [--json]: a node's event log;
+// with --config SERVER.toml --computer C: the events that computer's agent sent (collected from
+// its logs), from the operational database.
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/data_query.hpp"
 #include "core/event_log.hpp"
 
 namespace outpost::cli {
@@ -13,6 +16,7 @@ struct Options {
   StateOption state;
   int id = 0;
   std::string since;
+  std::string computer;
   bool json = false;
   bool catalogue = false;
 };
@@ -35,8 +39,6 @@ int print_catalogue(bool json) {
 
 int run(const Options& o) {
   if (o.catalogue) return print_catalogue(o.json);
-  auto state = resolve_state(o.state);
-  if (!state) return report_failure(state.error());
   EventFilter filter;
   if (o.id != 0) filter.id = o.id;
   if (!o.since.empty()) {
@@ -46,6 +48,16 @@ int run(const Options& o) {
                                   "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
     }
   }
+  if (!o.computer.empty()) {  // the events a computer's agent sent, from the server's database
+    if (o.state.config.empty()) {
+      return report_failure(Error{EventId::none, "--computer needs --config SERVER.toml",
+                                  "pass the management server's configuration file"});
+    }
+    return print_data(
+        DataQuery{o.state.config, o.computer, "event", "", filter.since, 1000, o.json});
+  }
+  auto state = resolve_state(o.state);
+  if (!state) return report_failure(state.error());
   if (!std::filesystem::is_directory(state->paths.root)) {
     return report_failure(Error{
         EventId::none,
@@ -78,6 +90,8 @@ void add_events(CLI::App& app, Action& action) {
   cmd->add_option("--id", o->id, "only this event id");
   cmd->add_option("--since", o->since,
                   "only events at or after this time (ISO 8601, or 15m/2h/7d)");
+  cmd->add_option("--computer", o->computer,
+                  "with a server's --config: the events this computer's agent sent");
   cmd->add_flag("--catalogue", o->catalogue, "list every event id Outpost can write");
   cmd->add_flag("--json", o->json, "print as JSON");
   cmd->callback([o, &action] { action = [o] { return run(*o); }; });

@@ -27,8 +27,8 @@ int run(const Options& o) {
     print_json(*inventory);
     return 0;
   }
-  std::cout << fmt::format("{:<28} {:<18} {:<18} {:<24} {:<9} {:<21} {}\n", "FQDN", "ROLE",
-                           "HEALTH", "CONNECTED THROUGH", "APPROVAL", "LAST HEARTBEAT",
+  std::cout << fmt::format("{:<28} {:<18} {:<18} {:<24} {:<9} {:<9} {:<21} {}\n", "FQDN", "ROLE",
+                           "HEALTH", "CONNECTED THROUGH", "APPROVAL", "CHECKS", "LAST HEARTBEAT",
                            "CERT EXPIRES");
   for (const auto& c : *inventory) {
     std::cout << fmt::format(

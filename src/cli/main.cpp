@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_events(app, action);
   add_inventory(app, action);
   add_status(app, action);
+  add_perf(app, action);
   add_doctor(app, action);
   add_server(app, action);
   add_agent_admin(*add_agent(app, action), action);

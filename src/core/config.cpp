@@ -156,6 +156,13 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
   auto missed = r.integer("heartbeat", "missed_allowed", 1, 100);
   if (!missed) return std::unexpected(missed.error());
   c.heartbeat_missed_allowed = static_cast<int>(missed->value_or(c.heartbeat_missed_allowed));
+  for (auto [key, target] : {std::pair{"events_days", &c.retention_events_days},
+                             std::pair{"samples_days", &c.retention_samples_days},
+                             std::pair{"checks_days", &c.retention_checks_days}}) {
+    auto days = r.integer("retention", key, 1, 36500);
+    if (!days) return std::unexpected(days.error());
+    *target = static_cast<int>(days->value_or(*target));
+  }
   auto dead = r.integer("failover", "dead_peer_timeout_s", 3, 3600);
   if (!dead) return std::unexpected(dead.error());
   c.dead_peer_timeout_s = static_cast<int>(dead->value_or(c.dead_peer_timeout_s));
@@ -262,6 +269,7 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
           {"parents", {"servers", "server_initiates"}},
           {"tls", {"minimum_version"}},
           {"failover", {"dead_peer_timeout_s", "failback_interval_s"}},
+          {"retention", {"events_days", "samples_days", "checks_days"}},
           {"database", {"url"}},
           {"admission", {"agents"}},
           {"heartbeat", {"interval_s", "missed_allowed"}},

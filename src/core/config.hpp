@@ -46,7 +46,10 @@ struct NodeConfig {
   int heartbeat_interval_s = 60;
   int heartbeat_missed_allowed = 3;
   std::map<std::string, std::string> hosts;  // canonical name -> IP address literal
-  int dead_peer_timeout_s = 15;              // [failover]: a silent parent is given up after this
+  int retention_events_days = 30;            // [retention] on servers: grooming per data kind
+  int retention_samples_days = 30;
+  int retention_checks_days = 90;
+  int dead_peer_timeout_s = 15;  // [failover]: a silent parent is given up after this
   int failback_interval_s = 60;  // [failover]: how often a node on a failover parent probes
                                  // its primary
   bool allow_tls12 = false;      // [tls] minimum_version = "1.2"; default 1.3

@@ -126,6 +126,11 @@ constexpr std::array kCatalogue{
               "The durable queue found damaged data on open (a write cut short by a crash or "
               "power loss) and cut it off.",
               "Nothing after a crash or power loss. Without one, check the disk."},
+    EventInfo{EventId::data_gap, Level::warning,
+              "Items of an origin never arrived: its queue dropped them at its caps.",
+              "Look for 2023 or 2120 on that computer, and restore its link or raise its caps."},
+    EventInfo{EventId::data_groomed, Level::info,
+              "Data older than its retention was deleted (grooming).", ""},
 };
 
 }  // namespace

@@ -53,6 +53,8 @@ enum class EventId : int {
   database_error = 30030,
   queue_write_failed = 30040,
   queue_damaged = 30041,
+  data_gap = 30050,
+  data_groomed = 30051,
 };
 
 enum class Level { info, warning, error };

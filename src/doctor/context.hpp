@@ -82,14 +82,15 @@ struct Check {
 [[nodiscard]] net::asio::ssl::context* tls_context(Context& c);
 void probe_parent(Context& c, ParentState& parent);
 
-std::vector<Finding> check_configuration(Context& c);     // 1, config_check.cpp
-std::vector<Finding> check_name_resolution(Context& c);   // 2, names_check.cpp
-std::vector<Finding> check_reachability(Context& c);      // 3, reachability.cpp
-std::vector<Finding> check_trusted_store(Context& c);     // 4, stores_check.cpp
-std::vector<Finding> check_personal_store(Context& c);    // 5, stores_check.cpp
-std::vector<Finding> check_machine_settings(Context& c);  // 6, stores_check.cpp
-std::vector<Finding> check_certificate(Context& c);       // 7, certificate_check.cpp
-std::vector<Finding> check_tls(Context& c);               // 8, tls_check.cpp
-std::vector<Finding> check_admission(Context& c);         // 9, tls_check.cpp
+std::vector<Finding> check_configuration(Context& c);           // 1, config_check.cpp
+std::vector<Finding> check_name_resolution(Context& c);         // 2, names_check.cpp
+std::vector<Finding> check_reachability(Context& c);            // 3, reachability.cpp
+std::vector<Finding> check_trusted_store(Context& c);           // 4, stores_check.cpp
+std::vector<Finding> check_personal_store(Context& c);          // 5, stores_check.cpp
+std::vector<Finding> check_machine_settings(Context& c);        // 6, stores_check.cpp
+std::vector<Finding> check_certificate(Context& c);             // 7, certificate_check.cpp
+std::vector<Finding> check_tls(Context& c);                     // 8, tls_check.cpp
+std::vector<Finding> check_admission(Context& c);               // 9, tls_check.cpp
+std::vector<Finding> check_configuration_received(Context& c);  // 10, configuration_check.cpp
 
 }  // namespace outpost::doctor

@@ -10,11 +10,16 @@ namespace outpost::doctor {
 // passes. Adding a check is one function and one line here.
 std::vector<Check> node_checks() {
   return {
-      {1, "configuration", check_configuration},   {2, "name resolution", check_name_resolution},
-      {3, "reachability", check_reachability},     {4, "trusted store", check_trusted_store},
-      {5, "personal store", check_personal_store}, {6, "machine settings", check_machine_settings},
-      {7, "certificate", check_certificate},       {8, "TLS", check_tls},
+      {1, "configuration", check_configuration},
+      {2, "name resolution", check_name_resolution},
+      {3, "reachability", check_reachability},
+      {4, "trusted store", check_trusted_store},
+      {5, "personal store", check_personal_store},
+      {6, "machine settings", check_machine_settings},
+      {7, "certificate", check_certificate},
+      {8, "TLS", check_tls},
       {9, "admission", check_admission},
+      {10, "configuration received", check_configuration_received},
   };
 }
 

@@ -218,6 +218,15 @@ void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>&
     relay_config_update(session, envelope);
     return;
   }
+  if (envelope.has_ack()) {  // down to the agent whose data it acknowledges
+    for (const auto& agent : agents_) {
+      if (agent->peer().fqdn == envelope.ack().origin()) {
+        agent->send(std::move(envelope));
+        break;
+      }
+    }
+    return;
+  }
   if (!envelope.has_admission_answer()) {
     session->close("the management server sent a message this gateway does not handle yet");
     return;
@@ -340,8 +349,19 @@ void GatewayDaemon::on_agent_message(const std::shared_ptr<channel::Session>& se
     if (upstream_ && upstream_->is_open()) upstream_->send(std::move(envelope));
     return;
   }
+  if (envelope.has_data_batch()) {
+    if (envelope.data_batch().origin() != session->peer().fqdn) {
+      session->close(
+          fmt::format("{} sent data for {}", session->peer().fqdn, envelope.data_batch().origin()));
+      return;
+    }
+    // Relayed unchanged, in order (one upstream session). While the server is unreachable the
+    // batch is dropped here: the agent keeps it queued and resends what is not acknowledged.
+    if (upstream_ && upstream_->is_open()) upstream_->send(std::move(envelope));
+    return;
+  }
   session->close(
-      fmt::format("{} sent a message this gateway does not relay yet", session->peer().fqdn));
+      fmt::format("{} sent a message this gateway does not relay", session->peer().fqdn));
 }
 
 }  // namespace outpost::gateway

@@ -104,11 +104,61 @@ std::string reaches_through(const std::string& fqdn,
   return "";
 }
 
+// {"command": "data", "computer", "kind", "name", "since_ms", "limit"}: stored items, oldest
+// first, each with its JSON payload.
+json query_data(storage::Storage& db, const json& request) {
+  storage::ItemQuery query;
+  query.origin = canonical_host_name(request.value("computer", ""));
+  if (const std::string kind = request.value("kind", ""); !kind.empty()) {
+    query.kind = storage::kind_from_name(kind);
+    if (!query.kind) {
+      return net::admin_error(
+          Error{EventId::none, "'" + kind + "' is not a kind of data", "event, sample or check"});
+    }
+  }
+  query.name = request.value("name", "");
+  if (request.contains("since_ms")) {
+    query.since = TimePoint(std::chrono::milliseconds(request.value("since_ms", std::int64_t{0})));
+  }
+  query.limit = std::clamp<std::size_t>(request.value("limit", std::size_t{1000}), 1, 100000);
+  auto rows = db.items(query);
+  if (!rows) return net::admin_error(rows.error());
+  json out = json::array();
+  for (const auto& r : *rows) {
+    out.push_back(
+        {{"seq", r.seq},
+         {"produced", format_utc(TimePoint(std::chrono::milliseconds(r.produced_ms)), true)},
+         {"kind", storage::kind_name(r.kind)},
+         {"name", r.name},
+         {"data", json::parse(r.payload, nullptr, false)}});
+  }
+  return net::admin_ok(std::move(out));
+}
+
 }  // namespace
+
+// The worst latest check result per computer: critical, warning, unknown, ok; "" without checks.
+std::map<std::string, std::string> worst_checks(const std::vector<storage::CheckState>& states) {
+  const auto rank = [](const std::string& status) {
+    if (status == "critical") return 4;
+    if (status == "warning") return 3;
+    if (status == "unknown") return 2;
+    return 1;
+  };
+  std::map<std::string, std::string> worst;
+  for (const auto& c : states) {
+    auto& w = worst[c.origin];
+    if (w.empty() || rank(c.status) > rank(w)) w = c.status;
+  }
+  return worst;
+}
 
 Result<json> inventory_json(storage::Storage& db, const NodeConfig& config) {
   auto all = db.computers();
   if (!all) return std::unexpected(all.error());
+  auto checks = db.check_states();
+  if (!checks) return std::unexpected(checks.error());
+  const auto worst = worst_checks(*checks);
   const auto health = health_of_all(
       *all, {config.heartbeat_interval_s, config.heartbeat_missed_allowed}, Clock::now());
   std::map<std::string, const storage::Computer*> by_name;
@@ -123,7 +173,8 @@ Result<json> inventory_json(storage::Storage& db, const NodeConfig& config) {
                    {"parent", c.parent},
                    {"approval", storage::approval_name(c.approval)},
                    {"last_heartbeat", when(c.last_heartbeat)},
-                   {"cert_not_after", when(c.certificate_not_after)}});
+                   {"cert_not_after", when(c.certificate_not_after)},
+                   {"checks", worst.contains(c.fqdn) ? worst.at(c.fqdn) : ""}});
   }
   return out;
 }
@@ -142,6 +193,7 @@ json run_admin_command(storage::Storage& db, const NodeConfig& config, const jso
   if (command == "gateway.set-failover" || command == "agent.set-parent") {
     return set_topology(db, config, request);
   }
+  if (command == "data") return query_data(db, request);
   if (command == "inventory") {
     auto inventory = inventory_json(db, config);
     if (!inventory) return net::admin_error(inventory.error());

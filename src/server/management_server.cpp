@@ -64,6 +64,9 @@ Result<void> ManagementServer::prepare() {
     return std::unexpected(error);
   }
   storage_ = std::move(*storage);
+  auto writer = storage::open_storage(*initial_.database_url);  // the ingest thread's own
+  if (!writer) return std::unexpected(writer.error());
+  ingest_.emplace(io_.get_executor(), std::move(*writer), log_);
   auto admin =
       net::AdminSocket::open(io_.get_executor(), net::admin_socket_path(initial_.state_dir));
   if (!admin) return std::unexpected(admin.error());
@@ -124,6 +127,7 @@ void ManagementServer::stop(const std::string& why) {
   if (acceptor_) acceptor_->close(ignored);
   if (admin_) admin_->close();
   if (dialer_) dialer_->stop_all();
+  if (ingest_) ingest_->stop();  // commits what arrived; its acks are not sent any more
   auto sessions = sessions_;
   for (const auto& session : sessions)
     session->close("the management server is stopping (" + why + ")");
@@ -163,6 +167,28 @@ void ManagementServer::housekeeping(TimePoint now) {
                     now),
       log_);
   dialer_->refresh(*computers);
+  if (now - last_groom_ >= std::chrono::hours(1)) groom(now);
+}
+
+// Retention: each data kind is deleted after its [retention] days, at most once an hour.
+void ManagementServer::groom(TimePoint now) {
+  last_groom_ = now;
+  const NodeConfig& c = node_->config();
+  std::string counts;
+  for (auto [kind, days] : {std::pair{storage::ItemKind::event, c.retention_events_days},
+                            std::pair{storage::ItemKind::sample, c.retention_samples_days},
+                            std::pair{storage::ItemKind::check, c.retention_checks_days}}) {
+    auto deleted = storage_->groom(kind, now - std::chrono::hours(24) * days);
+    if (!deleted) {
+      (void)log_.write(EventId::database_error, deleted.error().describe());
+      return;
+    }
+    if (*deleted > 0) {
+      counts += fmt::format("{}{} {}s older than {} days", counts.empty() ? "" : ", ", *deleted,
+                            storage::kind_name(kind), days);
+    }
+  }
+  if (!counts.empty()) (void)log_.write(EventId::data_groomed, "Groomed " + counts + ".");
 }
 
 nlohmann::json ManagementServer::on_admin(const nlohmann::json& request) {
@@ -266,12 +292,37 @@ void ManagementServer::on_message(const std::shared_ptr<channel::Session>& sessi
     on_heartbeat(session, envelope.heartbeat());
     return;
   }
+  if (envelope.has_data_batch()) {
+    on_data(session, std::move(*envelope.mutable_data_batch()));
+    return;
+  }
   if (envelope.has_admission_query() && session->peer().role == wire::ROLE_GATEWAY) {
     answer_admission(session, envelope.admission_query());
     return;
   }
   session->close(
       fmt::format("{} sent a message this server does not handle yet", session->peer().fqdn));
+}
+
+// A batch from an agent (or relayed by a gateway) goes to the ingest thread; the Ack comes back
+// on this session after the commit.
+void ManagementServer::on_data(const std::shared_ptr<channel::Session>& session,
+                               wire::DataBatch batch) {
+  const auto& peer = session->peer();
+  const bool relayed = batch.origin() != peer.fqdn;
+  if (relayed && peer.role != wire::ROLE_GATEWAY) {
+    session->close(fmt::format("{} sent data for {}, which only a gateway may relay", peer.fqdn,
+                               batch.origin()));
+    return;
+  }
+  for (int i = 0; i < batch.items_size(); ++i) {
+    if (batch.items(i).seq() != batch.first_seq() + static_cast<std::uint64_t>(i)) {
+      session->close(fmt::format("a data batch of {} is not numbered consecutively from {}",
+                                 batch.origin(), batch.first_seq()));
+      return;
+    }
+  }
+  ingest_->submit(session, std::move(batch));
 }
 
 void ManagementServer::on_heartbeat(const std::shared_ptr<channel::Session>& session,

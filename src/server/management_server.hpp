@@ -16,6 +16,7 @@
 #include "net/admin_socket.hpp"
 #include "server/gateway_dialer.hpp"
 #include "server/health.hpp"
+#include "server/ingest.hpp"
 #include "storage/storage.hpp"
 
 namespace outpost::server {
@@ -34,6 +35,7 @@ class ManagementServer {
   asio::awaitable<void> serve(net::TlsStream stream);
   void admitted(const std::shared_ptr<channel::Session>& session);
   void on_message(const std::shared_ptr<channel::Session>& session, wire::Envelope envelope);
+  void on_data(const std::shared_ptr<channel::Session>& session, wire::DataBatch batch);
   void on_heartbeat(const std::shared_ptr<channel::Session>& session, const wire::Heartbeat& beat);
   void answer_admission(const std::shared_ptr<channel::Session>& gateway,
                         const wire::AdmissionQuery& query);
@@ -43,6 +45,7 @@ class ManagementServer {
   void stop(const std::string& why);
   asio::awaitable<void> housekeeping_loop();
   void housekeeping(TimePoint now);
+  void groom(TimePoint now);
   nlohmann::json status() const;
 
   NodeConfig initial_;
@@ -55,7 +58,9 @@ class ManagementServer {
   std::optional<Endpoint> listening_;
   std::set<std::shared_ptr<channel::Session>> sessions_;
   std::optional<GatewayDialer> dialer_;
+  std::optional<Ingest> ingest_;
   HealthWatch health_;
+  TimePoint last_groom_{};
   TimePoint last_own_heartbeat_{};
 };
 

@@ -71,6 +71,25 @@ Result<std::unique_ptr<Storage>> open_storage(const std::string& url) {
               "use sqlite:///path/to/operations.db or postgresql://user@host:port/database");
 }
 
+std::string_view kind_name(ItemKind kind) {
+  switch (kind) {
+    case ItemKind::event:
+      return "event";
+    case ItemKind::sample:
+      return "sample";
+    case ItemKind::check:
+      return "check";
+  }
+  return "event";
+}
+
+std::optional<ItemKind> kind_from_name(std::string_view name) {
+  for (ItemKind k : {ItemKind::event, ItemKind::sample, ItemKind::check}) {
+    if (kind_name(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& line : lines)

@@ -39,6 +39,53 @@ struct Computer {
 // What the agent admission policy ([admission] agents) does with an agent seen for the first time.
 enum class AgentPolicy { reject, review, automatic };
 
+// Data from agents (DESIGN §4): items with a per-origin sequence number, written exactly once.
+enum class ItemKind { event, sample, check };
+[[nodiscard]] std::string_view kind_name(ItemKind kind);
+[[nodiscard]] std::optional<ItemKind> kind_from_name(std::string_view name);
+
+struct IngestItem {
+  std::uint64_t seq = 0;
+  std::int64_t produced_ms = 0;
+  ItemKind kind = ItemKind::event;
+  std::string name;     // the counter of a sample, the check's name, the rule of an event
+  std::string status;   // a check's status (ok, warning, critical, unknown); empty otherwise
+  std::string payload;  // the item's JSON as the agent sent it
+};
+struct IngestBatch {
+  std::string origin;
+  std::vector<IngestItem> items;  // ascending seq
+};
+struct IngestResult {
+  std::uint64_t through_seq = 0;  // the origin's high-water mark after the batch: the Ack
+  std::uint64_t written = 0;
+  std::uint64_t duplicates = 0;  // at or below the mark before: dropped
+  std::uint64_t gap_from = 0;    // when > 0: seqs gap_from..gap_to never arrived (dropped at
+  std::uint64_t gap_to = 0;      // the origin by its queue caps)
+};
+struct StoredItem {
+  std::string origin;
+  std::uint64_t seq = 0;
+  std::int64_t produced_ms = 0;
+  ItemKind kind = ItemKind::event;
+  std::string name;
+  std::string payload;
+};
+struct ItemQuery {
+  std::string origin;
+  std::optional<ItemKind> kind;
+  std::string name;  // empty: any
+  std::optional<TimePoint> since;
+  std::size_t limit = 1000;  // the newest `limit`, returned oldest first
+};
+struct CheckState {
+  std::string origin;
+  std::string name;
+  std::string status;
+  std::string output;
+  std::int64_t produced_ms = 0;
+};
+
 class Storage {
  public:
   Storage() = default;
@@ -79,6 +126,17 @@ class Storage {
                                                  const std::vector<std::string>& parents,
                                                  TimePoint now) = 0;
   [[nodiscard]] virtual Result<std::vector<std::string>> parents_of(const std::string& fqdn) = 0;
+
+  // Writes every batch's items above its origin's high-water mark and moves the marks, all in
+  // one transaction: after a crash either all of it is there or none. One result per batch.
+  [[nodiscard]] virtual Result<std::vector<IngestResult>> ingest(
+      const std::vector<IngestBatch>& batches) = 0;
+  [[nodiscard]] virtual Result<std::uint64_t> high_water_mark(const std::string& origin) = 0;
+  [[nodiscard]] virtual Result<std::vector<StoredItem>> items(const ItemQuery& query) = 0;
+  // The latest result of every check of every computer.
+  [[nodiscard]] virtual Result<std::vector<CheckState>> check_states() = 0;
+  // Retention: deletes the items of `kind` produced before `before`; returns how many.
+  [[nodiscard]] virtual Result<std::uint64_t> groom(ItemKind kind, TimePoint before) = 0;
 
   [[nodiscard]] virtual Result<std::optional<Computer>> computer(const std::string& fqdn) = 0;
   [[nodiscard]] virtual Result<std::vector<Computer>> computers() = 0;

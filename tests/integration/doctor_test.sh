@@ -98,16 +98,23 @@ check "server: names its role" contains "$(jq -r '.heading' <<<"$json")" "manage
 config agent1
 first_fail "agent pending" agent1.toml 9 "outpost agent approve agent1.lab.test"
 "$OUTPOST" agent approve agent1.lab.test --config ms1.toml >/dev/null
+"$OUTPOST" agent --config agent1.toml 2>agent1.err &
+pids+=($!)
+check "the running agent receives its configuration (21025)" \
+  wait_for 30 has_event agent1 21025 "New configuration received"
 json="$("$OUTPOST" doctor --config agent1.toml --json)" && rc=0 || rc=$?
 if [ "$rc" -eq 0 ] && [ "$(jq -r '.ok' <<<"$json")" = true ] &&
   [ "$(jq '[.checks[] | select(.status != "PASS")] | length' <<<"$json")" -eq 0 ]; then
-  ok "an approved, healthy agent passes every check 1-9"
+  ok "an approved, healthy agent passes every check 1-10"
 else
-  not_ok "an approved, healthy agent passes every check 1-9 (exit $rc)"
+  not_ok "an approved, healthy agent passes every check 1-10 (exit $rc)"
   show "$json"
 fi
-check "checks 1 to 9 all ran, in order" \
-  test "$(jq -c '[.checks[].check] | unique' <<<"$json")" = "[1,2,3,4,5,6,7,8,9]"
+check "checks 1 to 10 all ran, in order" \
+  test "$(jq -c '[.checks[].check] | unique' <<<"$json")" = "[1,2,3,4,5,6,7,8,9,10]"
+check "check 10 names the state cookie the agent received" \
+  contains "$(jq -r '.checks[] | select(.check == 10) | .evidence' <<<"$json")" \
+  "$(sed -n 's/.*state cookie .\([0-9a-f]*\).*/\1/p' <<<"$("$OUTPOST" events --state agent1 --id 21025)" | tail -1)"
 check "name resolution says [hosts] answered" \
   contains "$(jq -r '.checks[] | select(.check == 2) | .evidence' <<<"$json")" "[hosts]"
 text="$("$OUTPOST" doctor --config agent1.toml)"
@@ -117,8 +124,6 @@ no_tls_noise() { ! "$OUTPOST" events --state ms1 --id 20071 | grep -qF "during T
 check "doctor's connections leave no failed-handshake event (20071) on the parent" no_tls_noise
 
 # --- the server's view of one computer
-"$OUTPOST" agent --config agent1.toml 2>agent1.err &
-pids+=($!)
 healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
   grep -qF "\"fqdn\":\"agent1.lab.test\",\"health\":\"healthy\""; }
 wait_for 30 healthy

@@ -6,31 +6,10 @@
 #include <fmt/format.h>
 
 #include "storage/sqlite/migrations.hpp"
+#include "storage/sqlite/sqlite_util.hpp"
 
 namespace outpost::storage::sqlite {
 namespace {
-
-std::int64_t millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_millis(std::int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
-}
-std::int64_t seconds(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
-// Every SQLite failure becomes an Error naming the database and what was being done.
-template <class F>
-auto guarded(const std::string& path, std::string_view doing, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SQLite::Exception& e) {
-    return fail(fmt::format("database {}: {} failed: {}", path, doing, e.what()),
-                "check the file's permissions and free space; outpost doctor names the cause",
-                EventId::database_error);
-  }
-}
 
 constexpr const char* kColumns =
     "fqdn, role, approval, server_initiates, address, parent, last_heartbeat_ms, "

@@ -31,6 +31,12 @@ class SqliteStorage final : public Storage {
   Result<std::vector<std::string>> parents_of(const std::string& fqdn) override;
   Result<std::optional<Computer>> computer(const std::string& fqdn) override;
   Result<std::vector<Computer>> computers() override;
+  // Data (sqlite_data.cpp).
+  Result<std::vector<IngestResult>> ingest(const std::vector<IngestBatch>& batches) override;
+  Result<std::uint64_t> high_water_mark(const std::string& origin) override;
+  Result<std::vector<StoredItem>> items(const ItemQuery& query) override;
+  Result<std::vector<CheckState>> check_states() override;
+  Result<std::uint64_t> groom(ItemKind kind, TimePoint before) override;
 
  private:
   SqliteStorage(std::string path, std::unique_ptr<SQLite::Database> db);

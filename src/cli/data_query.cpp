@@ -1,0 +1,92 @@
+// outpost perf --config SERVER.toml --computer C [--counter X] [--since T] [--json]: the
+// performance samples a computer sent, from the operational database.
+#include "cli/data_query.hpp"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/server_admin.hpp"
+
+namespace outpost::cli {
+namespace {
+
+std::string text_of(const nlohmann::json& item) {
+  const auto& d = item.at("data");
+  if (!d.is_object()) return d.dump();
+  const std::string kind = item.value("kind", "");
+  if (kind == "sample") {
+    std::string instance = d.value("instance", "");
+    return fmt::format("{:<28} {:<16} {} {}", d.value("counter", ""),
+                       instance.empty() ? "-" : instance, d.value("value", 0.0),
+                       d.value("unit", ""));
+  }
+  if (kind == "check") {
+    return fmt::format("{:<20} {:<9} {}", d.value("name", ""), d.value("status", ""),
+                       d.value("output", ""));
+  }
+  return fmt::format("{:<8} {:<24} {}", d.value("level", ""), d.value("source", ""),
+                     d.value("message", ""));
+}
+
+struct PerfOptions {
+  std::string config;
+  std::string computer;
+  std::string counter;
+  std::string since;
+  std::size_t limit = 1000;
+  bool json = false;
+};
+
+}  // namespace
+
+int print_data(const DataQuery& q) {
+  nlohmann::json request{{"command", "data"},
+                         {"computer", q.computer},
+                         {"kind", q.kind},
+                         {"name", q.name},
+                         {"limit", q.limit}};
+  if (q.since) {
+    request["since_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(q.since->time_since_epoch()).count();
+  }
+  auto items = ask_management_server(q.config, request);
+  if (!items) return report_failure(items.error());
+  if (q.json) {
+    print_json(*items);
+    return 0;
+  }
+  for (const auto& item : *items) {
+    std::cout << fmt::format("{}  {:>8}  {}\n", item.value("produced", ""),
+                             item.value("seq", std::uint64_t{0}), text_of(item));
+  }
+  return 0;
+}
+
+void add_perf(CLI::App& app, Action& action) {
+  auto o = std::make_shared<PerfOptions>();
+  auto* cmd = app.add_subcommand("perf", "performance samples a computer sent");
+  cmd->add_option("--config", o->config, "the management server's configuration file")->required();
+  cmd->add_option("--computer", o->computer, "the computer's FQDN")->required();
+  cmd->add_option("--counter", o->counter, "only this counter (e.g. cpu.percent)");
+  cmd->add_option("--since", o->since,
+                  "only samples at or after this time (ISO 8601, or 15m/2h/7d)");
+  cmd->add_option("--limit", o->limit, "at most this many, the newest (default 1000)");
+  cmd->add_flag("--json", o->json, "print as JSON");
+  cmd->callback([o, &action] {
+    action = [o] {
+      DataQuery q{o->config, o->computer, "sample", o->counter, std::nullopt, o->limit, o->json};
+      if (!o->since.empty()) {
+        q.since = parse_time(o->since, Clock::now());
+        if (!q.since) {
+          return report_failure(Error{EventId::none, "--since '" + o->since + "' is not a time",
+                                      "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
+        }
+      }
+      return print_data(q);
+    };
+  });
+}
+
+}  // namespace outpost::cli

@@ -1,0 +1,145 @@
+#include "server/ingest.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace outpost::server {
+namespace {
+
+constexpr std::size_t kMaxItemsPerCommit = 50000;
+
+storage::IngestItem to_ingest_item(const wire::Item& item) {
+  storage::IngestItem out;
+  out.seq = item.seq();
+  out.produced_ms = item.produced_unix_ms();
+  const char* key = "rule";
+  switch (item.payload_case()) {
+    case wire::Item::kSample:
+      out.kind = storage::ItemKind::sample;
+      out.payload = item.sample();
+      key = "counter";
+      break;
+    case wire::Item::kCheck:
+      out.kind = storage::ItemKind::check;
+      out.payload = item.check();
+      key = "name";
+      break;
+    default:
+      out.kind = storage::ItemKind::event;
+      out.payload = item.event();
+      break;
+  }
+  const auto json = nlohmann::json::parse(out.payload, nullptr, false);
+  if (json.is_object()) {
+    out.name = json.value(key, "");
+    if (out.kind == storage::ItemKind::check) out.status = json.value("status", "unknown");
+  }
+  return out;
+}
+
+wire::Envelope ack(const std::string& origin, std::uint64_t through) {
+  wire::Envelope envelope;
+  envelope.mutable_ack()->set_origin(origin);
+  envelope.mutable_ack()->set_through_seq(through);
+  return envelope;
+}
+
+}  // namespace
+
+storage::IngestBatch to_ingest_batch(const wire::DataBatch& batch) {
+  storage::IngestBatch out{batch.origin(), {}};
+  out.items.reserve(static_cast<std::size_t>(batch.items_size()));
+  for (const auto& item : batch.items())
+    out.items.push_back(to_ingest_item(item));
+  return out;
+}
+
+Ingest::Ingest(boost::asio::any_io_executor io, std::unique_ptr<storage::Storage> db, EventLog& log)
+    : io_(std::move(io)), db_(std::move(db)), log_(log), thread_([this] { run(); }) {}
+
+Ingest::~Ingest() {
+  stop();
+}
+
+void Ingest::submit(const std::shared_ptr<channel::Session>& from, wire::DataBatch batch) {
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.push_back({from, std::move(batch)});
+  }
+  wake_.notify_one();
+}
+
+void Ingest::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+IngestStats Ingest::stats() const {
+  const std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Ingest::run() {
+  for (;;) {
+    std::vector<Pending> work;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything committed
+      std::size_t items = 0;
+      while (!queue_.empty() && items < kMaxItemsPerCommit) {
+        items += static_cast<std::size_t>(queue_.front().batch.items_size());
+        work.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit(work);
+  }
+}
+
+void Ingest::commit(std::vector<Pending>& work) {
+  std::vector<storage::IngestBatch> batches;
+  batches.reserve(work.size());
+  for (const auto& p : work)
+    batches.push_back(to_ingest_batch(p.batch));
+  auto results = db_->ingest(batches);
+  if (!results) {  // nothing acked: the agents resend, and duplicates are dropped then
+    boost::asio::post(io_, [this, error = results.error()] {
+      (void)log_.write(EventId::database_error,
+                       "Data could not be written; nothing was acknowledged and the agents will "
+                       "resend: " +
+                           error.describe());
+    });
+    return;
+  }
+  IngestStats add{1, work.size(), 0, 0};
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    const storage::IngestResult& r = (*results)[i];
+    add.written += r.written;
+    add.duplicates += r.duplicates;
+    boost::asio::post(io_, [this, from = work[i].from, origin = work[i].batch.origin(), r] {
+      if (r.gap_from != 0) {
+        (void)log_.write(EventId::data_gap,
+                         fmt::format("Items {} to {} of {} never arrived: its queue dropped them "
+                                     "(look for 2023 or 2120 in its event log).",
+                                     r.gap_from, r.gap_to, origin),
+                         {{"origin", origin}});
+      }
+      if (auto session = from.lock()) session->send(ack(origin, r.through_seq));
+    });
+  }
+  const std::lock_guard lock(mutex_);
+  stats_.commits += add.commits;
+  stats_.batches += add.batches;
+  stats_.written += add.written;
+  stats_.duplicates += add.duplicates;
+}
+
+}  // namespace outpost::server

@@ -1,0 +1,64 @@
+// Writes agents' data into the operational database off the I/O thread, exactly once (DESIGN
+// §4). Batches that arrive on sessions are queued; a writer thread with its own database
+// connection takes everything queued and commits it in one transaction together with the
+// origins' high-water marks (group commit: many batches per commit), then posts the Acks back to
+// the I/O thread, each to the session its batch came on. Nothing is acked before its commit; a
+// failed commit acks nothing (30030) and the agents resend.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "channel/session.hpp"
+#include "core/event_log.hpp"
+#include "storage/storage.hpp"
+
+namespace outpost::server {
+
+struct IngestStats {
+  std::uint64_t commits = 0;
+  std::uint64_t batches = 0;
+  std::uint64_t written = 0;
+  std::uint64_t duplicates = 0;
+};
+
+class Ingest {
+ public:
+  Ingest(boost::asio::any_io_executor io, std::unique_ptr<storage::Storage> db, EventLog& log);
+  ~Ingest();
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  // Called on the I/O thread.
+  void submit(const std::shared_ptr<channel::Session>& from, wire::DataBatch batch);
+  // Commits what is queued, then ends the writer thread.
+  void stop();
+  [[nodiscard]] IngestStats stats() const;
+
+ private:
+  struct Pending {
+    std::weak_ptr<channel::Session> from;
+    wire::DataBatch batch;
+  };
+  void run();
+  void commit(std::vector<Pending>& work);
+
+  boost::asio::any_io_executor io_;
+  std::unique_ptr<storage::Storage> db_;
+  EventLog& log_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  IngestStats stats_;
+  std::thread thread_;
+};
+
+// The storage form of a batch: names and check statuses taken from the items' JSON.
+[[nodiscard]] storage::IngestBatch to_ingest_batch(const wire::DataBatch& batch);
+
+}  // namespace outpost::server

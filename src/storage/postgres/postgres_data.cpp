@@ -1,0 +1,185 @@
+// The PostgreSQL backend's data path. Ingest runs in one transaction: each origin's high-water
+// row is locked (SELECT ... FOR UPDATE), so two management servers ingesting the same origin
+// after a failover serialise on it and never write an item twice; the new items go in as
+// multi-row INSERTs of up to kChunk rows (one round trip each).
+#include <fmt/format.h>
+
+#include <map>
+
+#include "storage/postgres/postgres_storage.hpp"
+
+namespace outpost::storage::postgres {
+namespace {
+
+constexpr std::size_t kChunk = 500;
+
+std::string text(std::int64_t v) {
+  return std::to_string(v);
+}
+std::string text(std::uint64_t v) {
+  return std::to_string(v);
+}
+
+Result<std::uint64_t> lock_mark(Connection& conn, const std::string& origin) {
+  auto made = conn.exec("creating a high-water mark",
+                        "INSERT INTO high_water (origin, through_seq, updated_ms) VALUES "
+                        "($1::text, 0, 0) ON CONFLICT (origin) DO NOTHING",
+                        {origin});
+  if (!made) return std::unexpected(made.error());
+  auto rows =
+      conn.exec("locking a high-water mark",
+                "SELECT through_seq FROM high_water WHERE origin = $1::text FOR UPDATE", {origin});
+  if (!rows) return std::unexpected(rows.error());
+  return static_cast<std::uint64_t>(rows->integer(0, 0));
+}
+
+// INSERTs `rows` (origin, seq, kind, name, produced_ms, payload) in chunks.
+Result<void> insert_items(Connection& conn, const std::vector<std::vector<Param>>& rows) {
+  for (std::size_t start = 0; start < rows.size(); start += kChunk) {
+    const std::size_t end = std::min(rows.size(), start + kChunk);
+    std::string sql = "INSERT INTO items (origin, seq, kind, name, produced_ms, payload) VALUES ";
+    std::vector<Param> params;
+    for (std::size_t i = start; i < end; ++i) {
+      const std::size_t b = params.size();
+      sql += fmt::format("{}(${}::text, ${}::bigint, ${}::text, ${}::text, ${}::bigint, ${}::text)",
+                         i == start ? "" : ", ", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6);
+      params.insert(params.end(), rows[i].begin(), rows[i].end());
+    }
+    sql += " ON CONFLICT (origin, seq) DO NOTHING";
+    auto done = conn.exec("writing data", sql.c_str(), params);
+    if (!done) return std::unexpected(done.error());
+  }
+  return {};
+}
+
+Result<void> upsert_check(Connection& conn, const std::string& origin, const IngestItem& item) {
+  auto done = conn.exec(
+      "recording a check result",
+      "INSERT INTO check_state (origin, name, status, output, produced_ms) VALUES ($1::text, "
+      "$2::text, $3::text, $4::text, $5::bigint) ON CONFLICT (origin, name) DO UPDATE SET "
+      "status = excluded.status, output = excluded.output, produced_ms = excluded.produced_ms "
+      "WHERE excluded.produced_ms >= check_state.produced_ms",
+      {origin, item.name, item.status, item.payload, text(item.produced_ms)});
+  if (!done) return std::unexpected(done.error());
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<IngestResult>> PostgresStorage::ingest(const std::vector<IngestBatch>& batches) {
+  return locked([&](Connection& conn) -> Result<std::vector<IngestResult>> {
+    auto tx = Transaction::begin(conn);
+    if (!tx) return std::unexpected(tx.error());
+    std::map<std::string, std::uint64_t> marks;
+    std::vector<std::vector<Param>> rows;
+    std::vector<IngestResult> results;
+    for (const auto& batch : batches) {
+      auto it = marks.find(batch.origin);
+      if (it == marks.end()) {
+        auto mark = lock_mark(conn, batch.origin);
+        if (!mark) return std::unexpected(mark.error());
+        it = marks.emplace(batch.origin, *mark).first;
+      }
+      IngestResult r;
+      for (const auto& item : batch.items) {
+        if (item.seq <= it->second) {
+          ++r.duplicates;
+          continue;
+        }
+        if (item.seq > it->second + 1 && r.gap_from == 0) {
+          r.gap_from = it->second + 1;
+          r.gap_to = item.seq - 1;
+        }
+        rows.push_back({batch.origin, text(item.seq), std::string(kind_name(item.kind)), item.name,
+                        text(item.produced_ms), item.payload});
+        if (item.kind == ItemKind::check) {
+          if (auto ok = upsert_check(conn, batch.origin, item); !ok) {
+            return std::unexpected(ok.error());
+          }
+        }
+        it->second = item.seq;
+        ++r.written;
+      }
+      r.through_seq = it->second;
+      results.push_back(r);
+    }
+    if (auto ok = insert_items(conn, rows); !ok) return std::unexpected(ok.error());
+    const std::string now = text(static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+            .count()));
+    for (const auto& [origin, through] : marks) {
+      auto done = conn.exec("moving a high-water mark",
+                            "UPDATE high_water SET through_seq = $1::bigint, updated_ms = "
+                            "$2::bigint WHERE origin = $3::text",
+                            {text(through), now, origin});
+      if (!done) return std::unexpected(done.error());
+    }
+    if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
+    return results;
+  });
+}
+
+Result<std::uint64_t> PostgresStorage::high_water_mark(const std::string& origin) {
+  return locked([&](Connection& conn) -> Result<std::uint64_t> {
+    auto rows = conn.exec("reading a high-water mark",
+                          "SELECT through_seq FROM high_water WHERE origin = $1::text", {origin});
+    if (!rows) return std::unexpected(rows.error());
+    return rows->size() == 0 ? 0 : static_cast<std::uint64_t>(rows->integer(0, 0));
+  });
+}
+
+Result<std::vector<StoredItem>> PostgresStorage::items(const ItemQuery& query) {
+  return locked([&](Connection& conn) -> Result<std::vector<StoredItem>> {
+    const std::string kind = query.kind ? std::string(kind_name(*query.kind)) : "";
+    const std::int64_t since =
+        query.since
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(query.since->time_since_epoch())
+                  .count()
+            : 0;
+    auto rows = conn.exec(
+        "reading data",
+        "SELECT origin, seq, kind, name, produced_ms, payload FROM items WHERE origin = $1::text "
+        "AND ($2::text = '' OR kind = $2::text) AND ($3::text = '' OR name = $3::text) AND "
+        "produced_ms >= $4::bigint ORDER BY produced_ms DESC, seq DESC LIMIT $5::bigint",
+        {query.origin, kind, query.name, text(since),
+         text(static_cast<std::uint64_t>(query.limit))});
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<StoredItem> out;
+    for (int r = rows->size() - 1; r >= 0; --r) {
+      out.push_back({rows->text(r, 0), static_cast<std::uint64_t>(rows->integer(r, 1)),
+                     rows->integer(r, 4),
+                     kind_from_name(rows->text(r, 2)).value_or(ItemKind::event), rows->text(r, 3),
+                     rows->text(r, 5)});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<CheckState>> PostgresStorage::check_states() {
+  return locked([&](Connection& conn) -> Result<std::vector<CheckState>> {
+    auto rows = conn.exec("reading check states",
+                          "SELECT origin, name, status, output, produced_ms FROM check_state "
+                          "ORDER BY origin COLLATE \"C\", name COLLATE \"C\"");
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<CheckState> out;
+    for (int r = 0; r < rows->size(); ++r) {
+      out.push_back({rows->text(r, 0), rows->text(r, 1), rows->text(r, 2), rows->text(r, 3),
+                     rows->integer(r, 4)});
+    }
+    return out;
+  });
+}
+
+Result<std::uint64_t> PostgresStorage::groom(ItemKind kind, TimePoint before) {
+  return locked([&](Connection& conn) -> Result<std::uint64_t> {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(before.time_since_epoch()).count();
+    auto done = conn.exec("grooming data",
+                          "DELETE FROM items WHERE kind = $1::text AND produced_ms < $2::bigint",
+                          {std::string(kind_name(kind)), text(static_cast<std::int64_t>(ms))});
+    if (!done) return std::unexpected(done.error());
+    return static_cast<std::uint64_t>(done->affected());
+  });
+}
+
+}  // namespace outpost::storage::postgres

@@ -1,0 +1,144 @@
+// The SQLite backend's data path: ingest in one transaction with the high-water marks, queries,
+// check states and grooming.
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <algorithm>
+#include <map>
+
+#include "storage/sqlite/sqlite_storage.hpp"
+#include "storage/sqlite/sqlite_util.hpp"
+
+namespace outpost::storage::sqlite {
+namespace {
+
+std::uint64_t mark_of(SQLite::Database& db, const std::string& origin) {
+  SQLite::Statement q(db, "SELECT through_seq FROM high_water WHERE origin = ?");
+  q.bind(1, origin);
+  return q.executeStep() ? static_cast<std::uint64_t>(q.getColumn(0).getInt64()) : 0;
+}
+
+}  // namespace
+
+Result<std::vector<IngestResult>> SqliteStorage::ingest(const std::vector<IngestBatch>& batches) {
+  return guarded(path_, "writing data", [&]() -> Result<std::vector<IngestResult>> {
+    SQLite::Transaction transaction(*db_);
+    SQLite::Statement insert(*db_,
+                             "INSERT OR IGNORE INTO items (origin, seq, kind, name, produced_ms, "
+                             "payload) VALUES (?, ?, ?, ?, ?, ?)");
+    SQLite::Statement check(*db_,
+                            "INSERT INTO check_state (origin, name, status, output, produced_ms) "
+                            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin, name) DO UPDATE SET "
+                            "status = excluded.status, output = excluded.output, produced_ms = "
+                            "excluded.produced_ms WHERE excluded.produced_ms >= produced_ms");
+    std::map<std::string, std::uint64_t> marks;
+    std::vector<IngestResult> results;
+    for (const auto& batch : batches) {
+      auto [it, fresh] = marks.try_emplace(batch.origin, 0);
+      if (fresh) it->second = mark_of(*db_, batch.origin);
+      IngestResult r;
+      for (const auto& item : batch.items) {
+        if (item.seq <= it->second) {
+          ++r.duplicates;
+          continue;
+        }
+        if (item.seq > it->second + 1 && r.gap_from == 0) {
+          r.gap_from = it->second + 1;
+          r.gap_to = item.seq - 1;
+        }
+        insert.bind(1, batch.origin);
+        insert.bind(2, static_cast<std::int64_t>(item.seq));
+        insert.bind(3, std::string(kind_name(item.kind)));
+        insert.bind(4, item.name);
+        insert.bind(5, item.produced_ms);
+        insert.bind(6, item.payload);
+        insert.exec();
+        insert.reset();
+        if (item.kind == ItemKind::check) {
+          check.bind(1, batch.origin);
+          check.bind(2, item.name);
+          check.bind(3, item.status);
+          check.bind(4, item.payload);
+          check.bind(5, item.produced_ms);
+          check.exec();
+          check.reset();
+        }
+        it->second = item.seq;
+        ++r.written;
+      }
+      r.through_seq = it->second;
+      results.push_back(r);
+    }
+    SQLite::Statement mark(*db_,
+                           "INSERT INTO high_water (origin, through_seq, updated_ms) VALUES (?, "
+                           "?, ?) ON CONFLICT (origin) DO UPDATE SET through_seq = "
+                           "excluded.through_seq, updated_ms = excluded.updated_ms");
+    for (const auto& [origin, through] : marks) {
+      mark.bind(1, origin);
+      mark.bind(2, static_cast<std::int64_t>(through));
+      mark.bind(3, millis(Clock::now()));
+      mark.exec();
+      mark.reset();
+    }
+    transaction.commit();
+    return results;
+  });
+}
+
+Result<std::uint64_t> SqliteStorage::high_water_mark(const std::string& origin) {
+  return guarded(path_, "reading a high-water mark",
+                 [&]() -> Result<std::uint64_t> { return mark_of(*db_, origin); });
+}
+
+Result<std::vector<StoredItem>> SqliteStorage::items(const ItemQuery& query) {
+  return guarded(path_, "reading data", [&]() -> Result<std::vector<StoredItem>> {
+    SQLite::Statement q(*db_,
+                        "SELECT origin, seq, kind, name, produced_ms, payload FROM items "
+                        "WHERE origin = ? AND (? = '' OR kind = ?) AND (? = '' OR name = ?) "
+                        "AND produced_ms >= ? ORDER BY produced_ms DESC, seq DESC LIMIT ?");
+    const std::string kind = query.kind ? std::string(kind_name(*query.kind)) : "";
+    q.bind(1, query.origin);
+    q.bind(2, kind);
+    q.bind(3, kind);
+    q.bind(4, query.name);
+    q.bind(5, query.name);
+    q.bind(6, query.since ? millis(*query.since) : std::int64_t{0});
+    q.bind(7, static_cast<std::int64_t>(query.limit));
+    std::vector<StoredItem> out;
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getString(),
+                     static_cast<std::uint64_t>(q.getColumn(1).getInt64()),
+                     q.getColumn(4).getInt64(),
+                     kind_from_name(q.getColumn(2).getString()).value_or(ItemKind::event),
+                     q.getColumn(3).getString(), q.getColumn(5).getString()});
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  });
+}
+
+Result<std::vector<CheckState>> SqliteStorage::check_states() {
+  return guarded(path_, "reading check states", [&]() -> Result<std::vector<CheckState>> {
+    SQLite::Statement q(*db_,
+                        "SELECT origin, name, status, output, produced_ms FROM check_state "
+                        "ORDER BY origin, name");
+    std::vector<CheckState> out;
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                     q.getColumn(2).getString(), q.getColumn(3).getString(),
+                     q.getColumn(4).getInt64()});
+    }
+    return out;
+  });
+}
+
+Result<std::uint64_t> SqliteStorage::groom(ItemKind kind, TimePoint before) {
+  return guarded(path_, "grooming data", [&]() -> Result<std::uint64_t> {
+    SQLite::Statement q(*db_, "DELETE FROM items WHERE kind = ? AND produced_ms < ?");
+    q.bind(1, std::string(kind_name(kind)));
+    q.bind(2, millis(before));
+    return static_cast<std::uint64_t>(q.exec());
+  });
+}
+
+}  // namespace outpost::storage::sqlite

@@ -1,0 +1,99 @@
+// Topology and the data path against every backend under test: parent lists, exactly-once
+// ingest with the high-water mark, queries, check states and grooming.
+#include <gtest/gtest.h>
+
+#include "storage_fixture.hpp"
+
+namespace outpost::storage {
+namespace {
+
+using test::StorageTest;
+
+IngestBatch batch(const std::string& origin, std::uint64_t first, std::uint64_t count,
+                  ItemKind kind = ItemKind::sample, std::int64_t produced_ms = 1000) {
+  IngestBatch b{origin, {}};
+  for (std::uint64_t seq = first; seq < first + count; ++seq) {
+    b.items.push_back({seq, produced_ms + static_cast<std::int64_t>(seq), kind, "cpu.percent",
+                       kind == ItemKind::check ? "warning" : "",
+                       R"({"counter":"cpu.percent","value":)" + std::to_string(seq) + "}"});
+  }
+  return b;
+}
+
+TEST_P(StorageTest, ParentListsAreStoredInOrderAndReplaced) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  EXPECT_TRUE(db->parents_of("gw1.lab.test").value().empty());
+  const auto now = Clock::now();
+  ASSERT_TRUE(db->set_parents("gw1.lab.test", {"ms2.lab.test:5723", "ms1.lab.test:5723"}, now));
+  EXPECT_EQ(db->parents_of("gw1.lab.test").value(),
+            (std::vector<std::string>{"ms2.lab.test:5723", "ms1.lab.test:5723"}));
+  ASSERT_TRUE(db->set_parents("gw1.lab.test", {"ms1.lab.test:5723"}, now));
+  EXPECT_EQ(db->parents_of("gw1.lab.test").value(),
+            (std::vector<std::string>{"ms1.lab.test:5723"}));
+}
+
+TEST_P(StorageTest, IngestWritesEachItemOnceAndMovesTheMark) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  auto first = db->ingest({batch("a1.lab.test", 1, 5), batch("a2.lab.test", 1, 2)});
+  ASSERT_TRUE(first) << first.error().describe();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].through_seq, 5u);
+  EXPECT_EQ((*first)[0].written, 5u);
+  EXPECT_EQ((*first)[1].through_seq, 2u);
+  // A resend overlapping what is stored: only the new items are written.
+  auto again = db->ingest({batch("a1.lab.test", 3, 5)});
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].duplicates, 3u);
+  EXPECT_EQ((*again)[0].written, 2u);
+  EXPECT_EQ((*again)[0].through_seq, 7u);
+  EXPECT_EQ(db->high_water_mark("a1.lab.test").value(), 7u);
+  auto items = db->items({"a1.lab.test", ItemKind::sample, "cpu.percent", std::nullopt, 100});
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 7u);
+  for (std::size_t i = 0; i < items->size(); ++i)
+    EXPECT_EQ((*items)[i].seq, i + 1);  // oldest first, no gaps, no repeats
+}
+
+TEST_P(StorageTest, TwoBatchesOfOneOriginInOneCommit) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  auto r = db->ingest(
+      {batch("a1.lab.test", 1, 3), batch("a1.lab.test", 4, 3), batch("a1.lab.test", 2, 2)});
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)[1].through_seq, 6u);
+  EXPECT_EQ((*r)[2].duplicates, 2u);
+  EXPECT_EQ((*r)[2].through_seq, 6u);
+}
+
+TEST_P(StorageTest, AGapIsReportedAndAccepted) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->ingest({batch("a1.lab.test", 1, 2)}));
+  auto r = db->ingest({batch("a1.lab.test", 10, 2)});
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)[0].gap_from, 3u);
+  EXPECT_EQ((*r)[0].gap_to, 9u);
+  EXPECT_EQ((*r)[0].through_seq, 11u);
+}
+
+TEST_P(StorageTest, ChecksKeepTheirLatestStateAndGroomingDeletesByKindAndAge) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->ingest({batch("a1.lab.test", 1, 3, ItemKind::check, 1000),
+                          batch("a1.lab.test", 4, 2, ItemKind::event, 1000)}));
+  auto states = db->check_states();
+  ASSERT_TRUE(states);
+  ASSERT_EQ(states->size(), 1u);
+  EXPECT_EQ((*states)[0].status, "warning");
+  EXPECT_EQ((*states)[0].produced_ms, 1003);
+  const TimePoint cut{std::chrono::milliseconds(1004)};  // checks 1..3 are older
+  EXPECT_EQ(db->groom(ItemKind::check, cut).value(), 3u);
+  EXPECT_EQ(db->groom(ItemKind::event, TimePoint{std::chrono::milliseconds(0)}).value(), 0u);
+  EXPECT_EQ(db->items({"a1.lab.test", std::nullopt, "", std::nullopt, 100}).value().size(), 2u);
+  EXPECT_EQ(db->high_water_mark("a1.lab.test").value(), 5u);  // grooming never moves the mark
+}
+
+}  // namespace
+}  // namespace outpost::storage
