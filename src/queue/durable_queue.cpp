@@ -41,7 +41,7 @@ Error DurableQueue::write_error(std::string what, int err) {
   if (err != 0) {
     message += fmt::format(": {}", std::strerror(err));
   }
-  if (err == 0 || is_no_space(err)) {
+  if (is_no_space(err)) {
     message += " (the disk is full or a file size limit was reached)";
   }
   const std::string fix = fmt::format(
@@ -90,10 +90,10 @@ Result<std::uint64_t> DurableQueue::append(ItemKind kind, std::string_view paylo
                                            std::int64_t produced_unix_ms) {
   const std::uint64_t record_size = kRecordOverhead + payload.size();
   if (payload.size() > kMaxPayload || record_size > limits_.max_bytes) {
-    return fail(fmt::format("an item of {} bytes is larger than the durable queue takes ({} bytes)",
-                            payload.size(), std::min<std::uint64_t>(kMaxPayload,
-                                                                    limits_.max_bytes)),
-                "this is a bug in the collector that produced it");
+    return fail(
+        fmt::format("an item of {} bytes is larger than the durable queue takes ({} bytes)",
+                    payload.size(), std::min<std::uint64_t>(kMaxPayload, limits_.max_bytes)),
+        "this is a bug in the collector that produced it");
   }
   if (next_seq_ > reserved_through_) {
     if (auto reserved = reserve_seqs(); !reserved) {
@@ -165,8 +165,8 @@ void DurableQueue::drop_for_size(std::uint64_t incoming) {
   }
 }
 
-void DurableQueue::note_drop(Episode& episode, EventId id, std::uint64_t items,
-                             std::uint64_t bytes, std::uint64_t through_seq) {
+void DurableQueue::note_drop(Episode& episode, EventId id, std::uint64_t items, std::uint64_t bytes,
+                             std::uint64_t through_seq) {
   episode.items += items;
   episode.bytes += bytes;
   const TimePoint now = Clock::now();
@@ -177,14 +177,12 @@ void DurableQueue::note_drop(Episode& episode, EventId id, std::uint64_t items,
   episode.active = true;
   episode.last_logged = now;
   const bool size = id == EventId::queue_over_size_cap;
-  const std::string cap =
-      size ? fmt::format("its byte cap of {} bytes", limits_.max_bytes)
-           : fmt::format("its age cap of {} s", limits_.max_age.count());
+  const std::string cap = size ? fmt::format("its byte cap of {} bytes", limits_.max_bytes)
+                               : fmt::format("its age cap of {} s", limits_.max_age.count());
   const std::string message = fmt::format(
       "the durable queue {} is over {}: {} {} items ({} bytes) were dropped, the oldest first, "
       "through seq {}{}",
-      dir_.string(), cap, first ? "the first" : "so far", episode.items, episode.bytes,
-      through_seq,
+      dir_.string(), cap, first ? "the first" : "so far", episode.items, episode.bytes, through_seq,
       first ? "; this goes on (repeated hourly with counts) until the parent acknowledges data"
             : "");
   log(id, message,
@@ -250,6 +248,9 @@ std::vector<StoredItem> DurableQueue::peek(std::uint64_t after_seq, std::size_t 
     auto fd = open_file(s.path, O_RDONLY);
     auto bytes = fd ? read_at(fd->get(), offset, static_cast<std::size_t>(length), s.path)
                     : Result<std::string>(std::unexpected(fd.error()));
+    if (bytes && bytes->size() < length) {
+      bytes = fail(fmt::format("{} is shorter than the durable queue wrote it", s.path.string()));
+    }
     if (!bytes) {
       log(EventId::queue_damaged, bytes.error().message, {{"dir", dir_.string()}});
       break;
@@ -331,7 +332,8 @@ Result<void> DurableQueue::persist_and_release(Persist when) {
     ++dead;  // the back segment stays: it is where appends go
   }
   const bool moved = dropped_through_ != persisted_dropped_through_;
-  if (dead == 0 && (when == Persist::if_segments_dead || (when == Persist::if_marks_moved && !moved))) {
+  if (dead == 0 &&
+      (when == Persist::if_segments_dead || (when == Persist::if_marks_moved && !moved))) {
     return {};
   }
   // The marks first: a segment is deleted only once the meta record says it is not needed.
@@ -348,7 +350,7 @@ Result<void> DurableQueue::persist_and_release(Persist when) {
 }
 
 QueueStats DurableQueue::stats() const {
-  QueueStats st{items_, bytes_, next_seq_, acked_through_, std::nullopt, dropped_for_size_,
+  QueueStats st{items_,          bytes_, next_seq_, acked_through_, std::nullopt, dropped_for_size_,
                 dropped_for_age_};
   if (const Entry* e = front_entry(); e != nullptr) {
     st.oldest_produced = TimePoint(std::chrono::milliseconds(e->produced_unix_ms));

@@ -66,8 +66,7 @@ Result<std::string> read_at(int fd, std::uint64_t offset, std::size_t size,
   std::string out(size, '\0');
   std::size_t got = 0;
   while (got < size) {
-    const ssize_t n =
-        ::pread(fd, out.data() + got, size - got, static_cast<off_t>(offset + got));
+    const ssize_t n = ::pread(fd, out.data() + got, size - got, static_cast<off_t>(offset + got));
     if (n < 0) {
       if (errno == EINTR) {
         continue;

@@ -33,10 +33,9 @@ Result<std::optional<Meta>> read_meta(const std::filesystem::path& dir) {
     m.clean = j.value("clean", false);
     return std::optional<Meta>{m};
   } catch (const nlohmann::json::exception& e) {
-    return fail(fmt::format("the durable queue's meta file {} is damaged: {}", path.string(),
-                            e.what()),
-                "move the queue folder aside and start again; its items are lost",
-                EventId::queue_damaged);
+    return fail(
+        fmt::format("the durable queue's meta file {} is damaged: {}", path.string(), e.what()),
+        "move the queue folder aside and start again; its items are lost", EventId::queue_damaged);
   }
 }
 

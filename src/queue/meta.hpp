@@ -13,9 +13,9 @@
 namespace outpost::queue {
 
 struct Meta {
-  std::uint64_t acked_through = 0;    // every seq <= this is in the database
-  std::uint64_t dropped_through = 0;  // every seq <= this was acked or dropped by a cap
-  std::uint64_t highest_seq = 0;      // the highest seq assigned when this was written
+  std::uint64_t acked_through = 0;     // every seq <= this is in the database
+  std::uint64_t dropped_through = 0;   // every seq <= this was acked or dropped by a cap
+  std::uint64_t highest_seq = 0;       // the highest seq assigned when this was written
   std::uint64_t reserved_through = 0;  // seqs up to this may have been assigned since
   std::uint64_t dropped_for_size = 0;
   std::uint64_t dropped_for_age = 0;

@@ -93,8 +93,7 @@ void encode_record(std::string& out, std::uint64_t seq, std::int64_t produced_un
   put(out, produced_unix_ms);
   out.push_back(static_cast<char>(kind));
   out.append(payload);
-  const std::uint32_t crc =
-      crc32c(std::string_view(out).substr(start + kRecordHeaderSize));
+  const std::uint32_t crc = crc32c(std::string_view(out).substr(start + kRecordHeaderSize));
   std::string crc_bytes;
   put(crc_bytes, crc);
   out.replace(start + 4, 4, crc_bytes);

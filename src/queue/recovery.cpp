@@ -17,6 +17,7 @@ namespace {
 // appended since the last flush may be gone, and their seqs may already have left the machine;
 // the next boot starts after the reservation so that no seq is ever given to two items.
 constexpr std::uint64_t kReserveBlock = 1U << 16U;
+constexpr std::uint64_t kMaxSegmentBytes = std::uint64_t{1} << 30U;
 
 Result<std::vector<std::filesystem::path>> list_segments(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> paths;
@@ -30,9 +31,9 @@ Result<std::vector<std::filesystem::path>> list_segments(const std::filesystem::
     }
   }
   if (ec) {
-    return fail(fmt::format("cannot list the durable queue folder {}: {}", dir.string(),
-                            ec.message()),
-                "check the folder's permissions", EventId::queue_write_failed);
+    return fail(
+        fmt::format("cannot list the durable queue folder {}: {}", dir.string(), ec.message()),
+        "check the folder's permissions", EventId::queue_write_failed);
   }
   std::ranges::sort(paths);  // 20-digit names: file-name order is seq order
   return paths;
@@ -49,9 +50,15 @@ Result<std::unique_ptr<DurableQueue>> DurableQueue::open(std::filesystem::path d
     return fail(fmt::format("durable queue limits are too small (max_bytes {})", limits.max_bytes),
                 "give the queue a byte cap of at least a few KiB");
   }
+  if (limits.segment_bytes > kMaxSegmentBytes) {
+    // Record offsets in a segment are 32-bit: a segment ends below 4 GiB.
+    return fail(fmt::format("a durable queue segment of {} bytes is too large (at most {})",
+                            limits.segment_bytes, kMaxSegmentBytes),
+                "use segments of a few MiB");
+  }
   if (auto made = ensure_private_dir(dir, ExistingDir::enforce_mode); !made) {
-    return std::unexpected(Error{EventId::queue_write_failed, made.error().message,
-                                 made.error().fix});
+    return std::unexpected(
+        Error{EventId::queue_write_failed, made.error().message, made.error().fix});
   }
   auto meta = read_meta(dir);
   if (!meta) {
@@ -81,8 +88,8 @@ Result<void> DurableQueue::recover(const std::optional<Meta>& meta) {
   for (const auto& path : *paths) {
     auto scanned = scan_segment(path);
     if (!scanned) {
-      return std::unexpected(Error{EventId::queue_damaged, scanned.error().message,
-                                   scanned.error().fix});
+      return std::unexpected(
+          Error{EventId::queue_damaged, scanned.error().message, scanned.error().fix});
     }
     ++recovery_.segments;
     if (!scanned->damage.empty()) {
@@ -110,7 +117,9 @@ Result<void> DurableQueue::recover(const std::optional<Meta>& meta) {
   recovery_.items = items_;
   // A power loss (a new boot without a clean close) may have lost appended items whose seqs were
   // already sent: continue after everything that may have been assigned.
-  if (meta && !meta->clean && meta->boot_id != boot_id_ && meta->reserved_through > highest) {
+  // An unknown boot id (no /proc) counts as a new boot: skipping is safe, reusing is not.
+  const bool new_boot = meta && (meta->boot_id != boot_id_ || boot_id_.empty());
+  if (meta && !meta->clean && new_boot && meta->reserved_through > highest) {
     recovery_.seq_skipped_from = highest + 1;
     recovery_.seq_skipped_to = meta->reserved_through;
     highest = meta->reserved_through;
@@ -118,23 +127,28 @@ Result<void> DurableQueue::recover(const std::optional<Meta>& meta) {
   next_seq_ = highest + 1;
   reserved_through_ = highest;
   if (!segments_.empty()) {
+    // What a killed process wrote is in the page cache only: make it durable before it is sent.
+    // Only the back segment can hold such data (a segment is fsync'd before the next is made).
     Segment& back = segments_.back();
+    auto fd = open_file(back.path, O_RDWR);
+    if (!fd) {
+      return std::unexpected(
+          Error{EventId::queue_write_failed, fd.error().message, fd.error().fix});
+    }
+    if (auto synced = fsync_fd(fd->get(), back.path); !synced) {
+      return synced;
+    }
     if (back.end_seq() == next_seq_ && back.file_size < limits_.segment_bytes) {
-      auto fd = open_file(back.path, O_RDWR);
-      if (!fd) {
-        return std::unexpected(Error{EventId::queue_write_failed, fd.error().message,
-                                     fd.error().fix});
-      }
-      active_ = std::move(*fd);
-      // What a killed process wrote is in the page cache only: make it durable before it is sent.
-      if (auto synced = fsync_fd(active_.get(), back.path); !synced) {
-        return synced;
-      }
+      active_ = std::move(*fd);  // appends continue in it
     }
   }
+  // So are the names of the segment files it created.
+  if (auto synced = fsync_dir(dir_); !synced) {
+    return synced;
+  }
   if (!recovery_.damage.empty() || recovery_.seq_skipped_to != 0) {
-    std::string message = fmt::format("the durable queue {} recovered {} items", dir_.string(),
-                                      recovery_.items);
+    std::string message =
+        fmt::format("the durable queue {} recovered {} items", dir_.string(), recovery_.items);
     for (const auto& d : recovery_.damage) {
       message += "; " + d;
     }

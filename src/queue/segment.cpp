@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -16,16 +17,21 @@ std::string segment_file_name(std::uint64_t first_seq) {
   return fmt::format("{:020}.seg", first_seq);
 }
 
-bool is_segment_file_name(const std::string& name) {
+std::optional<std::uint64_t> segment_first_seq(const std::string& name) {
   if (name.size() != 24 || !name.ends_with(".seg")) {
-    return false;
+    return std::nullopt;
   }
-  for (std::size_t i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') {
-      return false;
-    }
+  std::uint64_t seq = 0;
+  const char* end = name.data() + 20;
+  const auto [ptr, ec] = std::from_chars(name.data(), end, seq);
+  if (ec != std::errc{} || ptr != end || seq == 0) {
+    return std::nullopt;  // not 20 digits, or more than a u64 holds
   }
-  return true;
+  return seq;
+}
+
+bool is_segment_file_name(const std::string& name) {
+  return segment_first_seq(name).has_value();
 }
 
 Result<ScannedSegment> scan_segment(const std::filesystem::path& path) {
@@ -36,7 +42,7 @@ Result<ScannedSegment> scan_segment(const std::filesystem::path& path) {
   const std::string_view all(*bytes);
   ScannedSegment out;
   out.segment.path = path;
-  out.segment.first_seq = std::stoull(path.filename().string().substr(0, 20));
+  out.segment.first_seq = segment_first_seq(path.filename().string()).value_or(0);
   const auto header_seq = parse_segment_header(all);
   std::size_t at = kSegmentHeaderSize;
   if (!header_seq || *header_seq != out.segment.first_seq) {
@@ -52,8 +58,8 @@ Result<ScannedSegment> scan_segment(const std::filesystem::path& path) {
         break;
       }
       if (record->seq != expect) {
-        out.damage = fmt::format("record at offset {} has seq {}, expected {}", at, record->seq,
-                                 expect);
+        out.damage =
+            fmt::format("record at offset {} has seq {}, expected {}", at, record->seq, expect);
         break;
       }
       out.segment.entries.push_back({record->produced_unix_ms, static_cast<std::uint32_t>(at),
@@ -66,9 +72,9 @@ Result<ScannedSegment> scan_segment(const std::filesystem::path& path) {
   out.cut_bytes = all.size() - at;
   if (out.cut_bytes > 0 && ::truncate(path.c_str(), static_cast<off_t>(at)) != 0) {
     const int err = errno;
-    return fail(fmt::format("cannot cut the damaged tail of {}: {}", path.string(),
-                            std::strerror(err)),
-                "check the queue folder's permissions");
+    return fail(
+        fmt::format("cannot cut the damaged tail of {}: {}", path.string(), std::strerror(err)),
+        "check the queue folder's permissions");
   }
   return out;
 }

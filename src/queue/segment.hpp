@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct Segment {
 
 // "00000000000000000001.seg"
 [[nodiscard]] std::string segment_file_name(std::uint64_t first_seq);
+// The first seq a segment file name gives, or nothing when it is not one.
+[[nodiscard]] std::optional<std::uint64_t> segment_first_seq(const std::string& name);
 [[nodiscard]] bool is_segment_file_name(const std::string& name);
 
 struct ScannedSegment {
