@@ -27,7 +27,7 @@ DurableQueue::~DurableQueue() {
   if (!flush()) {
     return;  // leave the meta record unclean: the next open is conservative
   }
-  (void)write_meta(dir_, current_meta(true));
+  (void)write_meta(dir_, current_meta(true), MetaDurability::durable);
 }
 
 void DurableQueue::log(EventId id, std::string message, nlohmann::json fields) const {
@@ -337,7 +337,7 @@ Result<void> DurableQueue::persist_and_release(Persist when) {
     return {};
   }
   // The marks first: a segment is deleted only once the meta record says it is not needed.
-  if (auto written = write_meta(dir_, current_meta(false)); !written) {
+  if (auto written = write_meta(dir_, current_meta(false), MetaDurability::rename_only); !written) {
     return std::unexpected(write_error(written.error().message, 0));
   }
   persisted_dropped_through_ = dropped_through_;

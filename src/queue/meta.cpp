@@ -39,7 +39,8 @@ Result<std::optional<Meta>> read_meta(const std::filesystem::path& dir) {
   }
 }
 
-Result<void> write_meta(const std::filesystem::path& dir, const Meta& meta) {
+Result<void> write_meta(const std::filesystem::path& dir, const Meta& meta,
+                        MetaDurability durability) {
   const nlohmann::json j = {{"version", 1},
                             {"acked_through", meta.acked_through},
                             {"dropped_through", meta.dropped_through},
@@ -52,7 +53,7 @@ Result<void> write_meta(const std::filesystem::path& dir, const Meta& meta) {
   if (auto written = write_file_atomic(dir / kMetaFileName, j.dump() + "\n"); !written) {
     return written;
   }
-  return fsync_dir(dir);
+  return durability == MetaDurability::durable ? fsync_dir(dir) : Result<void>{};
 }
 
 std::string current_boot_id() {

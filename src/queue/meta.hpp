@@ -1,6 +1,6 @@
 // The durable queue's meta record, `<dir>/queue.meta`: the marks that must outlive the segment
 // files (acked and dropped marks, the highest sequence number ever assigned and the block
-// reserved beyond it, the boot it was written in). Written atomically, then the folder fsync'd.
+// reserved beyond it, the boot it was written in).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,13 @@ inline constexpr const char* kMetaFileName = "queue.meta";
 
 // Nothing when the file does not exist; an error when it exists and cannot be read or parsed.
 [[nodiscard]] Result<std::optional<Meta>> read_meta(const std::filesystem::path& dir);
-[[nodiscard]] Result<void> write_meta(const std::filesystem::path& dir, const Meta& meta);
+// The file is written to a temporary name, fsync'd and renamed over the old one, so a reader sees
+// one whole record or the other. With `durable`, the folder is fsync'd too: the new record then
+// survives a power loss. Without, a power loss may bring the previous record back, which only
+// ever costs resending acked items (a reservation of seqs is always written durable).
+enum class MetaDurability { rename_only, durable };
+[[nodiscard]] Result<void> write_meta(const std::filesystem::path& dir, const Meta& meta,
+                                      MetaDurability durability);
 // /proc/sys/kernel/random/boot_id, or empty when it cannot be read.
 [[nodiscard]] std::string current_boot_id();
 

@@ -166,7 +166,8 @@ Result<void> DurableQueue::recover(const std::optional<Meta>& meta) {
 Result<void> DurableQueue::reserve_seqs() {
   const std::uint64_t previous = reserved_through_;
   reserved_through_ = next_seq_ + kReserveBlock - 1;
-  if (auto written = write_meta(dir_, current_meta(false)); !written) {
+  // Durable before any seq of the block is used: after a power loss, the next open skips it.
+  if (auto written = write_meta(dir_, current_meta(false), MetaDurability::durable); !written) {
     reserved_through_ = previous;
     return std::unexpected(write_error(written.error().message, 0));
   }
