@@ -118,6 +118,14 @@ constexpr std::array kCatalogue{
               "SQLite: check the database file's permissions, its disk's free space, and its "
               "integrity. PostgreSQL: check that the server is reachable and that the user of "
               "[database] url may connect and write."},
+    EventInfo{EventId::queue_write_failed, Level::error,
+              "The durable queue cannot write: disk full or unwritable.",
+              "Free space on the file system of the queue folder (<state_dir>/queue) or fix its "
+              "permissions; items already queued are kept and appending resumes by itself."},
+    EventInfo{EventId::queue_damaged, Level::warning,
+              "The durable queue found damaged data on open (a write cut short by a crash or "
+              "power loss) and cut it off.",
+              "Nothing after a crash or power loss. Without one, check the disk."},
     EventInfo{EventId::data_gap, Level::warning,
               "Items of an origin never arrived: its queue dropped them at its caps.",
               "Look for 2023 or 2120 on that computer, and restore its link or raise its caps."},
