@@ -336,15 +336,21 @@ Result<void> DurableQueue::persist_and_release(Persist when) {
       (when == Persist::if_segments_dead || (when == Persist::if_marks_moved && !moved))) {
     return {};
   }
-  // The marks first: a segment is deleted only once the meta record says it is not needed.
-  if (auto written = write_meta(dir_, current_meta(false), MetaDurability::rename_only); !written) {
-    return std::unexpected(write_error(written.error().message, 0));
+  // The marks first, so that the next open knows why the deleted segments are gone. A dead
+  // segment is deleted even when they cannot be written (a full disk: deleting is then the only
+  // way an ack frees room): its items are all acked or dropped, and the last segment, which
+  // carries the highest seq, is never deleted here.
+  auto written = write_meta(dir_, current_meta(false), MetaDurability::rename_only);
+  if (written) {
+    persisted_dropped_through_ = dropped_through_;
   }
-  persisted_dropped_through_ = dropped_through_;
   for (std::size_t i = 0; i < dead; ++i) {
     std::error_code ec;
     std::filesystem::remove(segments_.front().path, ec);
     segments_.pop_front();
+  }
+  if (!written) {
+    return std::unexpected(write_error(written.error().message, 0));
   }
   return {};
 }
