@@ -2,11 +2,13 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 
 #include <fmt/format.h>
 
 #include "channel/parent_link.hpp"
 #include "channel/status.hpp"
+#include "core/files.hpp"
 #include "net/signals.hpp"
 
 namespace outpost::agent {
@@ -33,6 +35,7 @@ int AgentDaemon::run() {
     return 1;
   }
   admin_ = std::move(*admin);
+  if (!open_data_path()) return 1;
   admin_->start([this](const nlohmann::json& request) {
     if (request.value("command", "") != "status") {
       return net::admin_error(Error{EventId::none, "an agent answers only status", ""});
@@ -53,6 +56,10 @@ int AgentDaemon::run() {
       false,
       [this] { return stopping_; },
       [this](const std::shared_ptr<channel::Session>& s, wire::Envelope e) {
+        if (e.has_ack()) {
+          sender_->on_ack(e.ack());
+          return;
+        }
         if (e.has_config_update() && e.config_update().target() == node_->config().fqdn) {
           received_.on_update(e.config_update(), node_->config(), *s, parent_, log_);
           return;
@@ -62,15 +69,78 @@ int AgentDaemon::run() {
       [this](const std::shared_ptr<channel::Session>& s, const Endpoint& parent) {
         session_ = s;
         parent_ = parent;
+        sender_->connected(s);
       },
-      [this] { session_.reset(); }};
+      [this] {
+        session_.reset();
+        sender_->lost();
+      }};
   asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] { node_->reload(log_); });
+  collectors_->start();
+  expire_queue();
   io_.run();
+  collectors_.reset();  // kills running checks before the queue closes
   (void)log_.write(EventId::daemon_stopped, fmt::format("Agent {} stopped.", config.fqdn));
   return 0;
+}
+
+// The queue in <state_dir>/queue, the sender and the collectors of the [collect] section.
+bool AgentDaemon::open_data_path() {
+  const NodeConfig& config = node_->config();
+  auto text = read_file(config.file);
+  if (!text) {
+    (void)log_.write(EventId::config_invalid, text.error().describe());
+    return false;
+  }
+  auto collect_config = collect::parse_collect_config(*text, config.file.string());
+  if (!collect_config) {
+    (void)log_.write(EventId::config_invalid, collect_config.error().describe());
+    return false;
+  }
+  queue::QueueLimits limits;
+  limits.max_bytes = static_cast<std::uint64_t>(config.queue_max_mb) << 20;
+  limits.max_age = std::chrono::hours(config.queue_max_age_h);
+  auto queue = queue::DurableQueue::open(config.state_dir / "queue", limits, &log_);
+  if (!queue) {
+    (void)log_.write(queue.error().event, queue.error().describe());
+    return false;
+  }
+  queue_ = std::move(*queue);
+  sender_.emplace(io_.get_executor(), *queue_, config.fqdn, log_);
+  collectors_ = std::make_unique<collect::Collectors>(
+      io_.get_executor(), std::move(*collect_config),
+      [this](collect::Collected item) { collected(std::move(item)); }, &log_);
+  return true;
+}
+
+void AgentDaemon::collected(collect::Collected item) {
+  queue::ItemKind kind = queue::ItemKind::event;
+  if (item.kind == collect::Kind::sample) kind = queue::ItemKind::sample;
+  if (item.kind == collect::Kind::check) kind = queue::ItemKind::check;
+  // A failed append (disk full: 30040) is logged by the queue, which keeps what it has.
+  if (auto seq = queue_->append(kind, item.json, item.produced_unix_ms); seq) schedule_pump();
+}
+
+// Items collected in one turn of the event loop leave in one flush (fsync) and one batch.
+void AgentDaemon::schedule_pump() {
+  if (pump_scheduled_) return;
+  pump_scheduled_ = true;
+  asio::post(io_, [this] {
+    pump_scheduled_ = false;
+    sender_->pump();
+  });
+}
+
+void AgentDaemon::expire_queue() {
+  if (!expiry_) expiry_.emplace(io_);
+  queue_->expire(Clock::now());
+  expiry_->expires_after(std::chrono::minutes(1));
+  expiry_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) expire_queue();
+  });
 }
 
 nlohmann::json AgentDaemon::status() const {
@@ -81,12 +151,15 @@ nlohmann::json AgentDaemon::status() const {
                                            parent_ == received_.parents(node_->config()).front());
   }
   out["configuration"] = received_.status();
+  out["queue"] = sender_->status();
   return out;
 }
 
 void AgentDaemon::stop(const std::string& why) {
   stopping_ = true;
   if (admin_) admin_->close();
+  if (collectors_) collectors_->stop();
+  if (expiry_) expiry_->cancel();
   if (session_) session_->close("the agent is stopping (" + why + ")");
   io_.stop();
 }

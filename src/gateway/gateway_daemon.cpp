@@ -218,12 +218,9 @@ void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>&
     relay_config_update(session, envelope);
     return;
   }
-  if (envelope.has_ack()) {  // down to the agent whose data it acknowledges
-    for (const auto& agent : agents_) {
-      if (agent->peer().fqdn == envelope.ack().origin()) {
-        agent->send(std::move(envelope));
-        break;
-      }
+  if (envelope.has_ack()) {  // down to the agent whose data it acknowledges: to each of its
+    for (const auto& agent : agents_) {  // sessions (a restarted agent's old one may linger)
+      if (agent->peer().fqdn == envelope.ack().origin()) agent->send(envelope);
     }
     return;
   }

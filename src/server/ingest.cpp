@@ -49,7 +49,7 @@ wire::Envelope ack(const std::string& origin, std::uint64_t through) {
 }  // namespace
 
 storage::IngestBatch to_ingest_batch(const wire::DataBatch& batch) {
-  storage::IngestBatch out{batch.origin(), {}};
+  storage::IngestBatch out{batch.origin(), {}, batch.previous_seq()};
   out.items.reserve(static_cast<std::size_t>(batch.items_size()));
   for (const auto& item : batch.items())
     out.items.push_back(to_ingest_item(item));
@@ -132,7 +132,9 @@ void Ingest::commit(std::vector<Pending>& work) {
                                      r.gap_from, r.gap_to, origin),
                          {{"origin", origin}});
       }
-      if (auto session = from.lock()) session->send(ack(origin, r.through_seq));
+      wire::Envelope answer = ack(origin, r.through_seq);
+      answer.mutable_ack()->set_resend(r.out_of_order);
+      if (auto session = from.lock()) session->send(std::move(answer));
     });
   }
   const std::lock_guard lock(mutex_);

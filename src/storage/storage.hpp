@@ -55,6 +55,9 @@ struct IngestItem {
 struct IngestBatch {
   std::string origin;
   std::vector<IngestItem> items;  // ascending seq
+  // The seq the origin holds just before the first item (or its acknowledged mark): it holds
+  // nothing in between. 0: nothing before, or a sender that does not say.
+  std::uint64_t previous_seq = 0;
 };
 struct IngestResult {
   std::uint64_t through_seq = 0;  // the origin's high-water mark after the batch: the Ack
@@ -62,7 +65,22 @@ struct IngestResult {
   std::uint64_t duplicates = 0;  // at or below the mark before: dropped
   std::uint64_t gap_from = 0;    // when > 0: seqs gap_from..gap_to never arrived (dropped at
   std::uint64_t gap_to = 0;      // the origin by its queue caps)
+  // Items the origin still holds before this batch never arrived (a relay dropped a batch):
+  // the rest of the batch was not written; the origin must send again after through_seq.
+  bool out_of_order = false;
 };
+
+// Where an item stands against the origin's high-water mark. An item above the mark + 1 is a
+// gap the origin dropped (it holds nothing between `held_before` and the item) or an item that
+// came out of order (it holds items the database does not have: writing it would turn them into
+// duplicates, lost for good).
+enum class Arrival { duplicate, next, after_dropped_gap, out_of_order };
+[[nodiscard]] constexpr Arrival classify_arrival(std::uint64_t seq, std::uint64_t held_before,
+                                                 std::uint64_t mark) {
+  if (seq <= mark) return Arrival::duplicate;
+  if (seq == mark + 1) return Arrival::next;
+  return held_before <= mark ? Arrival::after_dropped_gap : Arrival::out_of_order;
+}
 struct StoredItem {
   std::string origin;
   std::uint64_t seq = 0;

@@ -81,12 +81,19 @@ Result<std::vector<IngestResult>> PostgresStorage::ingest(const std::vector<Inge
         it = marks.emplace(batch.origin, *mark).first;
       }
       IngestResult r;
+      std::uint64_t held_before = batch.previous_seq;
       for (const auto& item : batch.items) {
-        if (item.seq <= it->second) {
+        const Arrival arrival = classify_arrival(item.seq, held_before, it->second);
+        held_before = item.seq;
+        if (arrival == Arrival::duplicate) {
           ++r.duplicates;
           continue;
         }
-        if (item.seq > it->second + 1 && r.gap_from == 0) {
+        if (arrival == Arrival::out_of_order) {
+          r.out_of_order = true;
+          break;
+        }
+        if (arrival == Arrival::after_dropped_gap && r.gap_from == 0) {
           r.gap_from = it->second + 1;
           r.gap_to = item.seq - 1;
         }

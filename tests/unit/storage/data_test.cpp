@@ -67,15 +67,45 @@ TEST_P(StorageTest, TwoBatchesOfOneOriginInOneCommit) {
   EXPECT_EQ((*r)[2].through_seq, 6u);
 }
 
-TEST_P(StorageTest, AGapIsReportedAndAccepted) {
+TEST_P(StorageTest, AGapTheOriginDroppedIsReportedAndAccepted) {
   auto db = open();
   ASSERT_TRUE(db);
   ASSERT_TRUE(db->ingest({batch("a1.lab.test", 1, 2)}));
-  auto r = db->ingest({batch("a1.lab.test", 10, 2)});
+  IngestBatch after_drop = batch("a1.lab.test", 10, 2);
+  after_drop.previous_seq = 2;  // the origin holds nothing between 2 and 10: its caps dropped it
+  auto r = db->ingest({after_drop});
   ASSERT_TRUE(r);
   EXPECT_EQ((*r)[0].gap_from, 3u);
   EXPECT_EQ((*r)[0].gap_to, 9u);
   EXPECT_EQ((*r)[0].through_seq, 11u);
+  EXPECT_FALSE((*r)[0].out_of_order);
+}
+
+// A relay dropped the batch 3..5: the origin still holds it, so writing 6..7 would make 3..5
+// duplicates when they are sent again, lost for good. The batch is refused, and the resend is
+// written once.
+TEST_P(StorageTest, ABatchOutOfOrderIsRefusedUntilTheMissingOnesCome) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->ingest({batch("a1.lab.test", 1, 2)}));
+  IngestBatch later = batch("a1.lab.test", 6, 2);
+  later.previous_seq = 5;
+  auto r = db->ingest({later});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE((*r)[0].out_of_order);
+  EXPECT_EQ((*r)[0].written, 0u);
+  EXPECT_EQ((*r)[0].through_seq, 2u);
+  IngestBatch missing = batch("a1.lab.test", 3, 3);
+  missing.previous_seq = 2;
+  r = db->ingest({missing, later});
+  ASSERT_TRUE(r);
+  EXPECT_FALSE((*r)[0].out_of_order);
+  EXPECT_FALSE((*r)[1].out_of_order);
+  EXPECT_EQ((*r)[1].through_seq, 7u);
+  EXPECT_EQ((*r)[1].gap_from, 0u);
+  auto items = db->items({"a1.lab.test", std::nullopt, "", std::nullopt, 100});
+  ASSERT_TRUE(items);
+  EXPECT_EQ(items->size(), 7u);
 }
 
 TEST_P(StorageTest, ChecksKeepTheirLatestStateAndGroomingDeletesByKindAndAge) {
