@@ -8,7 +8,6 @@
 
 #include "channel/parent_link.hpp"
 #include "channel/status.hpp"
-#include "core/files.hpp"
 #include "net/signals.hpp"
 
 namespace outpost::agent {
@@ -62,6 +61,7 @@ int AgentDaemon::run() {
         }
         if (e.has_config_update() && e.config_update().target() == node_->config().fqdn) {
           received_.on_update(e.config_update(), node_->config(), *s, parent_, log_);
+          (void)apply_collect_rules();
           return;
         }
         s->close("the parent sent a message an agent does not handle");
@@ -78,7 +78,9 @@ int AgentDaemon::run() {
   asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
-      [this] { node_->reload(log_); });
+      [this] {
+        if (node_->reload(log_)) (void)apply_collect_rules();
+      });
   collectors_->start();
   expire_queue();
   io_.run();
@@ -90,16 +92,6 @@ int AgentDaemon::run() {
 // The queue in <state_dir>/queue, the sender and the collectors of the [collect] section.
 bool AgentDaemon::open_data_path() {
   const NodeConfig& config = node_->config();
-  auto text = read_file(config.file);
-  if (!text) {
-    (void)log_.write(EventId::config_invalid, text.error().describe());
-    return false;
-  }
-  auto collect_config = collect::parse_collect_config(*text, config.file.string());
-  if (!collect_config) {
-    (void)log_.write(EventId::config_invalid, collect_config.error().describe());
-    return false;
-  }
   queue::QueueLimits limits;
   limits.max_bytes = static_cast<std::uint64_t>(config.queue_max_mb) << 20;
   limits.max_age = std::chrono::hours(config.queue_max_age_h);
@@ -110,9 +102,31 @@ bool AgentDaemon::open_data_path() {
   }
   queue_ = std::move(*queue);
   sender_.emplace(io_.get_executor(), *queue_, config.fqdn, log_);
+  return apply_collect_rules();
+}
+
+// (Re)starts the collectors with the rules in force: received from the configuration service,
+// else the file's [collect]. Rules that do not parse are 30010; the running ones stay.
+bool AgentDaemon::apply_collect_rules() {
+  const std::string& text = received_.collect_toml(node_->config());
+  if (collectors_ && text == collect_text_) return true;
+  const bool received = &text != &node_->config().collect_toml;  // which of the two it returned
+  auto rules = collect::parse_collect_config(
+      text, received ? "the [collect] rules from the configuration service"
+                     : node_->config().file.string());
+  if (!rules) {
+    (void)log_.write(EventId::config_invalid,
+                     rules.error().describe() +
+                         (collectors_ ? "; the collectors keep their previous rules" : ""));
+    return collectors_ != nullptr;
+  }
+  const bool restart = collectors_ != nullptr;
+  if (collectors_) collectors_->stop();
   collectors_ = std::make_unique<collect::Collectors>(
-      io_.get_executor(), std::move(*collect_config),
+      io_.get_executor(), std::move(*rules),
       [this](collect::Collected item) { collected(std::move(item)); }, &log_);
+  collect_text_ = text;
+  if (restart) collectors_->start();
   return true;
 }
 

@@ -33,6 +33,7 @@ class AgentDaemon {
 
  private:
   bool open_data_path();
+  bool apply_collect_rules();
   void collected(collect::Collected item);
   void schedule_pump();
   void expire_queue();
@@ -48,6 +49,7 @@ class AgentDaemon {
   std::unique_ptr<queue::DurableQueue> queue_;
   std::optional<DataSender> sender_;
   std::unique_ptr<collect::Collectors> collectors_;
+  std::string collect_text_;  // the [collect] rules the collectors run
   std::optional<asio::steady_timer> expiry_;
   bool pump_scheduled_ = false;
   std::shared_ptr<channel::Session> session_;

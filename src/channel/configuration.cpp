@@ -94,6 +94,10 @@ void ReceivedConfiguration::on_update(const wire::ConfigUpdate& update, const No
   current.close(fmt::format("the new configuration no longer lists the parent {}", parent.text()));
 }
 
+const std::string& ReceivedConfiguration::collect_toml(const NodeConfig& local) const {
+  return document_ && !document_->collect.empty() ? document_->collect : local.collect_toml;
+}
+
 nlohmann::json ReceivedConfiguration::status() const {
   if (!document_) return nullptr;
   nlohmann::json parents = nlohmann::json::array();
@@ -102,7 +106,8 @@ nlohmann::json ReceivedConfiguration::status() const {
   return {{"cookie", cookie_},
           {"received", received_ ? format_utc(*received_) : ""},
           {"parents", parents},
-          {"heartbeat_interval_s", document_->heartbeat_interval_s}};
+          {"heartbeat_interval_s", document_->heartbeat_interval_s},
+          {"collect", document_->collect.empty() ? "this node's own [collect]" : "received"}};
 }
 
 }  // namespace outpost::channel

@@ -37,6 +37,8 @@ class ReceivedConfiguration {
   // The parents to use: the received list when it has one, else the file's [parents].
   [[nodiscard]] std::vector<Endpoint> parents(const NodeConfig& local) const;
   [[nodiscard]] int heartbeat_interval_s(const NodeConfig& local) const;
+  // The [collect] rules to run: the received ones when the document has them, else the file's.
+  [[nodiscard]] const std::string& collect_toml(const NodeConfig& local) const;
   [[nodiscard]] nlohmann::json status() const;  // cookie, received (time), parents
 
   // What a node does with a ConfigUpdate for itself from `current` (connected to `parent`):

@@ -288,6 +288,7 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
   }
   NodeConfig config;
   config.file = std::filesystem::absolute(file);
+  config.collect_toml = detail::render_collect_section(root);
   for (auto step : {read_node, read_network, read_server}) {
     if (auto ok = step(reader, config); !ok) {
       return std::unexpected(ok.error());

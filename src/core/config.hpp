@@ -46,7 +46,10 @@ struct NodeConfig {
   int heartbeat_interval_s = 60;
   int heartbeat_missed_allowed = 3;
   std::map<std::string, std::string> hosts;  // canonical name -> IP address literal
-  int retention_events_days = 30;            // [retention] on servers: grooming per data kind
+  // The [collect] section rendered as TOML ("" when there is none): an agent's local collection
+  // rules, and on a management server the rules it sends its agents. Checked by collect/.
+  std::string collect_toml;
+  int retention_events_days = 30;  // [retention] on servers: grooming per data kind
   int retention_samples_days = 30;
   int retention_checks_days = 90;
   int queue_max_mb = 256;        // [queue] on agents: the durable queue's byte cap (2023)

@@ -140,4 +140,14 @@ Result<std::optional<std::vector<std::string>>> ConfigReader::text_list(
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
+std::string render_collect_section(const toml::table& root) {
+  const auto* collect = root.get_as<toml::table>("collect");
+  if (collect == nullptr) return "";
+  toml::table only;
+  only.insert("collect", *collect);
+  std::ostringstream out;
+  out << toml::toml_formatter{only};
+  return out.str() + "\n";
+}
+
 }  // namespace outpost::detail

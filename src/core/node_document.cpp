@@ -16,6 +16,7 @@ std::string render_document(const NodeDocument& d) {
   }
   out += fmt::format("]\n\n[heartbeat]\ninterval_s = {}\nmissed_allowed = {}\n",
                      d.heartbeat_interval_s, d.heartbeat_missed_allowed);
+  if (!d.collect.empty()) out += "\n" + d.collect;
   return out;
 }
 
@@ -31,7 +32,8 @@ Result<NodeDocument> parse_document(std::string_view text) {
   const detail::ConfigReader r(root, "configuration document");
   if (auto known = r.reject_unknown({{"node", {"target"}},
                                      {"parents", {"servers"}},
-                                     {"heartbeat", {"interval_s", "missed_allowed"}}});
+                                     {"heartbeat", {"interval_s", "missed_allowed"}},
+                                     {"collect", {}}});
       !known) {
     return std::unexpected(known.error());
   }
@@ -52,6 +54,7 @@ Result<NodeDocument> parse_document(std::string_view text) {
   auto missed = r.integer("heartbeat", "missed_allowed", 1, 100);
   if (!missed) return std::unexpected(missed.error());
   d.heartbeat_missed_allowed = static_cast<int>(missed->value_or(d.heartbeat_missed_allowed));
+  d.collect = detail::render_collect_section(root);
   return d;
 }
 

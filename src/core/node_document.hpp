@@ -17,6 +17,7 @@ struct NodeDocument {
   std::vector<Endpoint> parents;  // empty: the node keeps its own [parents]
   int heartbeat_interval_s = 60;
   int heartbeat_missed_allowed = 3;
+  std::string collect;  // agents' [collect] section as TOML; "": the node keeps its own
   bool operator==(const NodeDocument&) const = default;
 };
 

@@ -76,7 +76,10 @@ Result<ComposedConfiguration> compose_configuration(storage::Storage& db, const 
                                                     const std::string& fqdn) {
   auto parents = db.parents_of(fqdn);
   if (!parents) return std::unexpected(parents.error());
-  NodeDocument document{fqdn, {}, config.heartbeat_interval_s, config.heartbeat_missed_allowed};
+  // Every agent gets this server's [collect] rules (a gateway ignores them): keep the section
+  // the same on every management server of the group, or the cookie changes with the server.
+  NodeDocument document{
+      fqdn, {}, config.heartbeat_interval_s, config.heartbeat_missed_allowed, config.collect_toml};
   for (const auto& p : *parents) {
     if (auto endpoint = parse_endpoint(p)) document.parents.push_back(*endpoint);
   }

@@ -10,6 +10,7 @@
 
 #include "channel/refusal_log.hpp"
 #include "channel/status.hpp"
+#include "collect/collect.hpp"
 #include "net/connect.hpp"
 #include "net/signals.hpp"
 #include "server/admin_commands.hpp"
@@ -53,6 +54,11 @@ Result<void> ManagementServer::prepare() {
     return fail(initial_.file.string() + ": a management server needs [database] url",
                 "add [database] url = \"sqlite:///var/lib/outpost/ms1/operations.db\"",
                 EventId::config_invalid);
+  }
+  // The [collect] rules this server sends its agents must be valid before any agent gets them.
+  if (auto rules = collect::parse_collect_config(initial_.collect_toml, initial_.file.string());
+      !rules) {
+    return std::unexpected(rules.error());
   }
   auto node = channel::NodeContext::load(initial_, log_);
   if (!node) return std::unexpected(node.error());
