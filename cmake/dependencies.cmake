@@ -10,6 +10,8 @@ find_package(Protobuf 3.21 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(SQLiteCpp REQUIRED)
 find_package(PostgreSQL 15 REQUIRED)  # libpq only (libpq-dev), not the server headers
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # libre2-dev: collect log rules (architecture.md)
 if(OUTPOST_TESTS)
   find_package(GTest REQUIRED)
 endif()

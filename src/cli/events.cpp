@@ -17,6 +17,7 @@ struct Options {
   int id = 0;
   std::string since;
   std::string computer;
+  std::size_t limit = 1000;
   bool json = false;
   bool catalogue = false;
 };
@@ -54,7 +55,7 @@ int run(const Options& o) {
                                   "pass the management server's configuration file"});
     }
     return print_data(
-        DataQuery{o.state.config, o.computer, "event", "", filter.since, 1000, o.json});
+        DataQuery{o.state.config, o.computer, "event", "", filter.since, o.limit, o.json});
   }
   auto state = resolve_state(o.state);
   if (!state) return report_failure(state.error());
@@ -92,6 +93,8 @@ void add_events(CLI::App& app, Action& action) {
                   "only events at or after this time (ISO 8601, or 15m/2h/7d)");
   cmd->add_option("--computer", o->computer,
                   "with a server's --config: the events this computer's agent sent");
+  cmd->add_option("--limit", o->limit, "with --computer: at most this many, the newest")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   cmd->add_flag("--catalogue", o->catalogue, "list every event id Outpost can write");
   cmd->add_flag("--json", o->json, "print as JSON");
   cmd->callback([o, &action] { action = [o] { return run(*o); }; });

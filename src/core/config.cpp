@@ -163,6 +163,12 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
     if (!days) return std::unexpected(days.error());
     *target = static_cast<int>(days->value_or(*target));
   }
+  auto max_mb = r.integer("queue", "max_mb", 1, 1 << 20);
+  if (!max_mb) return std::unexpected(max_mb.error());
+  c.queue_max_mb = static_cast<int>(max_mb->value_or(c.queue_max_mb));
+  auto max_age = r.integer("queue", "max_age_h", 1, 24 * 3650);
+  if (!max_age) return std::unexpected(max_age.error());
+  c.queue_max_age_h = static_cast<int>(max_age->value_or(c.queue_max_age_h));
   auto dead = r.integer("failover", "dead_peer_timeout_s", 3, 3600);
   if (!dead) return std::unexpected(dead.error());
   c.dead_peer_timeout_s = static_cast<int>(dead->value_or(c.dead_peer_timeout_s));
@@ -273,7 +279,9 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
           {"database", {"url"}},
           {"admission", {"agents"}},
           {"heartbeat", {"interval_s", "missed_allowed"}},
+          {"queue", {"max_mb", "max_age_h"}},
           {"hosts", {}},
+          {"collect", {}},
       });
       !known) {
     return std::unexpected(known.error());

@@ -49,6 +49,8 @@ struct NodeConfig {
   int retention_events_days = 30;            // [retention] on servers: grooming per data kind
   int retention_samples_days = 30;
   int retention_checks_days = 90;
+  int queue_max_mb = 256;        // [queue] on agents: the durable queue's byte cap (2023)
+  int queue_max_age_h = 168;     // [queue] on agents: its age cap (2120)
   int dead_peer_timeout_s = 15;  // [failover]: a silent parent is given up after this
   int failback_interval_s = 60;  // [failover]: how often a node on a failover parent probes
                                  // its primary

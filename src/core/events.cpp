@@ -118,11 +118,29 @@ constexpr std::array kCatalogue{
               "SQLite: check the database file's permissions, its disk's free space, and its "
               "integrity. PostgreSQL: check that the server is reachable and that the user of "
               "[database] url may connect and write."},
+    EventInfo{EventId::queue_write_failed, Level::error,
+              "The durable queue cannot write: disk full or unwritable.",
+              "Free space on the file system of the queue folder (<state_dir>/queue) or fix its "
+              "permissions; items already queued are kept and appending resumes by itself."},
+    EventInfo{EventId::queue_damaged, Level::warning,
+              "The durable queue found damaged data on open (a write cut short by a crash or "
+              "power loss) and cut it off.",
+              "Nothing after a crash or power loss. Without one, check the disk."},
     EventInfo{EventId::data_gap, Level::warning,
               "Items of an origin never arrived: its queue dropped them at its caps.",
               "Look for 2023 or 2120 on that computer, and restore its link or raise its caps."},
     EventInfo{EventId::data_groomed, Level::info,
               "Data older than its retention was deleted (grooming).", ""},
+    EventInfo{EventId::collect_source_unreadable, Level::warning,
+              "A collector cannot read one of its sources (a log file, a /proc file, a mount "
+              "point); it keeps trying.",
+              "Check that the path exists and that the agent's user may read it, or correct "
+              "[collect] in the configuration."},
+    EventInfo{EventId::collect_read_stalled, Level::warning,
+              "A collector's previous read has not finished by its next turn (a hung file "
+              "system?); this turn is skipped.",
+              "Look for a hung network file system (df hangs too) and list only the mounts to "
+              "watch in [collect] mounts."},
 };
 
 }  // namespace

@@ -51,8 +51,12 @@ enum class EventId : int {
   config_reloaded = 30024,
   config_reload_failed = 30025,
   database_error = 30030,
+  queue_write_failed = 30040,
+  queue_damaged = 30041,
   data_gap = 30050,
   data_groomed = 30051,
+  collect_source_unreadable = 30060,
+  collect_read_stalled = 30061,
 };
 
 enum class Level { info, warning, error };

@@ -92,5 +92,6 @@ std::vector<Finding> check_certificate(Context& c);             // 7, certificat
 std::vector<Finding> check_tls(Context& c);                     // 8, tls_check.cpp
 std::vector<Finding> check_admission(Context& c);               // 9, tls_check.cpp
 std::vector<Finding> check_configuration_received(Context& c);  // 10, configuration_check.cpp
+std::vector<Finding> check_data_flow(Context& c);               // 11, data_flow_check.cpp
 
 }  // namespace outpost::doctor

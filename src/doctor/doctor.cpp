@@ -20,6 +20,7 @@ std::vector<Check> node_checks() {
       {8, "TLS", check_tls},
       {9, "admission", check_admission},
       {10, "configuration received", check_configuration_received},
+      {11, "data flow", check_data_flow},
   };
 }
 

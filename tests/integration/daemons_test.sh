@@ -73,8 +73,7 @@ check "review: the agent logs 20070 with the server's reason" \
 check "review: outpost agent pending lists it" \
   contains "$("$OUTPOST" agent pending --config ms1.toml)" "agent1.lab.test"
 check "review: outpost agent approve" "$OUTPOST" agent approve agent1.lab.test --config ms1.toml
-healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
-  grep -qF "\"fqdn\":\"$1\",\"health\":\"$2\""; }
+healthy() { inventory_is ms1.toml "$1" health="$2"; }
 check "review: the approved agent is admitted (30022 on both sides)" \
   wait_for 60 has_event ms1 30022 "Admitted agent agent1.lab.test"
 check "review: it turns healthy in the inventory" wait_for 30 healthy agent1.lab.test healthy

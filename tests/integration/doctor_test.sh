@@ -105,13 +105,15 @@ check "the running agent receives its configuration (21025)" \
 json="$("$OUTPOST" doctor --config agent1.toml --json)" && rc=0 || rc=$?
 if [ "$rc" -eq 0 ] && [ "$(jq -r '.ok' <<<"$json")" = true ] &&
   [ "$(jq '[.checks[] | select(.status != "PASS")] | length' <<<"$json")" -eq 0 ]; then
-  ok "an approved, healthy agent passes every check 1-10"
+  ok "an approved, healthy, running agent passes every check 1-11"
 else
-  not_ok "an approved, healthy agent passes every check 1-10 (exit $rc)"
+  not_ok "an approved, healthy, running agent passes every check 1-11 (exit $rc)"
   show "$json"
 fi
-check "checks 1 to 10 all ran, in order" \
-  test "$(jq -c '[.checks[].check] | unique' <<<"$json")" = "[1,2,3,4,5,6,7,8,9,10]"
+check "checks 1 to 11 all ran, in order" \
+  test "$(jq -c '[.checks[].check] | unique' <<<"$json")" = "[1,2,3,4,5,6,7,8,9,10,11]"
+check "check 11 reports the running agent's queue" \
+  contains "$(jq -r '.checks[] | select(.check == 11) | .evidence' <<<"$json")" "items queued"
 check "check 10 names the state cookie the agent received" \
   contains "$(jq -r '.checks[] | select(.check == 10) | .evidence' <<<"$json")" \
   "$(sed -n 's/.*state cookie .\([0-9a-f]*\).*/\1/p' <<<"$("$OUTPOST" events --state agent1 --id 21025)" | tail -1)"
@@ -124,8 +126,7 @@ no_tls_noise() { ! "$OUTPOST" events --state ms1 --id 20071 | grep -qF "during T
 check "doctor's connections leave no failed-handshake event (20071) on the parent" no_tls_noise
 
 # --- the server's view of one computer
-healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
-  grep -qF "\"fqdn\":\"agent1.lab.test\",\"health\":\"healthy\""; }
+healthy() { inventory_is ms1.toml agent1.lab.test health=healthy; }
 wait_for 30 healthy
 json="$("$OUTPOST" doctor --config ms1.toml --computer agent1.lab.test --json)" && rc=0 || rc=$?
 check "--computer: exit 0 for a healthy agent" test "$rc" -eq 0

@@ -11,9 +11,7 @@ cd "$TMP"
 inventory_has() {  # inventory_has FQDN HEALTH PARENT MANAGEMENT_SERVER (through any server)
   local config
   for config in ms1.toml ms2.toml; do
-    "$OUTPOST" inventory --config "$config" --json 2>/dev/null | tr -d ' \n' |
-      grep -qE "\"fqdn\":\"$1\",\"health\":\"$2\",\"last_heartbeat\":\"[^\"]*\",\"management_server\":\"$4\",\"parent\":\"$3\"" &&
-      return 0
+    inventory_is "$config" "$1" health="$2" parent="$3" management_server="$4" && return 0
   done
   return 1
 }

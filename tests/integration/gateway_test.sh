@@ -6,8 +6,7 @@
 # by its PID; every wait is bounded.
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
-healthy() { "$OUTPOST" inventory --config ms1.toml --json | tr -d ' \n' |
-  grep -qE "\"fqdn\":\"$1\",\"health\":\"$2\",\"last_heartbeat\":\"[^\"]*\",(\"management_server\":\"[^\"]*\",)?\"parent\":\"$3\""; }
+healthy() { inventory_is ms1.toml "$1" health="$2" parent="$3"; }
 
 "$OUTPOST" ca init --dir ca --name "Gateway Test CA" --key ec256 >/dev/null
 for n in ms1 gw1 agent1; do

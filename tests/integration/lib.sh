@@ -43,6 +43,17 @@ wait_for() {
   return 1
 }
 
+# inventory_is CONFIG FQDN KEY=VALUE...: the inventory of the server of CONFIG lists FQDN with
+# each KEY equal to VALUE (compared with jq, so new inventory fields never break a test).
+inventory_is() {
+  local config="$1" fqdn="$2" json kv; shift 2
+  json="$("$OUTPOST" inventory --config "$config" --json 2>/dev/null)" || return 1
+  for kv in "$@"; do
+    [[ "$(jq -r --arg f "$fqdn" --arg k "${kv%%=*}" \
+      '.[] | select(.fqdn == $f) | .[$k] // "" | tostring' <<<"$json")" == "${kv#*=}" ]] || return 1
+  done
+}
+
 # database_url NAME: the [database] url of a new database NAME: a SQLite file in $TMP, or, with
 # OUTPOST_TEST_BACKEND=postgres, a fresh database on the server tests/with_postgres.sh started
 # (OUTPOST_TEST_PG_URL; ctest registers each test using this a second time that way).

@@ -38,7 +38,7 @@ wait_for 30 has_event ms1 30020 listens
 port="$(port_of ms1)"
 
 # --- an expired client certificate
-out="$(timeout 20 openssl s_client -connect "127.0.0.1:$port" -alpn outpost/1 -tls1_3 \
+out="$(timeout 20 openssl s_client -ign_eof -connect "127.0.0.1:$port" -alpn outpost/1 -tls1_3 \
   -cert old.crt -key old.key -CAfile ca/ca.crt </dev/null 2>&1 || true)"
 check "expired: the server refuses it during TLS (20002, cause 20072, expired)" \
   wait_for 30 has_event ms1 20002 "certificate has expired"

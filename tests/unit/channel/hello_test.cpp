@@ -128,7 +128,7 @@ TEST_F(HelloTest, WrongManagementGroupIsRefusedOnBothSides) {
   const Outcome out = run(me, admit_all());
   ASSERT_TRUE(out.server && out.client);
   ASSERT_FALSE(*out.server);
-  EXPECT_EQ(out.server->error().event, EventId::device_not_in_group);
+  EXPECT_EQ(out.server->error().event, EventId::device_wrong_group);
   ASSERT_FALSE(*out.client);
   EXPECT_EQ(out.client->error().event, EventId::closed_after_auth);
   EXPECT_NE(out.client->error().message.find("REJECT_WRONG_MANAGEMENT_GROUP"), std::string::npos);
@@ -155,7 +155,7 @@ TEST_F(HelloTest, AdmissionRefusalCarriesItsReason) {
   });
   ASSERT_TRUE(out.server && out.client);
   ASSERT_FALSE(*out.server);
-  EXPECT_EQ(out.server->error().event, EventId::device_not_in_group);
+  EXPECT_EQ(out.server->error().event, EventId::device_wrong_group);
   ASSERT_FALSE(*out.client);
   EXPECT_EQ(out.client->error().event, EventId::closed_after_auth);
   EXPECT_NE(out.client->error().message.find("gateway gw1.lab.test is not approved"),

@@ -89,13 +89,13 @@ TEST(DoctorReport, Json) {
 
 TEST(DoctorChecks, TheTableIsNumberedInOrder) {
   const auto checks = node_checks();
-  ASSERT_EQ(checks.size(), 9u);
+  ASSERT_EQ(checks.size(), 11u);
   for (std::size_t i = 0; i < checks.size(); ++i) {
     EXPECT_EQ(checks[i].number, static_cast<int>(i + 1));
     EXPECT_NE(checks[i].run, nullptr);
   }
   EXPECT_EQ(checks.front().name, "configuration");
-  EXPECT_EQ(checks.back().name, "admission");
+  EXPECT_EQ(checks.back().name, "data flow");
 }
 
 TEST(DoctorChecks, AnInvalidConfigurationStopsAfterCheckOne) {
