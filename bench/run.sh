@@ -42,7 +42,7 @@ case "$scenario" in
   *) echo "bench/run.sh: unknown scenario $scenario" >&2; exit 2 ;;
 esac
 OUTPOST="$build/src/cli/outpost"
-LOADGEN="$build/bench/outpost-loadgen"
+LOADGEN="$build/src/cli/outpost-loadgen"
 CACHE="${OUTPOST_BENCH_CACHE:-$ROOT/bench/.cache}"
 for b in "$OUTPOST" "$LOADGEN"; do
   [ -x "$b" ] || { echo "bench/run.sh: $b is missing; build first (scripts/setup.sh)" >&2; exit 2; }
