@@ -232,13 +232,22 @@ asio::awaitable<void> LoadGenerator::agent_loop(std::size_t index) {
   asio::steady_timer timer(executor);
   std::chrono::milliseconds backoff{1000};
   while (!stopping_) {
+    // At most connect_concurrency handshakes at once; the others wait in line, each on its own
+    // timer, which the agent finishing a handshake cancels (no polling).
     while (connecting_ >= settings_.connect_concurrency && !stopping_) {
-      co_await sleep_for(timer, std::chrono::milliseconds(5));
+      timer.expires_at(asio::steady_timer::time_point::max());
+      waiting_.push_back(&timer);
+      boost::system::error_code ignored;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
     if (stopping_) break;
     ++connecting_;
     auto peer = co_await connect(index);
     --connecting_;
+    if (!waiting_.empty()) {
+      waiting_.front()->cancel();
+      waiting_.pop_front();
+    }
     if (!peer) {
       ++stats_.connect_failures;
       if (stats_.connect_failures <= 5) {
@@ -353,6 +362,9 @@ asio::awaitable<void> LoadGenerator::run() {
   while (Clock::now() < drain_until && in_flight() > 0)
     co_await sleep_for(timer, std::chrono::milliseconds(100));
   stopping_ = true;
+  for (auto* waiting : waiting_)
+    waiting->cancel();
+  waiting_.clear();
   for (auto& state : states_) {
     if (state->session) state->session->close("the load generator stops");
   }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "channel/session.hpp"
 #include "loadgen/certs.hpp"
@@ -109,6 +111,7 @@ class LoadGenerator {
   bool producing_ = true;
   bool stopping_ = false;
   std::size_t connecting_ = 0;
+  std::deque<asio::steady_timer*> waiting_;  // agents in line for a handshake slot
   std::int64_t last_ack_unix_ms_ = 0;
   double dropped_at_s_ = -1;
 };
