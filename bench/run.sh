@@ -279,7 +279,7 @@ printf '  %-34s %s\n' \
   "all connected after" "$(j .loadgen.all_connected_after_s) s" \
   "handshakes / failures" "$(j .loadgen.handshakes) / $(j .loadgen.connect_failures)" \
   "full handshakes/s (all connecting)" "$(j 'if .loadgen.all_connected_after_s > 0 then (.agents / .loadgen.all_connected_after_s | floor) else "-" end')" \
-  "gateway RSS per agent connection" "$(j '((.gateway.rss_kb_peak - .gateway.rss_kb_before) * 1024 / .agents) | floor') bytes" \
+  "gateway RSS per agent connection" "$(j 'if .loadgen.peak_connected > 0 then ((.gateway.rss_kb_peak - .gateway.rss_kb_before) * 1024 / .loadgen.peak_connected | floor) else "-" end') bytes" \
   "produced / acked / in database" "$produced / $acked / $db_items" \
   "acked items/s during production" "$(j '(.loadgen.acked_during_production / .loadgen.duration_s) | floor')" \
   "latency production->ack p50 / p99" "$(j .loadgen.latency_ms_p50) / $(j .loadgen.latency_ms_p99) ms" \

@@ -49,8 +49,8 @@ Result<std::vector<AgentCredential>> issue_chunk(const std::filesystem::path& fi
     auto key = pki::generate_key(pki::KeyType::ec256);
     if (!key) return std::unexpected(key.error());
     const std::string fqdn = agent_fqdn(first + i);
-    auto cert = pki::sign_certificate(pki::computer_profile(fqdn, kDays - 1, now), key->get(), &ca,
-                                      ca_key);
+    auto cert =
+        pki::sign_certificate(pki::computer_profile(fqdn, kDays - 1, now), key->get(), &ca, ca_key);
     if (!cert) return std::unexpected(cert.error());
     auto key_pem = pki::private_key_pem(key->get());
     if (!key_pem) return std::unexpected(key_pem.error());
@@ -75,8 +75,8 @@ Result<Credentials> load_or_issue(const std::filesystem::path& cache, std::size_
                                   const std::function<void(std::size_t)>& progress) {
   const auto ca_dir = cache / "ca";
   if (!std::filesystem::exists(ca_dir / "ca.key")) {
-    auto made = pki::CertificateAuthority::init(ca_dir, "Outpost Bench CA", kDays,
-                                                pki::KeyType::ec256);
+    auto made =
+        pki::CertificateAuthority::init(ca_dir, "Outpost Bench CA", kDays, pki::KeyType::ec256);
     if (!made) return std::unexpected(made.error());
   }
   auto ca_text = read_file(ca_dir / "ca.crt");

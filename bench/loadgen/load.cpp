@@ -53,7 +53,7 @@ struct AgentState {
   std::uint64_t sent_through = 0;  // sent on the current session up to here
   std::deque<std::pair<std::uint64_t, std::int64_t>> unacked;  // (seq, produced unix ms)
   double owed = 0;                                             // items due, fractional
-  TimePoint last_progress;  // the last Ack, or the last resend
+  TimePoint last_progress;                                     // the last Ack, or the last resend
   TimePoint next_heartbeat;
 };
 
@@ -133,12 +133,9 @@ asio::awaitable<Result<channel::AuthenticatedPeer>> LoadGenerator::connect(std::
   if (const auto [error] = std::get<0>(shaken); error) {
     co_return fail("handshake: " + net::describe_tls_error(error));
   }
-  const channel::LocalNode node{me.fqdn,
-                                settings_.management_group,
-                                wire::ROLE_AGENT,
-                                "",
-                                wire::kDefaultFrameLimit,
-                                static_cast<std::uint32_t>(settings_.heartbeat.count())};
+  const channel::LocalNode node{
+      me.fqdn, settings_.management_group, wire::ROLE_AGENT,
+      "",      wire::kDefaultFrameLimit,   static_cast<std::uint32_t>(settings_.heartbeat.count())};
   const channel::HelloTimeouts timeouts;
   const std::string expected = settings_.gateway_fqdn;
   co_return co_await channel::send_hello(std::move(stream), node, timeouts, expected);
@@ -176,9 +173,10 @@ void LoadGenerator::send_unsent(AgentState& agent) {
     for (std::uint64_t seq = first; seq <= last; ++seq) {
       auto* item = batch->add_items();
       item->set_seq(seq);
-      item->set_produced_unix_ms(agent.unacked[static_cast<std::size_t>(seq - first_unacked)].second);
-      item->set_sample(fmt::format(R"({{"counter":"bench.value","instance":"","value":{},"unit":""}})",
-                                   seq));
+      item->set_produced_unix_ms(
+          agent.unacked[static_cast<std::size_t>(seq - first_unacked)].second);
+      item->set_sample(
+          fmt::format(R"({{"counter":"bench.value","instance":"","value":{},"unit":""}})", seq));
     }
     if (!agent.session->send(std::move(envelope))) return;
     ++stats_.batches_sent;
@@ -329,9 +327,8 @@ asio::awaitable<void> LoadGenerator::progress_loop() {
                      "t={:.0f}s connected={}/{} handshakes={} (+{}/s) failures={} produced={} "
                      "acked={} (+{}/s) in_flight={} resent={}\n",
                      t, stats_.connected, settings_.agents, stats_.handshakes,
-                     stats_.handshakes - last_handshakes, stats_.connect_failures,
-                     stats_.produced, stats_.acked, stats_.acked - last_acked, in_flight(),
-                     stats_.resent)
+                     stats_.handshakes - last_handshakes, stats_.connect_failures, stats_.produced,
+                     stats_.acked, stats_.acked - last_acked, in_flight(), stats_.resent)
               << std::flush;
     last_acked = stats_.acked;
     last_handshakes = stats_.handshakes;
@@ -354,9 +351,10 @@ asio::awaitable<void> LoadGenerator::run() {
   producing_ = false;
   stats_.acked_during_production = stats_.acked;
   stats_.production_s = std::chrono::duration<double>(Clock::now() - started_).count();
-  std::cout << fmt::format("production over after {} s: {} items; waiting at most {} s for "
-                           "their Acks\n",
-                           settings_.duration.count(), stats_.produced, settings_.drain.count())
+  std::cout << fmt::format(
+                   "production over after {} s: {} items; waiting at most {} s for "
+                   "their Acks\n",
+                   settings_.duration.count(), stats_.produced, settings_.drain.count())
             << std::flush;
   const auto drain_until = Clock::now() + settings_.drain;
   while (Clock::now() < drain_until && in_flight() > 0)

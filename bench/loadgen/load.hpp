@@ -31,7 +31,7 @@ struct LoadSettings {
   std::string gateway_fqdn;  // its certificate must name it
   std::string management_group = "LAB";
   std::size_t agents = 10;
-  double rate = 0;                          // items per second per agent
+  double rate = 0;                              // items per second per agent
   std::chrono::milliseconds batch_every{1000};  // how often an agent sends what it produced
   std::chrono::seconds heartbeat{60};
   std::chrono::seconds duration{10};  // producing; then the drain
@@ -64,7 +64,7 @@ struct LoadStats {
   std::uint64_t produced = 0;
   std::uint64_t acked = 0;
   std::uint64_t acked_during_production = 0;
-  double production_s = 0;  // the duration, or less when a signal ended it
+  double production_s = 0;   // the duration, or less when a signal ended it
   std::uint64_t resent = 0;  // items sent again (new session or Ack timeout)
   std::uint64_t batches_sent = 0;
   std::uint64_t heartbeats_sent = 0;
