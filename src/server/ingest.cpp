@@ -1,6 +1,8 @@
 #include "server/ingest.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <chrono>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -100,24 +102,31 @@ void Ingest::run() {
         queue_.pop_front();
       }
     }
-    commit(work);
+    // A failed commit is retried before anything else; it is given up only when stopping
+    // (nothing of it was acked, and no later batch was committed after it).
+    auto pause = std::chrono::milliseconds(100);
+    while (!commit(work)) {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, pause, [this] { return stopping_; })) return;
+      pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::seconds(5));
+    }
   }
 }
 
-void Ingest::commit(std::vector<Pending>& work) {
+bool Ingest::commit(std::vector<Pending>& work) {
   std::vector<storage::IngestBatch> batches;
   batches.reserve(work.size());
   for (const auto& p : work)
     batches.push_back(to_ingest_batch(p.batch));
   auto results = db_->ingest(batches);
-  if (!results) {  // nothing acked: the agents resend, and duplicates are dropped then
+  if (!results) {  // nothing acked; run() retries this work before any other
     boost::asio::post(io_, [this, error = results.error()] {
       (void)log_.write(EventId::database_error,
-                       "Data could not be written; nothing was acknowledged and the agents will "
-                       "resend: " +
+                       "Data could not be written; nothing was acknowledged and the write is "
+                       "retried: " +
                            error.describe());
     });
-    return;
+    return false;
   }
   IngestStats add{1, work.size(), 0, 0};
   for (std::size_t i = 0; i < work.size(); ++i) {
@@ -142,6 +151,7 @@ void Ingest::commit(std::vector<Pending>& work) {
   stats_.batches += add.batches;
   stats_.written += add.written;
   stats_.duplicates += add.duplicates;
+  return true;
 }
 
 }  // namespace outpost::server

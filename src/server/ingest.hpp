@@ -3,7 +3,9 @@
 // connection takes everything queued and commits it in one transaction together with the
 // origins' high-water marks (group commit: many batches per commit), then posts the Acks back to
 // the I/O thread, each to the session its batch came on. Nothing is acked before its commit; a
-// failed commit acks nothing (30030) and the agents resend.
+// failed commit acks nothing (30030) and is retried, with a growing pause, before anything queued
+// after it: committing a later batch of an origin first would move its high-water mark past the
+// failed items, and the agent's resend of them would then be dropped as duplicates.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -45,7 +47,7 @@ class Ingest {
     wire::DataBatch batch;
   };
   void run();
-  void commit(std::vector<Pending>& work);
+  [[nodiscard]] bool commit(std::vector<Pending>& work);
 
   boost::asio::any_io_executor io_;
   std::unique_ptr<storage::Storage> db_;

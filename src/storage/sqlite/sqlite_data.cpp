@@ -22,7 +22,11 @@ std::uint64_t mark_of(SQLite::Database& db, const std::string& origin) {
 
 Result<std::vector<IngestResult>> SqliteStorage::ingest(const std::vector<IngestBatch>& batches) {
   return guarded(path_, "writing data", [&]() -> Result<std::vector<IngestResult>> {
-    SQLite::Transaction transaction(*db_);
+    // IMMEDIATE: the write lock is taken before the high-water marks are read. A deferred
+    // transaction that reads first and then writes fails at once with "database is locked"
+    // (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between; the busy timeout does not
+    // apply to that upgrade.
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement insert(*db_,
                              "INSERT OR IGNORE INTO items (origin, seq, kind, name, produced_ms, "
                              "payload) VALUES (?, ?, ?, ?, ?, ?)");

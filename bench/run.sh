@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# bench/run.sh SCENARIO [options]: one benchmark scenario against real daemons on loopback.
+#
+#   connections  N agents connect and stay: handshakes/s, connections held, daemons' RSS and CPU
+#   ingest       agents -> gateway -> server -> database: items/s, production-to-Ack latency
+#   failover     two servers on one database; kill -9 the primary under load: the data gap and
+#                the count check (nothing lost, nothing duplicated)
+#   reconnect    N agents connected; restart the gateway (TERM, start): time until all are back
+#
+# Options: --agents N  --rate ITEMS_PER_S_PER_AGENT  --duration S  --batch-ms MS
+#          --heartbeat-s S  --db sqlite|postgres  --build DIR (default build/release)
+#          --out DIR (default bench/results)  --label TEXT (added to the JSON file name)
+# PostgreSQL needs OUTPOST_TEST_PG_URL (a superuser URL): run through tests/with_postgres.sh,
+#   tests/with_postgres.sh bench/run.sh ingest --db postgres
+# Prints a short table and writes OUT/SCENARIO-<label>-<time>.json. Exits non-zero when a count
+# check fails (never because of a speed). Every process it starts is stopped by its PID.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+scenario="${1:?usage: bench/run.sh connections|ingest|failover|reconnect [options]}"
+shift
+agents="" rate="" duration="" batch_ms=1000 heartbeat_s=60 db=sqlite label=""
+build="$ROOT/build/release" out="$ROOT/bench/results"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --agents) agents="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --batch-ms) batch_ms="$2"; shift 2 ;;
+    --heartbeat-s) heartbeat_s="$2"; shift 2 ;;
+    --db) db="$2"; shift 2 ;;
+    --build) build="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --label) label="$2"; shift 2 ;;
+    *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+case "$scenario" in
+  connections) agents="${agents:-1000}" rate="${rate:-0}" duration="${duration:-30}" ;;
+  ingest) agents="${agents:-100}" rate="${rate:-1000}" duration="${duration:-30}" ;;
+  failover) agents="${agents:-100}" rate="${rate:-100}" duration="${duration:-30}" ;;
+  reconnect) agents="${agents:-1000}" rate="${rate:-0}" duration="${duration:-600}" ;;
+  *) echo "bench/run.sh: unknown scenario $scenario" >&2; exit 2 ;;
+esac
+OUTPOST="$build/src/cli/outpost"
+LOADGEN="$build/src/cli/outpost-loadgen"
+CACHE="${OUTPOST_BENCH_CACHE:-$ROOT/bench/.cache}"
+for b in "$OUTPOST" "$LOADGEN"; do
+  [ -x "$b" ] || { echo "bench/run.sh: $b is missing; build first (scripts/setup.sh)" >&2; exit 2; }
+done
+mkdir -p "$out" "$CACHE"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/outpost-bench-XXXXXX")"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+# Many connections: as root, the hard limit too (the daemons inherit it).
+ulimit -Hn 1048576 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)"
+
+wait_for() {  # wait_for SECONDS COMMAND...
+  local limit=$(($1 * 10)); shift
+  for ((i = 0; i < limit; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+has_event() { "$OUTPOST" events --state "$TMP/$1" --id "$2" | grep -qF -- "$3"; }
+port_of() {
+  "$OUTPOST" events --state "$TMP/$1" --id 30020 --json | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1
+}
+
+# --- certificates: the bench CA and the agents' certificates (cached), the daemons' (per run)
+"$LOADGEN" --issue-only --agents "$agents" --cache "$CACHE" | tail -1
+for n in ms1 ms2 gw1; do
+  "$OUTPOST" ca issue --dir "$CACHE/ca" --fqdn "$n.bench.test" --out "$TMP/issued" >/dev/null
+  "$OUTPOST" cert trust --state "$TMP/$n" "$CACHE/ca/ca.crt" >/dev/null
+  "$OUTPOST" cert import --state "$TMP/$n" --fqdn "$n.bench.test" \
+    --cert "$TMP/issued/$n.bench.test.crt" --key "$TMP/issued/$n.bench.test.key" >/dev/null
+done
+
+# --- the database
+if [ "$db" = postgres ]; then
+  [ -n "${OUTPOST_TEST_PG_URL:-}" ] || {
+    echo "bench/run.sh: --db postgres needs OUTPOST_TEST_PG_URL; run it as" \
+      "tests/with_postgres.sh bench/run.sh $scenario --db postgres" >&2
+    exit 2
+  }
+  pgdb="bench_$$_$RANDOM"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$OUTPOST_TEST_PG_URL" -c "CREATE DATABASE \"$pgdb\"" >/dev/null
+  db_url="${OUTPOST_TEST_PG_URL%/*}/$pgdb"
+  sql() { psql -X -q -A -t -F ' ' -d "$db_url" -c "$1"; }
+else
+  db_url="sqlite://$TMP/operations.db"
+  sql() { sqlite3 -separator ' ' "$TMP/operations.db" "$1"; }
+fi
+
+server_config() {  # server_config NAME PORT
+  cat >"$TMP/$1.toml" <<TOML
+[node]
+fqdn = "$1.bench.test"
+management_group = "LAB"
+state_dir = "$1"
+[listen]
+address = "127.0.0.1"
+port = $2
+[database]
+url = "$db_url"
+[admission]
+agents = "auto"
+[heartbeat]
+interval_s = 60
+TOML
+}
+start() {  # start NAME ROLE: the daemon's PID in NAME_pid
+  "$OUTPOST" "$2" --config "$TMP/$1.toml" 2>>"$TMP/$1.err" &
+  pids+=($!)
+  printf -v "$1_pid" %s "$!"
+}
+server_config ms1 0
+start ms1 server
+wait_for 30 has_event ms1 30020 listens || { echo "ms1 did not start" >&2; cat "$TMP/ms1.err" >&2; exit 1; }
+p1="$(port_of ms1)"
+parents="\"ms1.bench.test:$p1\""
+hosts='"ms1.bench.test" = "127.0.0.1"'
+if [ "$scenario" = failover ]; then
+  server_config ms2 0
+  start ms2 server
+  wait_for 30 has_event ms2 30020 listens || { echo "ms2 did not start" >&2; exit 1; }
+  p2="$(port_of ms2)"
+  parents="$parents, \"ms2.bench.test:$p2\""
+  hosts="$hosts
+\"ms2.bench.test\" = \"127.0.0.1\""
+fi
+gateway_config() {  # gateway_config PORT
+  cat >"$TMP/gw1.toml" <<TOML
+[node]
+fqdn = "gw1.bench.test"
+management_group = "LAB"
+state_dir = "gw1"
+[listen]
+address = "127.0.0.1"
+port = $1
+[parents]
+servers = [$parents]
+[heartbeat]
+interval_s = 60
+[failover]
+dead_peer_timeout_s = 3
+failback_interval_s = 60
+[hosts]
+$hosts
+TOML
+}
+"$OUTPOST" gateway approve --config "$TMP/ms1.toml" --gateway gw1.bench.test >/dev/null
+gateway_config 0
+start gw1 gateway
+wait_for 30 has_event gw1 30022 "Connected to ms1.bench.test" ||
+  { echo "gw1 did not connect" >&2; cat "$TMP/gw1.err" >&2; exit 1; }
+gw_port="$(port_of gw1)"
+gateway_config "$gw_port"
+
+# --- sampling the daemons: RSS (kB) and CPU (ticks) once a second
+TICKS="$(getconf CLK_TCK)"
+sample() {  # sample PID: "rss_kb cpu_ticks" or "0 0"
+  if [ -r "/proc/$1/status" ]; then
+    local rss ticks
+    rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)"
+    ticks="$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)"
+    echo "${rss:-0} ${ticks:-0}"
+  else
+    echo "0 0"
+  fi
+}
+sampler() {
+  while :; do
+    echo "$(date +%s.%N) gw $(sample "$gw1_pid") ms $(sample "$ms1_pid") lg $(sample "$lg_pid")"
+    sleep 1
+  done >>"$TMP/samples.txt"
+}
+
+# --- the load
+lg_args=(--gateway "127.0.0.1:$gw_port" --gateway-fqdn gw1.bench.test --group LAB
+  --agents "$agents" --rate "$rate" --duration "$duration" --batch-ms "$batch_ms"
+  --heartbeat-s "$heartbeat_s" --cache "$CACHE" --json "$TMP/loadgen.json")
+[ "$scenario" = reconnect ] && lg_args+=(--max-backoff-s 10)
+base_gw="$(sample "$gw1_pid")" base_ms="$(sample "$ms1_pid")"
+"$LOADGEN" "${lg_args[@]}" >"$TMP/loadgen.out" 2>&1 &
+lg_pid=$!
+pids+=("$lg_pid")
+sampler &
+sampler_pid=$!
+pids+=("$sampler_pid")
+tail -f "$TMP/loadgen.out" --pid "$lg_pid" 2>/dev/null | grep --line-buffered -E '^t=[0-9]*[05]s|again|over|^a0' &
+extra='{}'
+all_connected() { grep -q "connected=$agents/$agents" "$TMP/loadgen.out"; }
+case "$scenario" in
+  failover)
+    sleep $((duration / 3))
+    kill_ms=$(date +%s%3N)
+    kill -9 "$ms1_pid"
+    wait "$ms1_pid" 2>/dev/null || true
+    echo "--- kill -9 ms1 at $kill_ms"
+    extra="{\"killed_primary_unix_ms\": $kill_ms}"
+    ;;
+  reconnect)
+    wait_for $((agents / 20 + 120)) all_connected || { echo "not all agents connected" >&2; }
+    sleep 3
+    restart_at=$(date +%s%3N)
+    kill -TERM "$gw1_pid"
+    wait "$gw1_pid" 2>/dev/null || true
+    start gw1 gateway
+    echo "--- gateway restarted ($(($(date +%s%3N) - restart_at)) ms to stop)"
+    wait_for $((agents / 20 + 120)) grep -q "connected again" "$TMP/loadgen.out" || true
+    back_at=$(date +%s%3N)
+    extra="{\"restart_unix_ms\": $restart_at, \"all_back_s\": $(echo "scale=2; ($back_at - $restart_at) / 1000" | bc)}"
+    sleep 2
+    kill -TERM "$lg_pid"
+    ;;
+esac
+wait "$lg_pid" || true
+kill "$sampler_pid" 2>/dev/null || true
+end_gw="$(grep -E ' gw [1-9]' "$TMP/samples.txt" | tail -1 | awk '{print $3, $4}')"
+peak_gw_rss="$(awk '{if ($3 > m) m = $3} END {print m + 0}' "$TMP/samples.txt")"
+peak_ms_rss="$(awk '{if ($6 > m) m = $6} END {print m + 0}' "$TMP/samples.txt")"
+peak_lg_rss="$(awk '{if ($9 > m) m = $9} END {print m + 0}' "$TMP/samples.txt")"
+# CPU: the busiest second and the average over the run, in % of one core.
+cpu() {  # cpu COLUMN (ticks column of samples.txt): "avg max"
+  awk -v c="$1" -v hz="$TICKS" 'NR > 1 && $c > 0 && p > 0 { d = ($c - p) / hz / ($1 - t) * 100;
+      if (d > m) m = d; s += d; n++ } { p = $c; t = $1 }
+      END { printf "%.0f %.0f", (n ? s / n : 0), m }' "$TMP/samples.txt"
+}
+read -r gw_cpu_avg gw_cpu_max <<<"$(cpu 4)"
+read -r ms_cpu_avg ms_cpu_max <<<"$(cpu 7)"
+read -r lg_cpu_avg lg_cpu_max <<<"$(cpu 10)"
+
+# --- the count check, from the database: every item the agents produced, exactly once
+read -r db_items db_origins bad_origins <<<"$(sql "SELECT count(*), count(DISTINCT origin), 0 FROM items WHERE origin LIKE '%.load.test'")"
+bad_origins="$(sql "SELECT count(*) FROM (SELECT origin, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM items WHERE origin LIKE '%.load.test' GROUP BY origin) AS o WHERE n <> hi OR lo <> 1")"
+hw_mismatch="$(sql "SELECT count(*) FROM high_water h JOIN (SELECT origin, max(seq) AS hi FROM items GROUP BY origin) AS o ON o.origin = h.origin WHERE h.through_seq <> o.hi")"
+L="$TMP/loadgen.json"
+produced="$(jq .produced "$L")" acked="$(jq .acked "$L")"
+counts_ok=true
+[ "$produced" = "$db_items" ] && [ "$acked" = "$produced" ] && [ "$bad_origins" = 0 ] &&
+  [ "$hw_mismatch" = 0 ] || counts_ok=false
+[ "$rate" = 0 ] && [ "$(jq .peak_connected "$L")" != "$agents" ] && counts_ok=false
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+file="$out/$scenario${label:+-$label}-$db-$agents-$stamp.json"
+jq -n --slurpfile lg "$L" --argjson extra "$extra" \
+  --arg scenario "$scenario" --arg db "$db" --argjson agents "$agents" --argjson rate "$rate" \
+  --argjson db_items "${db_items:-0}" --argjson db_origins "${db_origins:-0}" \
+  --argjson bad_origins "${bad_origins:-0}" --argjson hw_mismatch "${hw_mismatch:-0}" \
+  --argjson counts_ok "$counts_ok" --arg machine "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" \
+  --argjson gw_rss "${end_gw% *}" --argjson peak_gw_rss "$peak_gw_rss" --argjson peak_ms_rss "$peak_ms_rss" \
+  --argjson peak_lg_rss "$peak_lg_rss" --argjson base_gw_rss "${base_gw% *}" --argjson base_ms_rss "${base_ms% *}" \
+  --argjson gw_cpu_avg "$gw_cpu_avg" --argjson gw_cpu_max "$gw_cpu_max" \
+  --argjson ms_cpu_avg "$ms_cpu_avg" --argjson ms_cpu_max "$ms_cpu_max" \
+  --argjson lg_cpu_avg "$lg_cpu_avg" --argjson lg_cpu_max "$lg_cpu_max" \
+  --arg commit "$(git -C "$ROOT" rev-parse --short HEAD)" \
+  '{scenario: $scenario, db: $db, agents: $agents, rate_per_agent: $rate, machine: $machine,
+    commit: $commit, loadgen: $lg[0],
+    database: {items: $db_items, origins: $db_origins, origins_with_holes: $bad_origins,
+               high_water_mismatches: $hw_mismatch}, counts_ok: $counts_ok,
+    gateway: {rss_kb_before: $base_gw_rss, rss_kb_last: $gw_rss, rss_kb_peak: $peak_gw_rss,
+              cpu_pct_avg: $gw_cpu_avg, cpu_pct_max: $gw_cpu_max},
+    server: {rss_kb_before: $base_ms_rss, rss_kb_peak: $peak_ms_rss, cpu_pct_avg: $ms_cpu_avg,
+             cpu_pct_max: $ms_cpu_max},
+    loadgen_process: {rss_kb_peak: $peak_lg_rss, cpu_pct_avg: $lg_cpu_avg, cpu_pct_max: $lg_cpu_max}}
+   + $extra' >"$file"
+
+j() { jq -r "$1" "$file"; }
+printf '\n%s (%s, %s agents, %s items/s each)\n' "$scenario" "$db" "$agents" "$rate"
+printf '  %-34s %s\n' \
+  "agents connected (peak / at end)" "$(j .loadgen.peak_connected) / $(j .loadgen.connected_at_end)" \
+  "all connected after" "$(j .loadgen.all_connected_after_s) s" \
+  "handshakes / failures" "$(j .loadgen.handshakes) / $(j .loadgen.connect_failures)" \
+  "full handshakes/s (all connecting)" "$(j 'if .loadgen.all_connected_after_s > 0 then (.agents / .loadgen.all_connected_after_s | floor) else "-" end')" \
+  "gateway RSS per agent connection" "$(j 'if .loadgen.peak_connected > 0 then ((.gateway.rss_kb_peak - .gateway.rss_kb_before) * 1024 / .loadgen.peak_connected | floor) else "-" end') bytes" \
+  "produced / acked / in database" "$produced / $acked / $db_items" \
+  "acked items/s during production" "$(j '(.loadgen.acked_during_production / .loadgen.duration_s) | floor')" \
+  "latency production->ack p50 / p99" "$(j .loadgen.latency_ms_p50) / $(j .loadgen.latency_ms_p99) ms" \
+  "longest interval without Acks" "$(j .loadgen.max_ack_gap_s) s" \
+  "gateway RSS before / peak" "$(j .gateway.rss_kb_before) / $(j .gateway.rss_kb_peak) kB" \
+  "gateway CPU avg / max" "$(j .gateway.cpu_pct_avg) / $(j .gateway.cpu_pct_max) %" \
+  "server RSS before / peak" "$(j .server.rss_kb_before) / $(j .server.rss_kb_peak) kB" \
+  "server CPU avg / max" "$(j .server.cpu_pct_avg) / $(j .server.cpu_pct_max) %" \
+  "loadgen RSS peak, CPU avg" "$(j .loadgen_process.rss_kb_peak) kB, $(j .loadgen_process.cpu_pct_avg) %" \
+  "origins with holes / hw mismatches" "$bad_origins / $hw_mismatch" \
+  "count check" "$counts_ok"
+[ "$scenario" = reconnect ] && printf '  %-34s %s\n' "all back after gateway restart" "$(j .all_back_s) s"
+echo "  json: $file"
+$counts_ok
