@@ -51,6 +51,7 @@ struct AgentState {
   std::shared_ptr<channel::Session> session;
   std::uint64_t next_seq = 1;      // the next item produced gets this
   std::uint64_t sent_through = 0;  // sent on the current session up to here
+  std::uint64_t rewound_to = 0;    // the mark of the last resend the server asked for
   std::deque<std::pair<std::uint64_t, std::int64_t>> unacked;  // (seq, produced unix ms)
   double owed = 0;                                             // items due, fractional
   TimePoint last_progress;                                     // the last Ack, or the last resend
@@ -170,6 +171,7 @@ void LoadGenerator::send_unsent(AgentState& agent) {
     auto* batch = envelope.mutable_data_batch();
     batch->set_origin(origin);
     batch->set_first_seq(first);
+    batch->set_previous_seq(first - 1);  // a simulated agent drops nothing: seqs are contiguous
     for (std::uint64_t seq = first; seq <= last; ++seq) {
       auto* item = batch->add_items();
       item->set_seq(seq);
@@ -205,6 +207,14 @@ void LoadGenerator::produce_and_send(AgentState& agent, TimePoint now) {
 
 void LoadGenerator::on_ack(AgentState& agent, const wire::Ack& ack) {
   const std::int64_t now = unix_ms();
+  // The server refused a batch out of order (a relay lost the one before): send again after its
+  // mark, once per mark (every refused batch in flight says the same).
+  if (ack.resend() && ack.through_seq() != agent.rewound_to &&
+      agent.sent_through > ack.through_seq()) {
+    agent.rewound_to = ack.through_seq();
+    stats_.resent += agent.sent_through - ack.through_seq();
+    agent.sent_through = ack.through_seq();
+  }
   std::uint64_t count = 0;
   while (!agent.unacked.empty() && agent.unacked.front().first <= ack.through_seq()) {
     stats_.latency.add(now - agent.unacked.front().second);
@@ -212,6 +222,7 @@ void LoadGenerator::on_ack(AgentState& agent, const wire::Ack& ack) {
     ++count;
   }
   if (count == 0) return;
+  agent.rewound_to = 0;
   stats_.acked += count;
   agent.last_progress = Clock::now();
   if (producing_ && last_ack_unix_ms_ != 0) {
