@@ -155,7 +155,7 @@ TEST_F(HelloTest, AdmissionRefusalCarriesItsReason) {
   });
   ASSERT_TRUE(out.server && out.client);
   ASSERT_FALSE(*out.server);
-  EXPECT_EQ(out.server->error().event, EventId::device_wrong_group);
+  EXPECT_EQ(out.server->error().event, EventId::device_not_in_group);
   ASSERT_FALSE(*out.client);
   EXPECT_EQ(out.client->error().event, EventId::closed_after_auth);
   EXPECT_NE(out.client->error().message.find("gateway gw1.lab.test is not approved"),
