@@ -21,7 +21,9 @@ asio::awaitable<Result<wire::Envelope>> read_envelope(net::TlsStream& stream,
                                                       wire::FrameDecoder& decoder,
                                                       std::chrono::milliseconds limit) {
   asio::steady_timer timer(co_await asio::this_coro::executor, limit);
-  std::array<std::uint8_t, 16 * 1024> buffer{};
+  // Small: this frame lives as long as the connection waits for its next message, and a large
+  // frame is read in several turns anyway (docs/performance.md, memory per connection).
+  std::array<std::uint8_t, 4 * 1024> buffer{};
   for (;;) {
     if (auto envelope = decoder.next()) co_return std::move(*envelope);
     if (const auto& error = decoder.error()) {

@@ -71,6 +71,9 @@ Result<asio::ssl::context> make_tls_context(const TlsIdentity& identity, TlsSide
   SSL_CTX_set_min_proto_version(ctx,
                                 minimum == TlsVersion::tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  // An idle connection keeps no OpenSSL record buffers (~33 KiB each): thousands of agents sit
+  // idle between heartbeats (docs/performance.md, memory per connection).
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (identity.certificate == nullptr || SSL_CTX_use_certificate(ctx, identity.certificate) != 1) {
     return fail("the channel certificate cannot be used for TLS: " + ssl_errors(),
                 "import a valid certificate with outpost cert import", EventId::cert_not_found);
