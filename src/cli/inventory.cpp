@@ -31,10 +31,11 @@ int run(const Options& o) {
                            "HEALTH", "CONNECTED THROUGH", "APPROVAL", "CHECKS", "LAST HEARTBEAT",
                            "CERT EXPIRES");
   for (const auto& c : *inventory) {
-    std::cout << fmt::format(
-        "{:<28} {:<18} {:<18} {:<24} {:<9} {:<21} {}\n", c.value("fqdn", ""), c.value("role", ""),
-        c.value("health", ""), or_dash(c.value("parent", "")), c.value("approval", ""),
-        or_dash(c.value("last_heartbeat", "")), or_dash(c.value("cert_not_after", "")));
+    std::cout << fmt::format("{:<28} {:<18} {:<18} {:<24} {:<9} {:<9} {:<21} {}\n",
+                             c.value("fqdn", ""), c.value("role", ""), c.value("health", ""),
+                             or_dash(c.value("parent", "")), c.value("approval", ""),
+                             or_dash(c.value("checks", "")), or_dash(c.value("last_heartbeat", "")),
+                             or_dash(c.value("cert_not_after", "")));
   }
   return 0;
 }
