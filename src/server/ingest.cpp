@@ -36,7 +36,10 @@ storage::IngestItem to_ingest_item(const wire::Item& item) {
   const auto json = nlohmann::json::parse(out.payload, nullptr, false);
   if (json.is_object()) {
     out.name = json.value(key, "");
-    if (out.kind == storage::ItemKind::check) out.status = json.value("status", "unknown");
+    if (out.kind == storage::ItemKind::check) {
+      out.status = json.value("status", "unknown");
+      out.output = json.value("output", "");
+    }
   }
   return out;
 }

@@ -50,6 +50,7 @@ struct IngestItem {
   ItemKind kind = ItemKind::event;
   std::string name;     // the counter of a sample, the check's name, the rule of an event
   std::string status;   // a check's status (ok, warning, critical, unknown); empty otherwise
+  std::string output;   // a check's first line of output; empty otherwise
   std::string payload;  // the item's JSON as the agent sent it
 };
 struct IngestBatch {

@@ -59,7 +59,7 @@ Result<void> upsert_check(Connection& conn, const std::string& origin, const Ing
       "$2::text, $3::text, $4::text, $5::bigint) ON CONFLICT (origin, name) DO UPDATE SET "
       "status = excluded.status, output = excluded.output, produced_ms = excluded.produced_ms "
       "WHERE excluded.produced_ms >= check_state.produced_ms",
-      {origin, item.name, item.status, item.payload, text(item.produced_ms)});
+      {origin, item.name, item.status, item.output, text(item.produced_ms)});
   if (!done) return std::unexpected(done.error());
   return {};
 }

@@ -69,7 +69,7 @@ Result<std::vector<IngestResult>> SqliteStorage::ingest(const std::vector<Ingest
           check.bind(1, batch.origin);
           check.bind(2, item.name);
           check.bind(3, item.status);
-          check.bind(4, item.payload);
+          check.bind(4, item.output);
           check.bind(5, item.produced_ms);
           check.exec();
           check.reset();

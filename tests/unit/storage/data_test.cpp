@@ -15,6 +15,7 @@ IngestBatch batch(const std::string& origin, std::uint64_t first, std::uint64_t 
   for (std::uint64_t seq = first; seq < first + count; ++seq) {
     b.items.push_back({seq, produced_ms + static_cast<std::int64_t>(seq), kind, "cpu.percent",
                        kind == ItemKind::check ? "warning" : "",
+                       kind == ItemKind::check ? "DISK WARNING - " + std::to_string(seq) : "",
                        R"({"counter":"cpu.percent","value":)" + std::to_string(seq) + "}"});
   }
   return b;
@@ -118,6 +119,7 @@ TEST_P(StorageTest, ChecksKeepTheirLatestStateAndGroomingDeletesByKindAndAge) {
   ASSERT_EQ(states->size(), 1u);
   EXPECT_EQ((*states)[0].status, "warning");
   EXPECT_EQ((*states)[0].produced_ms, 1003);
+  EXPECT_EQ((*states)[0].output, "DISK WARNING - 3");  // the latest, its first line only
   const TimePoint cut{std::chrono::milliseconds(1004)};  // checks 1..3 are older
   EXPECT_EQ(db->groom(ItemKind::check, cut).value(), 3u);
   EXPECT_EQ(db->groom(ItemKind::event, TimePoint{std::chrono::milliseconds(0)}).value(), 0u);
