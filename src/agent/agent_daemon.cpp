@@ -114,12 +114,19 @@ bool AgentDaemon::apply_collect_rules() {
   auto rules = collect::parse_collect_config(
       text, received ? "the [collect] rules from the configuration service"
                      : node_->config().file.string());
+  if (!rules && received && !collectors_) {  // at start: the file's own rules rather than none
+    (void)log_.write(EventId::config_invalid,
+                     rules.error().describe() + "; the agent runs its own [collect] meanwhile");
+    rules =
+        collect::parse_collect_config(node_->config().collect_toml, node_->config().file.string());
+  }
   if (!rules) {
     (void)log_.write(EventId::config_invalid,
                      rules.error().describe() +
                          (collectors_ ? "; the collectors keep their previous rules" : ""));
     return collectors_ != nullptr;
   }
+  rules->positions_file = node_->config().state_dir / "log-positions.json";
   const bool restart = collectors_ != nullptr;
   if (collectors_) collectors_->stop();
   collectors_ = std::make_unique<collect::Collectors>(

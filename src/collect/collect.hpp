@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -60,6 +61,10 @@ struct CollectConfig {
   int log_interval_s = 1;                          // how often followed files are polled
   std::vector<LogRule> logs;
   std::vector<CheckSpec> checks;
+
+  // Not in TOML: where the followed files' positions are kept across restarts (the agent's
+  // <state_dir>/log-positions.json); empty: every start reads from the files' ends.
+  std::filesystem::path positions_file;
 
   // Bounds, not in TOML.
   std::size_t max_line_bytes = 64 * 1024;          // a longer line is cut (and marked) here

@@ -4,10 +4,12 @@
 // Checks run as coroutines on the executor (process.hpp). Emit and the event log are only ever
 // called on the executor's thread.
 #include <re2/re2.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <condition_variable>
 #include <list>
+#include <map>
 #include <mutex>
 #include <set>
 #include <system_error>
@@ -24,6 +26,7 @@
 #include "collect/payload.hpp"
 #include "collect/performance.hpp"
 #include "collect/process.hpp"
+#include "core/files.hpp"
 
 namespace outpost::collect {
 namespace {
@@ -44,7 +47,8 @@ struct Gate {
 
 struct Batch {
   std::vector<Collected> items;
-  std::vector<std::string> problems;  // for 30060
+  std::vector<std::string> problems;                       // for 30060
+  std::map<std::string, LogFollower::Position> positions;  // log turns: where each file stands
 };
 
 struct CompiledRule {
@@ -87,6 +91,7 @@ Batch log_turn(LogJob& job) {
   for (auto& file : job.files) {
     auto poll = file.follower.poll();
     if (poll.problem) batch.problems.push_back(*poll.problem);
+    if (auto at = file.follower.position()) batch.positions[file.follower.path().string()] = *at;
     const auto source = "log:" + file.follower.path().string();
     const auto unix_ms = now_unix_ms();
     for (const auto& line : poll.lines) {
@@ -126,10 +131,12 @@ struct Collectors::State {
   bool logs_busy = false;
   std::set<std::string> reported;  // problems logged as 30060 and not yet recovered
   std::set<std::string> stalled;   // turns logged as 30061
+  std::map<std::string, LogFollower::Position> positions;  // as last saved
 
-  void write(EventId id, std::string detail) {
-    if (log != nullptr) (void)log->write(id, std::move(detail));
-  }
+  void write(EventId id, std::string detail);
+  // After the lines of a turn went to `emit` (the agent's queue): at-least-once from the file.
+  void save_positions(const std::map<std::string, LogFollower::Position>& now);
+  void load_positions();
 
   // Logs each new problem once; problems that went away may be logged again later.
   void report(const std::string& area, const std::vector<std::string>& problems) {
@@ -144,6 +151,45 @@ struct Collectors::State {
     }
   }
 };
+
+void Collectors::State::write(EventId id, std::string detail) {
+  if (log != nullptr) (void)log->write(id, std::move(detail));
+}
+
+void Collectors::State::save_positions(const std::map<std::string, LogFollower::Position>& now) {
+  if (config.positions_file.empty()) return;
+  bool changed = false;
+  for (const auto& [path, at] : now) {
+    auto& kept = positions[path];
+    if (!(kept == at)) changed = true;
+    kept = at;
+  }
+  if (!changed) return;
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [path, at] : positions)
+    out[path] = {{"device", at.device}, {"inode", at.inode}, {"offset", at.offset}};
+  if (auto saved = write_file_atomic(config.positions_file, out.dump(1)); !saved) {
+    write(EventId::collect_source_unreadable,
+          "collect: cannot keep the log files' positions: " + saved.error().describe());
+  }
+}
+
+void Collectors::State::load_positions() {
+  if (config.positions_file.empty() || !std::filesystem::exists(config.positions_file)) return;
+  auto text = read_file(config.positions_file);
+  const auto in = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+  if (!in.is_object()) {
+    write(EventId::collect_source_unreadable,
+          "collect: " + config.positions_file.string() +
+              " is damaged; the followed files are read from their ends");
+    return;
+  }
+  for (const auto& [path, at] : in.items()) {
+    if (!at.is_object()) continue;
+    positions[path] = {at.value("device", std::uint64_t{0}), at.value("inode", std::uint64_t{0}),
+                       at.value("offset", std::uint64_t{0})};
+  }
+}
 
 namespace {
 
@@ -166,6 +212,7 @@ void start_turn_thread(const std::shared_ptr<Gate>& gate, std::shared_ptr<Job> j
         s->report(area + ": ", batch.problems);
         for (auto& item : batch.items)
           s->emit(std::move(item));
+        s->save_positions(batch.positions);
       });
     }
     --gate->running;
@@ -246,6 +293,7 @@ Collectors::Collectors(asio::any_io_executor executor, CollectConfig config, Emi
     : state_(
           std::make_shared<State>(std::move(executor), std::move(config), std::move(emit), log)) {
   state_->performance->mounts = state_->config.mounts;
+  state_->load_positions();
   RE2::Options options;
   options.set_log_errors(false);
   for (const auto& rule : state_->config.logs) {
@@ -260,6 +308,10 @@ Collectors::Collectors(asio::any_io_executor executor, CollectConfig config, Emi
         files, [&](const FollowedFile& f) { return f.follower.path() == rule.path; });
     if (it == files.end()) it = files.emplace(files.end(), rule.path, state_->config);
     it->rules.push_back(CompiledRule{rule.rule, std::move(compiled), rule.level});
+  }
+  for (auto& file : state_->logs->files) {
+    const auto kept = state_->positions.find(file.follower.path().string());
+    if (kept != state_->positions.end()) file.follower.resume_at(kept->second);
   }
 }
 

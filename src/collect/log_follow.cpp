@@ -61,9 +61,18 @@ LogFollower::Poll LogFollower::poll() {
   if (fd_ < 0) {
     // The file that is there when following starts is read from its end (its past is not news);
     // a file that appears later (seen missing before, or after a rotation) from its start.
-    const bool from_end = !opened_once_ && !seen_missing_;
+    const bool first = !opened_once_;
+    const bool from_end = first && !seen_missing_ && !resume_;
     if (open_current(out, from_end)) {
       opened_once_ = true;
+      if (first && resume_) {
+        struct stat st {};
+        if (::fstat(fd_, &st) == 0 && resume_->device == st.st_dev && resume_->inode == st.st_ino &&
+            resume_->offset <= static_cast<std::uint64_t>(st.st_size)) {
+          offset_ = resume_->offset;
+        }
+        resume_.reset();
+      }
       if (!from_end) read_lines(out);
     } else if (!out.problem) {
       seen_missing_ = true;
@@ -97,6 +106,13 @@ LogFollower::Poll LogFollower::poll() {
     finish_file(out);  // deleted and read to its end: let its disk space go
   }
   return out;
+}
+
+std::optional<LogFollower::Position> LogFollower::position() const {
+  if (fd_ < 0) return std::nullopt;
+  const std::uint64_t held = discarding_ ? 0 : partial_.size();
+  return Position{static_cast<std::uint64_t>(device_), static_cast<std::uint64_t>(inode_),
+                  offset_ >= held ? offset_ - held : 0};
 }
 
 void LogFollower::finish_file(Poll& out) {

@@ -34,6 +34,20 @@ class LogFollower {
   };
   [[nodiscard]] Poll poll();
 
+  // Where reading stands in which file: after the last line poll() returned (a held-back partial
+  // line is read again). None while no file is open.
+  struct Position {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::uint64_t offset = 0;
+    bool operator==(const Position&) const = default;
+  };
+  [[nodiscard]] std::optional<Position> position() const;
+  // Before the first poll: continue at `p` (kept across an agent restart) when the file at the
+  // path is still that file and not shorter; another file there now (rotated while the agent was
+  // not running) is read from its start.
+  void resume_at(Position p) { resume_ = p; }
+
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
   static constexpr std::string_view kCutMarker = " [line cut]";
@@ -51,6 +65,7 @@ class LogFollower {
   std::size_t max_lines_;
   bool opened_once_ = false;
   bool seen_missing_ = false;
+  std::optional<Position> resume_;
   int fd_ = -1;
   dev_t device_ = 0;
   ino_t inode_ = 0;

@@ -41,6 +41,41 @@ TEST_F(LogFollowTest, StartsAtTheEndAndReadsWhatIsAppended) {
   EXPECT_TRUE(f.poll().lines.empty());
 }
 
+// An agent restart: the position kept from the last run (after the last line returned; a
+// held-back partial line is read again) is where the next follower continues.
+TEST_F(LogFollowTest, AKeptPositionResumesAfterTheLastLineReturned) {
+  append("old\n");
+  std::optional<LogFollower::Position> kept;
+  {
+    LogFollower f(path_, 1024, 100);
+    (void)f.poll();
+    append("one\npart");
+    EXPECT_EQ(f.poll().lines, std::vector<std::string>{"one"});
+    kept = f.position();
+  }
+  ASSERT_TRUE(kept);
+  append("ial\nwhile away\n");
+  LogFollower f(path_, 1024, 100);
+  f.resume_at(*kept);
+  EXPECT_EQ(f.poll().lines, (std::vector<std::string>{"partial", "while away"}));
+}
+
+TEST_F(LogFollowTest, AKeptPositionOfARotatedFileReadsTheNewFileFromItsStart) {
+  append("old\n");
+  std::optional<LogFollower::Position> kept;
+  {
+    LogFollower f(path_, 1024, 100);
+    (void)f.poll();
+    kept = f.position();
+  }
+  ASSERT_TRUE(kept);
+  fs::rename(path_, dir_ / "app.log.1");
+  append("new file\n");
+  LogFollower f(path_, 1024, 100);
+  f.resume_at(*kept);
+  EXPECT_EQ(f.poll().lines, std::vector<std::string>{"new file"});
+}
+
 TEST_F(LogFollowTest, RotationByRenameReadsTheRestOfTheOldFileThenTheNewOneFromItsStart) {
   append("before\n");
   LogFollower f(path_, 1024, 100);

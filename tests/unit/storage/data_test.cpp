@@ -119,7 +119,7 @@ TEST_P(StorageTest, ChecksKeepTheirLatestStateAndGroomingDeletesByKindAndAge) {
   ASSERT_EQ(states->size(), 1u);
   EXPECT_EQ((*states)[0].status, "warning");
   EXPECT_EQ((*states)[0].produced_ms, 1003);
-  EXPECT_EQ((*states)[0].output, "DISK WARNING - 3");  // the latest, its first line only
+  EXPECT_EQ((*states)[0].output, "DISK WARNING - 3");    // the latest, its first line only
   const TimePoint cut{std::chrono::milliseconds(1004)};  // checks 1..3 are older
   EXPECT_EQ(db->groom(ItemKind::check, cut).value(), 3u);
   EXPECT_EQ(db->groom(ItemKind::event, TimePoint{std::chrono::milliseconds(0)}).value(), 0u);
