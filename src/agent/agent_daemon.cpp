@@ -79,7 +79,7 @@ int AgentDaemon::run() {
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] {
-        if (node_->reload(log_)) (void)apply_collect_rules();
+        if (node_->reload(log_, collect::check_collect_rules)) (void)apply_collect_rules();
       });
   collectors_->start();
   expire_queue();

@@ -24,7 +24,7 @@ Result<NodeContext> NodeContext::load(NodeConfig config, EventLog& log) {
   return NodeContext(std::move(config), std::make_shared<NodeTls>(std::move(*tls)));
 }
 
-bool NodeContext::reload(EventLog& log) {
+bool NodeContext::reload(EventLog& log, const ConfigCheck& check) {
   const auto refuse = [&](const std::string& why) {
     (void)log.write(EventId::config_reload_failed,
                     "The reload failed; the previous configuration stays in effect: " + why);
@@ -35,6 +35,9 @@ bool NodeContext::reload(EventLog& log) {
   if (const std::string key = needs_restart(config_, *fresh); !key.empty()) {
     return refuse(fmt::format("{} changed in {}; restart the service to apply it", key,
                               config_.file.string()));
+  }
+  if (check) {
+    if (auto checked = check(*fresh); !checked) return refuse(checked.error().describe());
   }
   auto tls = load_node_tls(*fresh, log);
   if (!tls) return refuse(tls.error().describe());

@@ -6,6 +6,7 @@
 // the reload fail with 30025, and the daemon goes on as it was.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,8 +24,10 @@ class NodeContext {
   [[nodiscard]] net::asio::ssl::context& connecting() const { return *tls_->connecting; }
 
   // Logs 30024 when the new configuration and certificate are in effect, 30025 (and changes
-  // nothing) when they cannot be.
-  bool reload(EventLog& log);
+  // nothing) when they cannot be. `check` may refuse the new configuration (e.g. collection rules
+  // that do not parse) before anything changes.
+  using ConfigCheck = std::function<Result<void>(const NodeConfig&)>;
+  bool reload(EventLog& log, const ConfigCheck& check = {});
 
  private:
   NodeContext(NodeConfig config, std::shared_ptr<NodeTls> tls)

@@ -17,6 +17,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/event_log.hpp"
 #include "core/events.hpp"
@@ -81,6 +82,9 @@ struct CollectConfig {
 // core's: "ORIGIN: [collect.check] timeout_s = 0: expected an integer from 1 to 3600".
 [[nodiscard]] Result<CollectConfig> parse_collect_config(std::string_view toml_text,
                                                          std::string_view origin);
+
+// The [collect] section of a node's configuration parses: a reload is refused (30025) when not.
+[[nodiscard]] Result<void> check_collect_rules(const NodeConfig& config);
 
 class Collectors {
  public:

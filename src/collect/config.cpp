@@ -262,4 +262,10 @@ Result<CollectConfig> parse_collect_config(std::string_view toml_text, std::stri
   return config;
 }
 
+Result<void> check_collect_rules(const NodeConfig& config) {
+  auto rules = parse_collect_config(config.collect_toml, config.file.string());
+  if (!rules) return std::unexpected(rules.error());
+  return {};
+}
+
 }  // namespace outpost::collect

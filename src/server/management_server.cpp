@@ -56,8 +56,7 @@ Result<void> ManagementServer::prepare() {
                 EventId::config_invalid);
   }
   // The [collect] rules this server sends its agents must be valid before any agent gets them.
-  if (auto rules = collect::parse_collect_config(initial_.collect_toml, initial_.file.string());
-      !rules) {
+  if (auto rules = collect::check_collect_rules(initial_); !rules) {
     return std::unexpected(rules.error());
   }
   auto node = channel::NodeContext::load(initial_, log_);
@@ -101,7 +100,7 @@ int ManagementServer::run() {
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] {
-        if (node_->reload(log_)) housekeeping(Clock::now());
+        if (node_->reload(log_, collect::check_collect_rules)) housekeeping(Clock::now());
       });
   io_.run();
   (void)log_.write(EventId::daemon_stopped,

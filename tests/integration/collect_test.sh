@@ -117,4 +117,12 @@ check "the old rule does not" \
   bash -c "! '$OUTPOST' events --config ms1.toml --computer agent1.lab.test | grep -q 'not any more'"
 check "the agent did not reconnect for it" \
   test "$("$OUTPOST" events --state agent1 --id 30022 | grep -c Connected)" -eq "$connections"
+
+# --- rules that do not parse: the reload is refused and the agents keep theirs
+server_config "(unclosed"
+kill -HUP "$server_pid"
+check "a reload with a bad pattern is refused (30025) and names it" \
+  wait_for 30 has_event ms1 30025 "(unclosed"
+printf 'FATAL still watched\n' >>app.log
+check "the agent still runs the rules in force" wait_for 30 has_line "FATAL still watched"
 finish
