@@ -131,18 +131,20 @@ bool AgentDaemon::apply_collect_rules() {
   if (collectors_) collectors_->stop();
   collectors_ = std::make_unique<collect::Collectors>(
       io_.get_executor(), std::move(*rules),
-      [this](collect::Collected item) { collected(std::move(item)); }, &log_);
+      [this](collect::Collected item) { return collected(std::move(item)); }, &log_);
   collect_text_ = text;
   if (restart) collectors_->start();
   return true;
 }
 
-void AgentDaemon::collected(collect::Collected item) {
+bool AgentDaemon::collected(collect::Collected item) {
   queue::ItemKind kind = queue::ItemKind::event;
   if (item.kind == collect::Kind::sample) kind = queue::ItemKind::sample;
   if (item.kind == collect::Kind::check) kind = queue::ItemKind::check;
   // A failed append (disk full: 30040) is logged by the queue, which keeps what it has.
-  if (auto seq = queue_->append(kind, item.json, item.produced_unix_ms); seq) schedule_pump();
+  if (!queue_->append(kind, item.json, item.produced_unix_ms)) return false;
+  schedule_pump();
+  return true;
 }
 
 // Items collected in one turn of the event loop leave in one flush (fsync) and one batch.

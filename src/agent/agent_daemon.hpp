@@ -34,7 +34,7 @@ class AgentDaemon {
  private:
   bool open_data_path();
   bool apply_collect_rules();
-  void collected(collect::Collected item);
+  bool collected(collect::Collected item);  // false: not queued (30040)
   void schedule_pump();
   void expire_queue();
   void stop(const std::string& why);

@@ -39,7 +39,7 @@ DataSender::DataSender(boost::asio::any_io_executor executor, queue::DurableQueu
 void DataSender::connected(const std::shared_ptr<channel::Session>& session) {
   session_ = session;
   sent_through_ = queue_.stats().acked_through;  // resend everything not acknowledged
-  rewound_to_ = 0;
+  rewound_to_.reset();
   last_progress_ = std::chrono::steady_clock::now();
   pump();
   arm_resend();
@@ -53,7 +53,12 @@ void DataSender::lost() {
 void DataSender::on_ack(const wire::Ack& ack) {
   if (ack.origin() != origin_) return;
   const std::uint64_t acked = queue_.stats().acked_through;
-  if (ack.resend()) rewind(ack.through_seq());
+  if (ack.resend()) {
+    rewind(ack.through_seq());
+  } else {
+    rewound_to_.reset();
+    if (ack.through_seq() >= acked) server_mark_below_.reset();
+  }
   if (ack.through_seq() <= acked) return;
   if (auto freed = queue_.ack(ack.through_seq()); !freed) {
     (void)log_.write(
@@ -63,16 +68,28 @@ void DataSender::on_ack(const wire::Ack& ack) {
   last_ack_ = Clock::now();
   last_progress_ = std::chrono::steady_clock::now();
   if (sent_through_ < ack.through_seq()) sent_through_ = ack.through_seq();
-  rewound_to_ = 0;
   pump();
 }
 
 // The server refused a batch that came out of order (a relay dropped the one before): send
 // again from its mark. Every refused batch in flight says the same; one rewind per mark.
+//
+// A mark below what this agent already freed means the database lost items it had acknowledged
+// (restored from a backup, or a replica that was behind): the agent no longer holds them, so it
+// says so (previous_seq = the server's mark) and the server records the gap instead of waiting.
 void DataSender::rewind(std::uint64_t through) {
-  if (through == rewound_to_ || sent_through_ <= through) return;
+  if (rewound_to_ == through || sent_through_ <= through) return;
   rewound_to_ = through;
-  sent_through_ = std::max(through, queue_.stats().acked_through);
+  const std::uint64_t acked = queue_.stats().acked_through;
+  if (through < acked && server_mark_below_ != through) {
+    server_mark_below_ = through;
+    (void)log_.write(EventId::data_gap,
+                     fmt::format("The management server's database has {}'s items only up to {}, "
+                                 "but acknowledged them up to {}: items {} to {} are lost there "
+                                 "(was the database restored from a backup?).",
+                                 origin_, through, acked, through + 1, acked));
+  }
+  sent_through_ = std::max(through, acked);
   last_progress_ = std::chrono::steady_clock::now();
   pump();
 }
@@ -86,6 +103,14 @@ void DataSender::pump() {
   while (sent_through_ - acked < kWindow) {
     auto items = queue_.peek(sent_through_, kBatchItems, kBatchBytes);
     if (items.empty()) return;
+    // A batch is consecutive (the server checks it): it ends before a seq the queue skipped
+    // (after a power loss, 30041); the next one names its predecessor, and the server logs the gap.
+    for (std::size_t i = 1; i < items.size(); ++i) {
+      if (items[i].seq != items[i - 1].seq + 1) {
+        items.resize(i);
+        break;
+      }
+    }
     if (!flushed) {  // nothing leaves the agent before it is on disk
       if (auto ok = queue_.flush(); !ok) {
         (void)log_.write(ok.error().event, ok.error().describe());
@@ -97,7 +122,10 @@ void DataSender::pump() {
     auto* batch = envelope.mutable_data_batch();
     batch->set_origin(origin_);
     batch->set_first_seq(items.front().seq);
-    batch->set_previous_seq(sent_through_);  // the queue holds nothing in between
+    // The queue holds nothing in between (nor, when the server lost what it had acknowledged,
+    // anything above the server's mark up to what was acknowledged).
+    batch->set_previous_seq(sent_through_ == acked && server_mark_below_ ? *server_mark_below_
+                                                                         : sent_through_);
     for (const auto& item : items)
       *batch->add_items() = to_wire(item);
     sent_through_ = items.back().seq;

@@ -42,7 +42,8 @@ class DataSender {
   EventLog& log_;
   std::weak_ptr<channel::Session> session_;
   std::uint64_t sent_through_ = 0;
-  std::uint64_t rewound_to_ = 0;  // the mark of the last rewind; 0: none since the last Ack
+  std::optional<std::uint64_t> rewound_to_;         // the mark of the last rewind since an Ack
+  std::optional<std::uint64_t> server_mark_below_;  // the server's mark, when below acked
   std::optional<TimePoint> last_ack_;
   std::chrono::steady_clock::time_point last_progress_;
   boost::asio::steady_timer resend_;

@@ -36,7 +36,9 @@ struct Collected {
   std::string json;  // one item, the payload documented in README.md
 };
 
-using Emit = std::function<void(Collected)>;
+// Returns whether the item was kept (queued); a log file's position moves on only past lines
+// whose items were all kept.
+using Emit = std::function<bool(Collected)>;
 
 // [[collect.log]]: lines of `path` that match `pattern` (RE2 syntax) become events of `level`.
 struct LogRule {

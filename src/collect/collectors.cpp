@@ -210,9 +210,12 @@ void start_turn_thread(const std::shared_ptr<Gate>& gate, std::shared_ptr<Job> j
         (*s).*busy = false;
         s->stalled.erase(area);
         s->report(area + ": ", batch.problems);
+        bool kept = true;
         for (auto& item : batch.items)
-          s->emit(std::move(item));
-        s->save_positions(batch.positions);
+          kept = s->emit(std::move(item)) && kept;
+        // Lines that could not be queued (a full disk: 30040) do not count as read: an agent
+        // restarted before the next turn that saves reads them again.
+        if (kept) s->save_positions(batch.positions);
       });
     }
     --gate->running;
@@ -276,10 +279,10 @@ asio::awaitable<void> check_loop(std::shared_ptr<State> state, CheckSpec spec,
     auto run = co_await run_check(spec, limits, state->processes);
     if (state->stopped || !run) co_return;
     const auto unix_ms = now_unix_ms();
-    state->emit(check_item(run->result, unix_ms));
+    (void)state->emit(check_item(run->result, unix_ms));
     for (const auto& value : run->perfdata) {
       const Sample sample{"check." + spec.name + "." + value.label, "", value.value, value.unit};
-      state->emit(sample_item(sample, unix_ms));
+      (void)state->emit(sample_item(sample, unix_ms));
     }
     timer->expires_at(started + std::chrono::seconds(spec.interval_s));
     co_await timer->async_wait(kTuple);
@@ -293,7 +296,6 @@ Collectors::Collectors(asio::any_io_executor executor, CollectConfig config, Emi
     : state_(
           std::make_shared<State>(std::move(executor), std::move(config), std::move(emit), log)) {
   state_->performance->mounts = state_->config.mounts;
-  state_->load_positions();
   RE2::Options options;
   options.set_log_errors(false);
   for (const auto& rule : state_->config.logs) {
@@ -309,6 +311,14 @@ Collectors::Collectors(asio::any_io_executor executor, CollectConfig config, Emi
     if (it == files.end()) it = files.emplace(files.end(), rule.path, state_->config);
     it->rules.push_back(CompiledRule{rule.rule, std::move(compiled), rule.level});
   }
+  // Only the files these rules follow keep a position: one dropped from the rules starts from
+  // its end again if it comes back.
+  state_->load_positions();
+  std::erase_if(state_->positions, [&](const auto& kept) {
+    return std::ranges::none_of(state_->logs->files, [&](const FollowedFile& f) {
+      return f.follower.path().string() == kept.first;
+    });
+  });
   for (auto& file : state_->logs->files) {
     const auto kept = state_->positions.find(file.follower.path().string());
     if (kept != state_->positions.end()) file.follower.resume_at(kept->second);

@@ -69,9 +69,26 @@ Ingest::~Ingest() {
 }
 
 void Ingest::submit(const std::shared_ptr<channel::Session>& from, wire::DataBatch batch) {
+  const std::size_t bytes = batch.ByteSizeLong();
+  bool first_refusal = false;
   {
     const std::lock_guard lock(mutex_);
-    queue_.push_back({from, std::move(batch)});
+    if (queued_bytes_ + bytes > kMaxQueuedBytes) {
+      first_refusal = !refusing_;
+      refusing_ = true;
+    } else {
+      refusing_ = false;
+      queued_bytes_ += bytes;
+      queue_.push_back({from, std::move(batch), bytes});
+    }
+  }
+  if (first_refusal) {
+    (void)log_.write(EventId::database_error,
+                     fmt::format("The database does not keep up: {} MiB of data wait to be "
+                                 "written; new batches are refused unacknowledged until it "
+                                 "catches up (their senders keep them and send them again).",
+                                 kMaxQueuedBytes >> 20));
+    return;
   }
   wake_.notify_one();
 }
@@ -101,6 +118,7 @@ void Ingest::run() {
       std::size_t items = 0;
       while (!queue_.empty() && items < kMaxItemsPerCommit) {
         items += static_cast<std::size_t>(queue_.front().batch.items_size());
+        queued_bytes_ -= queue_.front().bytes;
         work.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -140,7 +158,7 @@ bool Ingest::commit(std::vector<Pending>& work) {
       if (r.gap_from != 0) {
         (void)log_.write(EventId::data_gap,
                          fmt::format("Items {} to {} of {} never arrived: its queue dropped them "
-                                     "(look for 2023 or 2120 in its event log).",
+                                     "(look for 2023, 2120 or 30041 in its event log).",
                                      r.gap_from, r.gap_to, origin),
                          {{"origin", origin}});
       }

@@ -35,8 +35,10 @@ class Ingest {
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
-  // Called on the I/O thread.
+  // Called on the I/O thread. While more than kMaxQueuedBytes wait (the database is slow or
+  // down), a batch is dropped unacknowledged: its sender sends it again later.
   void submit(const std::shared_ptr<channel::Session>& from, wire::DataBatch batch);
+  static constexpr std::size_t kMaxQueuedBytes = 256u << 20;
   // Commits what is queued, then ends the writer thread.
   void stop();
   [[nodiscard]] IngestStats stats() const;
@@ -45,6 +47,7 @@ class Ingest {
   struct Pending {
     std::weak_ptr<channel::Session> from;
     wire::DataBatch batch;
+    std::size_t bytes = 0;
   };
   void run();
   [[nodiscard]] bool commit(std::vector<Pending>& work);
@@ -55,6 +58,8 @@ class Ingest {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool refusing_ = false;  // over the byte bound: logged once until it drains
   bool stopping_ = false;
   IngestStats stats_;
   std::thread thread_;

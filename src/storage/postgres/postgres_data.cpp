@@ -73,13 +73,17 @@ Result<std::vector<IngestResult>> PostgresStorage::ingest(const std::vector<Inge
     std::map<std::string, std::uint64_t> marks;
     std::vector<std::vector<Param>> rows;
     std::vector<IngestResult> results;
+    // The marks are locked in origin order (the map's), so that two servers committing batches
+    // of the same origins never wait on each other in a cycle (a deadlock PostgreSQL would abort).
+    for (const auto& batch : batches)
+      marks.try_emplace(batch.origin, 0);
+    for (auto& [origin, mark] : marks) {
+      auto locked_mark = lock_mark(conn, origin);
+      if (!locked_mark) return std::unexpected(locked_mark.error());
+      mark = *locked_mark;
+    }
     for (const auto& batch : batches) {
-      auto it = marks.find(batch.origin);
-      if (it == marks.end()) {
-        auto mark = lock_mark(conn, batch.origin);
-        if (!mark) return std::unexpected(mark.error());
-        it = marks.emplace(batch.origin, *mark).first;
-      }
+      const auto it = marks.find(batch.origin);
       IngestResult r;
       std::uint64_t held_before = batch.previous_seq;
       for (const auto& item : batch.items) {

@@ -51,6 +51,7 @@ class CollectorsTest : public ::testing::Test {
         io_.get_executor(), std::move(config),
         [this](Collected c) {
           items_.push_back({c.kind, c.produced_unix_ms, json::parse(c.json)});
+          return true;
         },
         log);
     collectors_->start();
