@@ -107,4 +107,31 @@ std::vector<std::string> split_lines(std::string_view text) {
   return lines;
 }
 
+Result<IngestResult> apply_batch(const IngestBatch& batch, std::uint64_t& mark,
+                                 const WriteItem& write) {
+  IngestResult r;
+  std::uint64_t held_before = batch.previous_seq;
+  for (const auto& item : batch.items) {
+    const Arrival arrival = classify_arrival(item.seq, held_before, mark);
+    held_before = item.seq;
+    if (arrival == Arrival::duplicate) {
+      ++r.duplicates;
+      continue;
+    }
+    if (arrival == Arrival::out_of_order) {
+      r.out_of_order = true;
+      break;
+    }
+    if (arrival == Arrival::after_dropped_gap && r.gap_from == 0) {
+      r.gap_from = mark + 1;
+      r.gap_to = item.seq - 1;
+    }
+    if (auto written = write(item); !written) return std::unexpected(written.error());
+    mark = item.seq;
+    ++r.written;
+  }
+  r.through_seq = mark;
+  return r;
+}
+
 }  // namespace outpost::storage

@@ -4,6 +4,7 @@
 // at open.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,13 @@ enum class Arrival { duplicate, next, after_dropped_gap, out_of_order };
   if (seq == mark + 1) return Arrival::next;
   return held_before <= mark ? Arrival::after_dropped_gap : Arrival::out_of_order;
 }
+
+// The exactly-once rule for one batch, shared by the backends: calls `write` for each item to
+// store, in order, and moves `mark` past it; counts duplicates, notes a dropped gap, and stops at
+// an item out of order. Fails with the first failure of `write`.
+using WriteItem = std::function<Result<void>(const IngestItem&)>;
+[[nodiscard]] Result<IngestResult> apply_batch(const IngestBatch& batch, std::uint64_t& mark,
+                                               const WriteItem& write);
 struct StoredItem {
   std::string origin;
   std::uint64_t seq = 0;

@@ -84,35 +84,14 @@ Result<std::vector<IngestResult>> PostgresStorage::ingest(const std::vector<Inge
     }
     for (const auto& batch : batches) {
       const auto it = marks.find(batch.origin);
-      IngestResult r;
-      std::uint64_t held_before = batch.previous_seq;
-      for (const auto& item : batch.items) {
-        const Arrival arrival = classify_arrival(item.seq, held_before, it->second);
-        held_before = item.seq;
-        if (arrival == Arrival::duplicate) {
-          ++r.duplicates;
-          continue;
-        }
-        if (arrival == Arrival::out_of_order) {
-          r.out_of_order = true;
-          break;
-        }
-        if (arrival == Arrival::after_dropped_gap && r.gap_from == 0) {
-          r.gap_from = it->second + 1;
-          r.gap_to = item.seq - 1;
-        }
+      auto r = apply_batch(batch, it->second, [&](const IngestItem& item) -> Result<void> {
         rows.push_back({batch.origin, text(item.seq), std::string(kind_name(item.kind)), item.name,
                         text(item.produced_ms), item.payload});
-        if (item.kind == ItemKind::check) {
-          if (auto ok = upsert_check(conn, batch.origin, item); !ok) {
-            return std::unexpected(ok.error());
-          }
-        }
-        it->second = item.seq;
-        ++r.written;
-      }
-      r.through_seq = it->second;
-      results.push_back(r);
+        if (item.kind == ItemKind::check) return upsert_check(conn, batch.origin, item);
+        return {};
+      });
+      if (!r) return std::unexpected(r.error());
+      results.push_back(*r);
     }
     if (auto ok = insert_items(conn, rows); !ok) return std::unexpected(ok.error());
     const std::string now = text(static_cast<std::int64_t>(

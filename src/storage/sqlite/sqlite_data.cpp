@@ -40,23 +40,7 @@ Result<std::vector<IngestResult>> SqliteStorage::ingest(const std::vector<Ingest
     for (const auto& batch : batches) {
       auto [it, fresh] = marks.try_emplace(batch.origin, 0);
       if (fresh) it->second = mark_of(*db_, batch.origin);
-      IngestResult r;
-      std::uint64_t held_before = batch.previous_seq;
-      for (const auto& item : batch.items) {
-        const Arrival arrival = classify_arrival(item.seq, held_before, it->second);
-        held_before = item.seq;
-        if (arrival == Arrival::duplicate) {
-          ++r.duplicates;
-          continue;
-        }
-        if (arrival == Arrival::out_of_order) {
-          r.out_of_order = true;
-          break;
-        }
-        if (arrival == Arrival::after_dropped_gap && r.gap_from == 0) {
-          r.gap_from = it->second + 1;
-          r.gap_to = item.seq - 1;
-        }
+      auto r = apply_batch(batch, it->second, [&](const IngestItem& item) -> Result<void> {
         insert.bind(1, batch.origin);
         insert.bind(2, static_cast<std::int64_t>(item.seq));
         insert.bind(3, std::string(kind_name(item.kind)));
@@ -74,11 +58,10 @@ Result<std::vector<IngestResult>> SqliteStorage::ingest(const std::vector<Ingest
           check.exec();
           check.reset();
         }
-        it->second = item.seq;
-        ++r.written;
-      }
-      r.through_seq = it->second;
-      results.push_back(r);
+        return {};
+      });
+      if (!r) return std::unexpected(r.error());
+      results.push_back(*r);
     }
     SQLite::Statement mark(*db_,
                            "INSERT INTO high_water (origin, through_seq, updated_ms) VALUES (?, "
