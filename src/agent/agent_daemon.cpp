@@ -110,7 +110,7 @@ bool AgentDaemon::open_data_path() {
 bool AgentDaemon::apply_collect_rules() {
   const std::string& text = received_.collect_toml(node_->config());
   if (collectors_ && text == collect_text_) return true;
-  const bool received = &text != &node_->config().collect_toml;  // which of the two it returned
+  const bool received = received_.has_collect();
   auto rules = collect::parse_collect_config(
       text, received ? "the [collect] rules from the configuration service"
                      : node_->config().file.string());

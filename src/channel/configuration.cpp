@@ -95,7 +95,7 @@ void ReceivedConfiguration::on_update(const wire::ConfigUpdate& update, const No
 }
 
 const std::string& ReceivedConfiguration::collect_toml(const NodeConfig& local) const {
-  return document_ && !document_->collect.empty() ? document_->collect : local.collect_toml;
+  return has_collect() ? document_->collect : local.collect_toml;
 }
 
 nlohmann::json ReceivedConfiguration::status() const {

@@ -39,6 +39,7 @@ class ReceivedConfiguration {
   [[nodiscard]] int heartbeat_interval_s(const NodeConfig& local) const;
   // The [collect] rules to run: the received ones when the document has them, else the file's.
   [[nodiscard]] const std::string& collect_toml(const NodeConfig& local) const;
+  [[nodiscard]] bool has_collect() const { return document_ && !document_->collect.empty(); }
   [[nodiscard]] nlohmann::json status() const;  // cookie, received (time), parents
 
   // What a node does with a ConfigUpdate for itself from `current` (connected to `parent`):
