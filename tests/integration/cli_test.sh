@@ -68,10 +68,7 @@ check "a failure is one line" test "$lines" -eq 1
 
 # Configuration errors name the file, the key, the value and what is expected.
 cat >bad.toml <<TOML
-[node]
-fqdn = "gw1.lab.test"
-management_group = "LAB"
-state_dir = "gw1"
+$(node_section gw1)
 [heartbeat]
 interval_s = "often"
 TOML
@@ -79,10 +76,7 @@ expect_fail "a bad configuration value is explained" \
   "bad.toml: [heartbeat] interval_s = \"often\": expected an integer from 1 to 86400" \
   "$OUTPOST" events --config bad.toml
 cat >typo.toml <<TOML
-[node]
-fqdn = "gw1.lab.test"
-management_group = "LAB"
-state_dir = "gw1"
+$(node_section gw1)
 [parents]
 server = ["ms1.lab.test"]
 TOML

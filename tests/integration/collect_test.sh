@@ -8,13 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
-"$OUTPOST" ca init --dir ca --name "Collect Test CA" --key ec256 >/dev/null
-for n in ms1 agent1; do
-  "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
-  "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
-  "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
-    --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
-done
+computers "Collect Test CA" ms1 agent1
 
 # A plugin of our own: WARNING, a first line, perfdata.
 cat >check_queue_depth <<'SH'
@@ -28,10 +22,7 @@ chmod +x check_queue_depth
 db_url="$(database_url ms1)"
 server_config() {  # server_config PATTERN
   cat >ms1.toml <<TOML
-[node]
-fqdn = "ms1.lab.test"
-management_group = "LAB"
-state_dir = "ms1"
+$(node_section ms1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -63,10 +54,7 @@ wait_for 30 has_event ms1 30020 listens
 port="$(port_of ms1)"
 
 cat >agent1.toml <<TOML
-[node]
-fqdn = "agent1.lab.test"
-management_group = "LAB"
-state_dir = "agent1"
+$(node_section agent1)
 [parents]
 servers = ["ms1.lab.test:$port"]
 [heartbeat]

@@ -9,13 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
-"$OUTPOST" ca init --dir ca --name "Data Path Test CA" --key ec256 >/dev/null
-for n in ms1 gw1 agent1; do
-  "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
-  "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
-  "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
-    --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
-done
+computers "Data Path Test CA" ms1 gw1 agent1
 
 # The agent's queue lives on a small file system of its own, so that the test can fill it.
 mkdir -p agent1/queue
@@ -32,10 +26,7 @@ trap stop_all EXIT
 
 db_url="$(database_url ms1)"
 cat >ms1.toml <<TOML
-[node]
-fqdn = "ms1.lab.test"
-management_group = "LAB"
-state_dir = "ms1"
+$(node_section ms1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -54,10 +45,7 @@ sed -i "s/^port = 0$/port = $ms_port/" ms1.toml  # a restarted server listens wh
 "$OUTPOST" gateway approve --config ms1.toml --gateway gw1.lab.test >/dev/null
 
 cat >gw1.toml <<TOML
-[node]
-fqdn = "gw1.lab.test"
-management_group = "LAB"
-state_dir = "gw1"
+$(node_section gw1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -77,10 +65,7 @@ gw_port="$(port_of gw1)"
 sed -i "s/^port = 0$/port = $gw_port/" gw1.toml
 
 cat >agent1.toml <<TOML
-[node]
-fqdn = "agent1.lab.test"
-management_group = "LAB"
-state_dir = "agent1"
+$(node_section agent1)
 [parents]
 servers = ["gw1.lab.test:$gw_port"]
 [heartbeat]

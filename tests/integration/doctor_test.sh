@@ -21,10 +21,7 @@ for n in ms1 gw1 agent1 agent2 agent3 agent4; do node "$n"; done
 node rogue stranger
 
 cat >ms1.toml <<TOML
-[node]
-fqdn = "ms1.lab.test"
-management_group = "LAB"
-state_dir = "ms1"
+$(node_section ms1)
 [listen]
 address = "127.0.0.1"
 port = 0

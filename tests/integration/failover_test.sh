@@ -22,13 +22,7 @@ parent_is() {  # parent_is NODE PARENT PRIMARY(true|false)
     grep -qE "\"parent\":\{[^}]*\"fqdn\":\"$2\"[^}]*\"primary\":$3"
 }
 
-"$OUTPOST" ca init --dir ca --name "Failover Test CA" --key ec256 >/dev/null
-for n in ms1 ms2 gw1 gw2 agent1; do
-  "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
-  "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
-  "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
-    --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
-done
+computers "Failover Test CA" ms1 ms2 gw1 gw2 agent1
 db="$(database_url operations)"
 hosts='"ms1.lab.test" = "127.0.0.1"
 "ms2.lab.test" = "127.0.0.1"
@@ -100,10 +94,7 @@ g1="$(port_of gw1)"
 g2="$(port_of gw2)"
 gateway_config gw1 "$g1"
 cat >agent1.toml <<TOML
-[node]
-fqdn = "agent1.lab.test"
-management_group = "LAB"
-state_dir = "agent1"
+$(node_section agent1)
 [parents]
 servers = ["gw1.lab.test:$g1", "gw2.lab.test:$g2"]
 [heartbeat]

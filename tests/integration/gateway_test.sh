@@ -8,19 +8,10 @@ source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 healthy() { inventory_is ms1.toml "$1" health="$2" parent="$3"; }
 
-"$OUTPOST" ca init --dir ca --name "Gateway Test CA" --key ec256 >/dev/null
-for n in ms1 gw1 agent1; do
-  "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
-  "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
-  "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
-    --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
-done
+computers "Gateway Test CA" ms1 gw1 agent1
 db_url="$(database_url ms1)"
 cat >ms1.toml <<TOML
-[node]
-fqdn = "ms1.lab.test"
-management_group = "LAB"
-state_dir = "ms1"
+$(node_section ms1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -37,10 +28,7 @@ pids+=($!)
 wait_for 30 has_event ms1 30020 listens
 ms_port="$(port_of ms1)"
 cat >gw1.toml <<TOML
-[node]
-fqdn = "gw1.lab.test"
-management_group = "LAB"
-state_dir = "gw1"
+$(node_section gw1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -64,10 +52,7 @@ check "the gateway turns healthy" wait_for 30 healthy gw1.lab.test healthy ms1.l
 
 gw_port="$(port_of gw1)"
 cat >agent1.toml <<TOML
-[node]
-fqdn = "agent1.lab.test"
-management_group = "LAB"
-state_dir = "agent1"
+$(node_section agent1)
 [parents]
 servers = ["gw1.lab.test:$gw_port"]
 [heartbeat]

@@ -43,6 +43,26 @@ wait_for() {
   return 1
 }
 
+# computers "CA NAME" NODE...: our CA in ./ca, and for each NODE a certificate for NODE.lab.test,
+# the root trusted and the certificate imported into the state directory ./NODE.
+computers() {
+  local name="$1" n
+  shift
+  "$OUTPOST" ca init --dir ca --name "$name" --key ec256 >/dev/null
+  for n in "$@"; do
+    "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
+    "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
+    "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
+      --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
+  done
+}
+
+# node_section NODE: the [node] section of NODE.lab.test in management group LAB, its state in
+# ./NODE (for the configuration files the tests write).
+node_section() {
+  printf '[node]\nfqdn = "%s.lab.test"\nmanagement_group = "LAB"\nstate_dir = "%s"\n' "$1" "$1"
+}
+
 # inventory_is CONFIG FQDN KEY=VALUE...: the inventory of the server of CONFIG lists FQDN with
 # each KEY equal to VALUE (compared with jq, so new inventory fields never break a test).
 inventory_is() {

@@ -6,22 +6,13 @@
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
-"$OUTPOST" ca init --dir ca --name "Peer Refusals CA" --key ec256 >/dev/null
+computers "Peer Refusals CA" ms1 agent1
 openssl_ca oca "OpenSSL Test CA"
-for n in ms1 agent1; do
-  "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
-  "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
-  "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
-    --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
-done
 "$OUTPOST" cert trust --state "$PWD/ms1" oca/ca.crt >/dev/null  # so only expiry can fail
 openssl_issue oca old.lab.test old computer rsa:2048 20200101000000Z 20210101000000Z
 
 cat >ms1.toml <<TOML
-[node]
-fqdn = "ms1.lab.test"
-management_group = "LAB"
-state_dir = "ms1"
+$(node_section ms1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -46,10 +37,7 @@ check "expired: the client is told (alert certificate expired)" contains "$out" 
 
 # --- a parent whose certificate is for another name: the agent dials gw9 and ms1 answers
 cat >agent1.toml <<TOML
-[node]
-fqdn = "agent1.lab.test"
-management_group = "LAB"
-state_dir = "agent1"
+$(node_section agent1)
 [parents]
 servers = ["gw9.lab.test:$port"]
 [heartbeat]

@@ -8,18 +8,9 @@ cd "$TMP"
 healthy() { inventory_is ms1.toml "$1" health="$2" parent="$3"; }
 status_has() { "$OUTPOST" status --config "$1.toml" --json | tr -d ' \n' | grep -qF -- "$2"; }
 
-"$OUTPOST" ca init --dir ca --name "Server Initiated Test CA" --key ec256 >/dev/null
-for n in ms1 gw1 agent1; do
-  "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
-  "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
-  "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
-    --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null
-done
+computers "Server Initiated Test CA" ms1 gw1 agent1
 cat >ms1.toml <<TOML
-[node]
-fqdn = "ms1.lab.test"
-management_group = "LAB"
-state_dir = "ms1"
+$(node_section ms1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -37,10 +28,7 @@ TOML
 pids+=($!)
 wait_for 30 has_event ms1 30020 listens
 cat >gw1.toml <<TOML
-[node]
-fqdn = "gw1.lab.test"
-management_group = "LAB"
-state_dir = "gw1"
+$(node_section gw1)
 [listen]
 address = "127.0.0.1"
 port = 0
@@ -69,10 +57,7 @@ check "the gateway never dialled (no 21006)" \
   bash -c "! '$OUTPOST' events --state gw1 --id 21006 | grep -q ."
 
 cat >agent1.toml <<TOML
-[node]
-fqdn = "agent1.lab.test"
-management_group = "LAB"
-state_dir = "agent1"
+$(node_section agent1)
 [parents]
 servers = ["gw1.lab.test:$gw_port"]
 [heartbeat]
