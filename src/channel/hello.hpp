@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/time.hpp"
@@ -35,6 +36,8 @@ struct PeerIdentity {
   std::string certificate_sha256;
   TimePoint certificate_not_after;
   std::uint32_t heartbeat_interval_s = 0;  // a parent's, from its Welcome; 0 when not said
+  std::string key_sha256;                  // SHA-256 of the certificate's public key (SPKI)
+  std::vector<std::string> certificate_chain;  // DER, the peer's certificate first
 };
 
 // The accepting daemon's decision about a peer whose certificate and name already passed.

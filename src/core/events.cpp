@@ -100,8 +100,41 @@ constexpr std::array kCatalogue{
     EventInfo{EventId::csr_refused, Level::error,
               "The certification authority refused a certificate request.",
               "Create a new request with outpost cert request and sign that."},
+    EventInfo{EventId::ca_key_exposed, Level::error,
+              "The CA's private key file can be read or written by other users; the ca command "
+              "refuses to use it.",
+              "Make the key owner-only (chmod 600 ca.key) and check who may have copied it."},
+    EventInfo{EventId::cert_names_several, Level::warning,
+              "The certificate names several computers (DNS names besides its subject CN). Only "
+              "the subject CN identifies the computer; the other names prove nothing.",
+              "Issue the computer a certificate that names only itself."},
     EventInfo{EventId::config_invalid, Level::error, "The configuration file is not valid.",
               "Correct the key the message names and start again."},
+    EventInfo{EventId::role_conflict, Level::error,
+              "An approval was refused: the name is already known in another role (an agent or a "
+              "management server).",
+              "Check the name; to change a computer's role on purpose, repeat the command with "
+              "--change-role."},
+    EventInfo{EventId::role_changed, Level::warning,
+              "An operator changed a computer's role (--change-role).",
+              "Make sure the computer's own configuration now names the new role."},
+    EventInfo{EventId::admin_no_change, Level::warning,
+              "An administrative command changed nothing (the computer was already in that "
+              "state, or is not known).",
+              "Check the name and the computer's state with outpost inventory."},
+    EventInfo{EventId::pending_forgotten, Level::info,
+              "An operator forgot a computer: its pending or rejected row was deleted.", ""},
+    EventInfo{EventId::admission_name_invalid, Level::warning,
+              "An admission request named something that is not a valid computer name; nothing "
+              "was stored.",
+              "Look at the gateway that sent it (the message names it): it may be compromised."},
+    EventInfo{EventId::state_dir_missing, Level::error,
+              "The state directory does not exist; an Outpost daemon never creates it.",
+              "Create it owner-only (install -d -m 700 DIR) or correct [node] state_dir."},
+    EventInfo{EventId::file_mode_tightened, Level::warning,
+              "A database or secret file could be read by other users; its mode was set to "
+              "owner-only.",
+              "Check who may have read the file while it was open to others."},
     EventInfo{EventId::daemon_started, Level::info, "The Outpost service started.", ""},
     EventInfo{EventId::daemon_stopped, Level::info, "The Outpost service stopped.", ""},
     EventInfo{EventId::peer_admitted, Level::info, "A connection was authenticated and admitted.",
@@ -131,6 +164,15 @@ constexpr std::array kCatalogue{
               "Look for 2023 or 2120 on that computer, and restore its link or raise its caps."},
     EventInfo{EventId::data_groomed, Level::info,
               "Data older than its retention was deleted (grooming).", ""},
+    EventInfo{EventId::item_refused, Level::warning,
+              "An item of a data batch was refused at ingest because its payload is not valid; "
+              "it was acknowledged (so it is not resent) and the rest of the batch was stored.",
+              "Look at the agent that sent it (the message names it and the field): a bad "
+              "collector rule or a modified agent."},
+    EventInfo{EventId::ingest_failed, Level::error,
+              "A data batch could not be written because of an unexpected error; it was not "
+              "acknowledged and the server keeps running.",
+              "Read the message; the sender resends the batch. Report it if it repeats."},
     EventInfo{EventId::collect_source_unreadable, Level::warning,
               "A collector cannot read one of its sources (a log file, a /proc file, a mount "
               "point); it keeps trying.",
@@ -141,6 +183,58 @@ constexpr std::array kCatalogue{
               "system?); this turn is skipped.",
               "Look for a hung network file system (df hangs too) and list only the mounts to "
               "watch in [collect] mounts."},
+    EventInfo{EventId::refusals_summarized, Level::warning,
+              "Refused connections from one source were rate-limited: the first were logged, "
+              "this event counts the rest.",
+              "Find the source address in the message; block it or fix the computer there."},
+    EventInfo{EventId::preauth_budget_exceeded, Level::warning,
+              "Connections were refused at accept because the budget for unauthenticated "
+              "connections (in total or per source address) was used up.",
+              "If the sources are legitimate, raise [limits]; otherwise block them."},
+    EventInfo{EventId::rogue_root_same_name, Level::error,
+              "A peer's certificate chains to a root with the same name as a trusted root but a "
+              "different key: it is not the trusted root.",
+              "Compare both SHA-256 fingerprints with the CA's out of band; do not trust the "
+              "peer's root unless it is the one your CA published."},
+    EventInfo{EventId::log_rotated, Level::info,
+              "A log file reached [log] max_file_mb and was rotated; the oldest file beyond "
+              "[log] keep_files was deleted.",
+              ""},
+    EventInfo{EventId::alpn_refused, Level::error,
+              "A connection was refused because the peer did not offer the Outpost protocol "
+              "(ALPN outpost/1).",
+              "Connect with an Outpost agent, gateway or server of a matching version."},
+    EventInfo{EventId::peer_over_buffer, Level::error,
+              "A connection was closed because the peer made this node buffer more bytes than "
+              "its share.",
+              "Look at the peer the message names: it sends faster than its parent can take, or "
+              "is misbehaving."},
+    EventInfo{EventId::backpressure_on, Level::warning,
+              "The gateway stopped reading from its agents because the bytes waiting for its "
+              "management server reached the cap.",
+              "Check the management server and the link to it; the agents keep their data "
+              "queued meanwhile."},
+    EventInfo{EventId::backpressure_off, Level::info, "The gateway reads from its agents again.",
+              ""},
+    EventInfo{EventId::agent_proof_refused, Level::error,
+              "A management server refused an agent behind a gateway: its certificate chain or "
+              "its proof of possession of the key did not verify.",
+              "Run outpost doctor on the agent; if the agent is fine, the gateway may be "
+              "compromised."},
+    EventInfo{EventId::relay_refused, Level::warning,
+              "A gateway relayed a message for an agent whose proven session it does not hold; "
+              "the message was dropped.",
+              "Usually an agent that moved to another gateway; if it repeats, check the gateway "
+              "the message names."},
+    EventInfo{EventId::gateway_key_bound, Level::info,
+              "An approved gateway connected for the first time; its key was bound to its "
+              "approval.",
+              ""},
+    EventInfo{EventId::gateway_key_mismatch, Level::error,
+              "A gateway was refused: its certificate's key is not the key bound to its "
+              "approval.",
+              "If the gateway's key was renewed on purpose, run outpost gateway approve "
+              "--gateway NAME --rebind; otherwise something else is using the gateway's name."},
 };
 
 }  // namespace
