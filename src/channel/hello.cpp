@@ -42,7 +42,7 @@ std::optional<Admission> check_hello(const wire::Hello& hello, const pki::Certif
                      fmt::format("protocol version {} is not supported; this node speaks {}",
                                  hello.protocol_version(), kProtocolVersion)};
   }
-  if (!is_valid_host_name(hello.fqdn()) || !cert.names_host(hello.fqdn())) {
+  if (!is_valid_host_name(hello.fqdn()) || !cert.is_identity_of(hello.fqdn())) {
     return Admission{false, wire::REJECT_NAME_MISMATCH, EventId::cert_name_mismatch,
                      fmt::format("the hello claims to be '{}' but the certificate names '{}'",
                                  hello.fqdn(), cert.common_name())};
@@ -167,7 +167,7 @@ asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, Loc
                    EventId::closed_before_auth);
   }
   const wire::Welcome& w = answer->welcome();
-  if (!cert->names_host(w.fqdn()) || w.management_group() != me.management_group) {
+  if (!cert->is_identity_of(w.fqdn()) || w.management_group() != me.management_group) {
     co_return fail(
         fmt::format("the parent's welcome names '{}' in group '{}', which does not "
                     "match its certificate '{}' or this node's group '{}'",

@@ -1,6 +1,6 @@
 // The hello exchange that turns a verified TLS stream into an AuthenticatedPeer: the one type
 // the daemons accept for an admitted connection. It can only be made here, after the chain
-// (by TLS), the name (hello FQDN = certificate CN or DNS SAN), the management group and the
+// (by TLS), the name (hello FQDN = the certificate's subject CN), the management group and the
 // admission decision were all checked, so there is no "verify later" flag to forget.
 #pragma once
 

@@ -43,7 +43,7 @@ constexpr std::array kCatalogue{
               "Check the system clock; renew or re-issue the certificate and import it again."},
     EventInfo{EventId::cert_name_mismatch, Level::error,
               "Certificate refused: its subject name does not match this computer's FQDN.",
-              "Issue a certificate whose CN or DNS subjectAltName is the computer's FQDN."},
+              "Issue a certificate whose subject CN is the computer's FQDN."},
     EventInfo{EventId::cert_loaded, Level::info,
               "The channel certificate was loaded (imported) successfully.", ""},
     EventInfo{EventId::cert_not_found, Level::error,

@@ -37,7 +37,7 @@ void Context::load_stores() {
   candidate = recorded;
   if (!candidate) {  // the newest certificate for this computer's name
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (!entries[i].certificate.names_host(config->fqdn)) continue;
+      if (!entries[i].certificate.is_identity_of(config->fqdn)) continue;
       if (!candidate ||
           entries[i].certificate.not_before() > entries[*candidate].certificate.not_before()) {
         candidate = i;

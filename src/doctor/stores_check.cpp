@@ -192,7 +192,7 @@ std::vector<Finding> check_machine_settings(Context& c) {
   }
   std::vector<std::string> newer;
   for (const auto& e : c.personal.entries) {
-    if (e.certificate.names_host(c.config->fqdn) &&
+    if (e.certificate.is_identity_of(c.config->fqdn) &&
         e.certificate.not_before() > recorded->certificate.not_before()) {
       newer.push_back(describe(e));
     }

@@ -96,12 +96,17 @@ std::vector<std::string> Certificate::dns_names() const {
   return out;
 }
 
-bool Certificate::names_host(std::string_view fqdn) const {
-  if (same_host_name(common_name(), fqdn)) {
-    return true;
+bool Certificate::is_identity_of(std::string_view fqdn) const {
+  return !fqdn.empty() && same_host_name(common_name(), fqdn);
+}
+
+std::vector<std::string> Certificate::extra_names() const {
+  std::vector<std::string> extra;
+  const std::string cn = common_name();
+  for (auto& name : dns_names()) {
+    if (!same_host_name(name, cn)) extra.push_back(std::move(name));
   }
-  return std::ranges::any_of(dns_names(),
-                             [&](const std::string& n) { return same_host_name(n, fqdn); });
+  return extra;
 }
 
 std::string Certificate::serial_hex() const {

@@ -34,9 +34,12 @@ class Certificate {
 
   [[nodiscard]] std::string subject() const;  // "CN=agent1.lab.test, O=..."
   [[nodiscard]] std::string issuer() const;
-  [[nodiscard]] std::string common_name() const;               // "" when there is none
-  [[nodiscard]] std::vector<std::string> dns_names() const;    // DNS subjectAltNames
-  [[nodiscard]] bool names_host(std::string_view fqdn) const;  // CN or a DNS SAN equals it
+  [[nodiscard]] std::string common_name() const;             // "" when there is none
+  [[nodiscard]] std::vector<std::string> dns_names() const;  // DNS subjectAltNames
+  // The identity rule (SCOM's, docs/security.md): a certificate identifies the one computer its
+  // subject CN names. Other DNS names it carries prove nothing (extra_names lists them).
+  [[nodiscard]] bool is_identity_of(std::string_view fqdn) const;
+  [[nodiscard]] std::vector<std::string> extra_names() const;  // DNS SANs other than the CN
   // The serial's bytes as upper-case hex, as `openssl x509 -serial` prints it.
   [[nodiscard]] std::string serial_hex() const;
   // The same bytes in reverse order: MOMCertImport's ChannelCertificateSerialNumber.

@@ -122,14 +122,16 @@ CheckResult check_name(const CheckInput& in) {
   const auto dns = c.dns_names();
   const std::string names =
       fmt::format("CN '{}', DNS names [{}]", c.common_name(), fmt::join(dns, ", "));
-  if (!c.names_host(in.fqdn)) {
+  if (!c.is_identity_of(in.fqdn)) {
     return failed("subject name", EventId::cert_name_mismatch,
-                  fmt::format("{} do not include this computer's FQDN '{}'", names, in.fqdn),
+                  fmt::format("{}: the subject CN is not this computer's FQDN '{}' (only the CN "
+                              "identifies a computer)",
+                              names, in.fqdn),
                   fmt::format("issue a certificate with CN={} (and DNS name {}), or correct "
                               "--fqdn / [node] fqdn",
                               in.fqdn, in.fqdn));
   }
-  return pass("subject name", fmt::format("{} match '{}'", names, in.fqdn));
+  return pass("subject name", fmt::format("{}: the CN is '{}'", names, in.fqdn));
 }
 
 std::string chain_text(STACK_OF(X509) * chain) {

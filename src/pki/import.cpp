@@ -68,7 +68,7 @@ Result<Candidate> from_store(const StatePaths& paths, const FromPersonalStore& s
   PersonalStore store = load_personal(paths);
   std::vector<PersonalEntry*> matches;
   for (auto& entry : store.entries) {
-    if (entry.certificate.names_host(source.subject)) matches.push_back(&entry);
+    if (entry.certificate.is_identity_of(source.subject)) matches.push_back(&entry);
   }
   if (matches.empty()) {
     return fail(fmt::format("the personal store {} holds no certificate for '{}' ({} "

@@ -24,7 +24,7 @@ struct FromFiles {
   std::optional<std::filesystem::path> key;
 };
 struct FromPersonalStore {
-  std::string subject;  // a CN or DNS name
+  std::string subject;  // the subject CN of the certificate to import
 };
 using ImportSource = std::variant<FromPfx, FromFiles, FromPersonalStore>;
 

@@ -12,7 +12,7 @@ CheckResult renewal_check(const StatePaths& paths, const ChannelCertificate& cha
   const Certificate& recorded = channel.entry.certificate;
   std::vector<std::string> newer;
   for (const auto& entry : load_personal(paths).entries) {
-    if (entry.certificate.names_host(fqdn) &&
+    if (entry.certificate.is_identity_of(fqdn) &&
         entry.certificate.not_before() > recorded.not_before()) {
       newer.push_back(
           fmt::format("{} (serial {}, valid from {})", entry.certificate_file.filename().string(),
