@@ -35,9 +35,9 @@ struct PeerIdentity {
   std::string config_cookie;
   std::string certificate_sha256;
   TimePoint certificate_not_after;
-  std::uint32_t heartbeat_interval_s = 0;  // a parent's, from its Welcome; 0 when not said
-  std::string key_sha256;                  // SHA-256 of the certificate's public key (SPKI)
-  std::vector<std::string> certificate_chain;  // DER, the peer's certificate first
+  std::uint32_t heartbeat_interval_s = 0;        // a parent's, from its Welcome; 0 when not said
+  std::string key_sha256{};                      // SHA-256 of the certificate's public key (SPKI)
+  std::vector<std::string> certificate_chain{};  // DER, the peer's certificate first
 };
 
 // The accepting daemon's decision about a peer whose certificate and name already passed.
