@@ -271,10 +271,22 @@ asio::awaitable<void> LoadGenerator::agent_loop(std::size_t index) {
     backoff = std::chrono::milliseconds(1000);
     ++stats_.handshakes;
     AgentState* state = &agent;
+    // Behind a gateway the management server challenges each agent every heartbeat interval
+    // (docs/security.md); answered like the agent's own parent link does.
+    std::shared_ptr<EVP_PKEY> key(channel::connection_key(peer->stream()).release(), EVP_PKEY_free);
+    const std::string parent = peer->identity().fqdn;
+    const std::string group = peer->identity().management_group;
+    const std::string agent_name = credentials_.agents[index].fqdn;
     agent.session = channel::Session::start(
         std::move(*peer), channel::SessionSettings{},
-        [this, state](const auto&, wire::Envelope envelope) {
+        [this, state, key, parent, group, agent_name](const auto& session,
+                                                      wire::Envelope envelope) {
           if (envelope.has_ack()) on_ack(*state, envelope.ack());
+          if (envelope.has_challenge()) {
+            auto answer = channel::answer_challenge(key.get(), envelope.challenge(), agent_name,
+                                                    parent, group);
+            if (answer) session->send(std::move(*answer));
+          }
         },
         [this, state](const auto& session, const std::string&) {
           if (state->session != session) return;

@@ -5,6 +5,7 @@
 #include "channel/frames_io.hpp"
 #include "core/names.hpp"
 #include "pki/certificate.hpp"
+#include "pki/proof.hpp"
 
 namespace outpost::channel {
 
@@ -23,6 +24,25 @@ std::optional<pki::Certificate> certificate_of(net::TlsStream& stream) {
   X509* x = net::peer_certificate(stream);
   if (x == nullptr) return std::nullopt;
   return pki::Certificate(pki::X509Ptr(x));
+}
+
+// The peer's certificate and the intermediates it sent, DER, its own first (the chain a gateway
+// relays so that the management server verifies the agent itself).
+std::vector<std::string> peer_chain_der(net::TlsStream& stream, const pki::Certificate& leaf) {
+  std::vector<std::string> chain;
+  auto add = [&chain](X509* x) {
+    unsigned char* der = nullptr;
+    const int length = i2d_X509(x, &der);
+    if (length > 0) chain.emplace_back(reinterpret_cast<const char*>(der), length);
+    OPENSSL_free(der);
+  };
+  add(leaf.get());
+  STACK_OF(X509)* sent = SSL_get_peer_cert_chain(stream.native_handle());
+  for (int i = 0; sent != nullptr && i < sk_X509_num(sent); ++i) {
+    X509* x = sk_X509_value(sent, i);
+    if (X509_cmp(x, leaf.get()) != 0 && chain.size() < pki::kMaxChainCertificates) add(x);
+  }
+  return chain;
 }
 
 wire::Envelope reject(wire::RejectCode code, const std::string& reason, EventId event) {
@@ -74,6 +94,29 @@ std::string_view role_name(wire::Role role) {
   }
 }
 
+pki::KeyPtr connection_key(net::TlsStream& stream) {
+  EVP_PKEY* key = SSL_get_privatekey(stream.native_handle());
+  if (key != nullptr) EVP_PKEY_up_ref(key);
+  return pki::KeyPtr(key);
+}
+
+Result<wire::Envelope> answer_challenge(EVP_PKEY* key, const wire::Challenge& challenge,
+                                        std::string_view me, std::string_view parent,
+                                        std::string_view management_group) {
+  if (challenge.nonce().size() != pki::kNonceBytes) {
+    return fail(fmt::format("the parent sent a challenge of {} bytes (expected {})",
+                            challenge.nonce().size(), pki::kNonceBytes),
+                "", EventId::closed_before_auth);
+  }
+  auto signature =
+      pki::sign_proof(key, pki::ProofContext{challenge.nonce(), me, parent, management_group});
+  if (!signature) return std::unexpected(signature.error());
+  wire::Envelope response;
+  response.mutable_challenge_response()->set_nonce(challenge.nonce());
+  response.mutable_challenge_response()->set_signature(std::move(*signature));
+  return response;
+}
+
 asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, LocalNode me,
                                                         AdmissionCheck admit,
                                                         HelloTimeouts timeouts) {
@@ -100,7 +143,26 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, L
                         hello.config_cookie(),
                         cert->sha256_hex(),
                         cert->not_after()};
-    Admission decision = co_await admit(peer);
+    peer.key_sha256 = pki::public_key_sha256_hex(cert->public_key());
+    peer.certificate_chain = peer_chain_der(stream, *cert);
+    bool challenged = false;
+    Prover prove = [&stream, &decoder, &challenged,
+                    timeouts](std::string nonce) -> asio::awaitable<Result<std::string>> {
+      if (challenged) co_return fail("a second challenge in one hello", "", EventId::none);
+      challenged = true;
+      wire::Envelope challenge;
+      challenge.mutable_challenge()->set_nonce(nonce);
+      auto sent = co_await write_envelope(stream, std::move(challenge), wire::kPreHelloLimit,
+                                          timeouts.write);
+      if (!sent) co_return std::unexpected(sent.error());
+      auto answer = co_await read_envelope(stream, decoder, timeouts.hello);
+      if (!answer) co_return std::unexpected(answer.error());
+      if (!answer->has_challenge_response() || answer->challenge_response().nonce() != nonce) {
+        co_return fail("the peer did not answer the challenge", "", EventId::agent_proof_refused);
+      }
+      co_return std::string(answer->challenge_response().signature());
+    };
+    Admission decision = co_await admit(peer, prove);
     if (!decision.admitted) refusal = std::move(decision);
   }
   if (refusal) {
@@ -147,6 +209,18 @@ asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, Loc
   }
   wire::FrameDecoder decoder(wire::kPreHelloLimit);
   auto answer = co_await read_envelope(stream, decoder, timeouts.hello);
+  if (answer && answer->has_challenge()) {  // a gateway relays the management server's
+    auto key = connection_key(stream);
+    auto response = answer_challenge(key.get(), answer->challenge(), me.fqdn, cert->common_name(),
+                                     me.management_group);
+    if (!response) co_return std::unexpected(response.error());
+    if (auto sent = co_await write_envelope(stream, std::move(*response), wire::kPreHelloLimit,
+                                            timeouts.write);
+        !sent) {
+      co_return std::unexpected(sent.error());
+    }
+    answer = co_await read_envelope(stream, decoder, timeouts.hello);
+  }
   if (!answer) {
     co_return fail(
         "the parent closed the connection before admitting this node: " + answer.error().message,
@@ -190,6 +264,7 @@ asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, Loc
                       cert->sha256_hex(),
                       cert->not_after(),
                       w.heartbeat_interval_s()};
+  parent.key_sha256 = pki::public_key_sha256_hex(cert->public_key());
   co_return HelloAccess::make(std::move(stream), std::move(decoder), std::move(parent));
 }
 

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "net/tls.hpp"
+#include "pki/ossl.hpp"
 #include "wire/frame.hpp"
 
 namespace outpost::channel {
@@ -47,7 +48,11 @@ struct Admission {
   EventId event = EventId::none;  // what the accepting side logs
   std::string reason;             // sent to the peer and logged on both sides
 };
-using AdmissionCheck = std::function<asio::awaitable<Admission>(PeerIdentity)>;
+// Asks the connecting peer, before its Welcome, to sign a statement over `nonce` with the key of
+// its certificate (pki/proof.hpp): returns the signature, or why it did not come. One use per
+// hello; a gateway relays a management server's challenge this way.
+using Prover = std::function<asio::awaitable<Result<std::string>>(std::string nonce)>;
+using AdmissionCheck = std::function<asio::awaitable<Admission>(PeerIdentity, Prover)>;
 
 class AuthenticatedPeer {
  public:
@@ -77,12 +82,23 @@ struct HelloTimeouts {
                                                                       AdmissionCheck admit,
                                                                       HelloTimeouts timeouts);
 
-// The connecting side: sends the Hello and waits for Welcome or Reject. A Reject comes back as
+// The connecting side: sends the Hello and waits for Welcome or Reject, answering one Challenge
+// on the way (signed with this connection's own key, see Prover). A Reject comes back as
 // an Error with event 20070 and the parent's reason; silence or a close as 20071. When
 // `expected_parent` is a name (not an address), the Welcome must come from that FQDN.
 [[nodiscard]] asio::awaitable<Result<AuthenticatedPeer>> send_hello(
     net::TlsStream stream, LocalNode me, HelloTimeouts timeouts, std::string expected_parent = {});
 
 [[nodiscard]] std::string_view role_name(wire::Role role);
+
+// The private key this end of `stream` authenticated with (a reference of its own).
+[[nodiscard]] pki::KeyPtr connection_key(net::TlsStream& stream);
+
+// The answer to a Challenge (before or after the Welcome): the statement over its nonce, this
+// node's name, the parent's name and the group, signed with `key` (connection_key).
+[[nodiscard]] Result<wire::Envelope> answer_challenge(EVP_PKEY* key,
+                                                      const wire::Challenge& challenge,
+                                                      std::string_view me, std::string_view parent,
+                                                      std::string_view management_group);
 
 }  // namespace outpost::channel

@@ -20,6 +20,7 @@ class NodeContext {
 
   [[nodiscard]] const NodeConfig& config() const { return config_; }
   [[nodiscard]] const pki::ChannelCertificate& certificate() const { return tls_->certificate; }
+  [[nodiscard]] const std::vector<pki::Certificate>& trusted() const { return tls_->trusted; }
   [[nodiscard]] net::asio::ssl::context& accepting() const { return *tls_->accepting; }
   [[nodiscard]] net::asio::ssl::context& connecting() const { return *tls_->connecting; }
 

@@ -81,9 +81,22 @@ Connected start_session(const ParentLink& link, AuthenticatedPeer peer, asio::st
   SessionSettings settings;
   settings.dead_peer = std::chrono::seconds(link.config->dead_peer_timeout_s);
   settings.keepalive = std::max<std::chrono::milliseconds>(settings.dead_peer / 4, 500ms);
+  // A management server keeps checking, through the gateway, that this agent is alive: each
+  // Challenge is answered with the key this connection authenticated with.
+  std::shared_ptr<EVP_PKEY> key(connection_key(peer.stream()).release(), EVP_PKEY_free);
   auto session = Session::start(
       std::move(peer), settings,
-      [&link, &log](const std::shared_ptr<Session>& s, wire::Envelope e) {
+      [&link, &log, key, parent_name](const std::shared_ptr<Session>& s, wire::Envelope e) {
+        if (e.has_challenge()) {
+          auto response = answer_challenge(key.get(), e.challenge(), link.me.fqdn, parent_name,
+                                           link.me.management_group);
+          if (response) {
+            s->send(std::move(*response));
+          } else {
+            s->close(response.error().describe());
+          }
+          return;
+        }
         if (!e.has_reject()) {
           if (link.on_message) link.on_message(s, std::move(e));
           return;

@@ -15,6 +15,7 @@ struct Options {
   std::string config;
   std::string name;
   bool server_initiates = false;
+  bool rebind = false;
   std::string address;
   std::string primary;
   std::vector<std::string> failover;
@@ -50,7 +51,8 @@ int run(const Options& o, nlohmann::json request) {
 int approve_gateway(const Options& o) {
   return run(o, {{"command", "gateway.approve"},
                  {"server_initiates", o.server_initiates},
-                 {"address", o.address}});
+                 {"address", o.address},
+                 {"rebind", o.rebind}});
 }
 
 int set_topology(const Options& o, const std::string& command) {
@@ -84,6 +86,9 @@ void add_gateway_admin(CLI::App& gateway, Action& action) {
                     "the management server dials the gateway (a DMZ gateway that never dials in)");
   approve->add_option("--address", o->address,
                       "HOST:PORT the server dials, with --server-initiates");
+  approve->add_flag("--rebind", o->rebind,
+                    "forget the key the gateway is bound to (after renewing its key on purpose); "
+                    "the key it connects with next is bound");
   approve->callback([o, &action] { action = [o] { return approve_gateway(*o); }; });
 
   auto* remove = with_config(gateway.add_subcommand("remove", "remove a gateway's approval"), *o);

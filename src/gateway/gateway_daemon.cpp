@@ -11,25 +11,11 @@
 #include "channel/refusal_log.hpp"
 #include "channel/status.hpp"
 #include "core/names.hpp"
+#include "gateway/admission_answers.hpp"
 #include "net/connect.hpp"
 #include "net/signals.hpp"
 
 namespace outpost::gateway {
-namespace {
-
-using namespace std::chrono_literals;
-
-constexpr auto kAdmissionTimeout = 15s;
-
-channel::Admission refuse(wire::RejectCode code, std::string reason) {
-  return channel::Admission{false, code, EventId::device_not_in_group, std::move(reason)};
-}
-
-channel::Admission admitted() {
-  return channel::Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
-}
-
-}  // namespace
 
 GatewayDaemon::GatewayDaemon(NodeConfig config)
     : initial_(std::move(config)),
@@ -150,9 +136,10 @@ void GatewayDaemon::upstream_lost() {
     query->answered->cancel();  // answered: no
 }
 
-asio::awaitable<channel::Admission> GatewayDaemon::admit(channel::PeerIdentity peer) {
+asio::awaitable<channel::Admission> GatewayDaemon::admit(channel::PeerIdentity peer,
+                                                         channel::Prover prove) {
   if (peer.role == wire::ROLE_MANAGEMENT_SERVER) co_return admit_server(peer);
-  co_return co_await ask_server(std::move(peer));
+  co_return co_await ask_server(std::move(peer), std::move(prove));
 }
 
 // A management server dialling in: only when this gateway waits for it, and only one of its
@@ -174,44 +161,6 @@ channel::Admission GatewayDaemon::admit_server(const channel::PeerIdentity& serv
                             server.fqdn, config.fqdn));
 }
 
-asio::awaitable<channel::Admission> GatewayDaemon::ask_server(channel::PeerIdentity agent) {
-  if (agent.role != wire::ROLE_AGENT) {
-    co_return refuse(wire::REJECT_PROTOCOL_ERROR,
-                     fmt::format("a {} cannot connect to a gateway (only agents can)",
-                                 channel::role_name(agent.role)));
-  }
-  if (!upstream_ || !upstream_->is_open()) {
-    co_return refuse(wire::REJECT_UNSPECIFIED,
-                     fmt::format("gateway {} has no connection to a management server now; the "
-                                 "agent will retry",
-                                 node_->config().fqdn));
-  }
-  const std::uint64_t id = next_query_++;
-  wire::Envelope query;
-  auto* q = query.mutable_admission_query();
-  q->set_query_id(id);
-  q->set_agent_fqdn(agent.fqdn);
-  q->set_certificate_sha256(agent.certificate_sha256);
-  q->set_certificate_not_after_unix(std::chrono::duration_cast<std::chrono::seconds>(
-                                        agent.certificate_not_after.time_since_epoch())
-                                        .count());
-  asio::steady_timer answered(io_, kAdmissionTimeout);
-  PendingQuery pending{&answered, std::nullopt};
-  queries_[id] = &pending;
-  upstream_->send(std::move(query));
-  boost::system::error_code ignored;
-  co_await answered.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  queries_.erase(id);
-  if (!pending.answer) {
-    co_return refuse(wire::REJECT_UNSPECIFIED,
-                     fmt::format("the management server did not answer gateway {} about {} in "
-                                 "time; the agent will retry",
-                                 node_->config().fqdn, agent.fqdn));
-  }
-  if (pending.answer->admitted()) co_return admitted();
-  co_return refuse(pending.answer->code(), pending.answer->reason());
-}
-
 void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>& session,
                                         wire::Envelope envelope) {
   if (envelope.has_config_update()) {
@@ -222,6 +171,10 @@ void GatewayDaemon::on_upstream_message(const std::shared_ptr<channel::Session>&
     for (const auto& agent : agents_) {  // sessions (a restarted agent's old one may linger)
       if (agent->peer().fqdn == envelope.ack().origin()) agent->send(envelope);
     }
+    return;
+  }
+  if (envelope.has_agent_challenge()) {
+    on_agent_challenge(envelope.agent_challenge());
     return;
   }
   if (!envelope.has_admission_answer()) {
@@ -280,8 +233,8 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
                               "",
                               wire::kDefaultFrameLimit,
                               static_cast<std::uint32_t>(config.heartbeat_interval_s)};
-  channel::AdmissionCheck check = [this](channel::PeerIdentity peer) {
-    return admit(std::move(peer));
+  channel::AdmissionCheck check = [this](channel::PeerIdentity peer, channel::Prover prove) {
+    return admit(std::move(peer), std::move(prove));
   };
   const channel::HelloTimeouts hello_timeouts;
   auto peer = co_await channel::accept_hello(std::move(stream), me, check, hello_timeouts);
@@ -322,6 +275,7 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
       [this](const auto& s, wire::Envelope e) { on_agent_message(s, std::move(e)); },
       [this](const auto& s, const std::string& why) {
         agents_.erase(s);
+        liveness_.erase(s);
         (void)log_.write(EventId::peer_disconnected,
                          fmt::format("The connection of agent {} closed: {}", s->peer().fqdn, why),
                          {{"peer", s->peer().fqdn}});
@@ -344,6 +298,10 @@ void GatewayDaemon::on_agent_message(const std::shared_ptr<channel::Session>& se
     // Relayed with its origin; while the server is unreachable heartbeats are dropped (they
     // carry no data: the server marks the agent unreachable through this gateway instead).
     if (upstream_ && upstream_->is_open()) upstream_->send(std::move(envelope));
+    return;
+  }
+  if (envelope.has_challenge_response()) {
+    on_challenge_response(session, envelope.challenge_response());
     return;
   }
   if (envelope.has_data_batch()) {

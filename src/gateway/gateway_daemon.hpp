@@ -40,12 +40,22 @@ class GatewayDaemon {
   struct PendingQuery {
     asio::steady_timer* answered;
     std::optional<wire::AdmissionAnswer> answer;
+    std::optional<wire::AgentChallenge> challenge;  // the server's, to relay before the Welcome
+  };
+  struct LivenessChallenge {  // relayed to an agent's session, its answer not back yet
+    std::string nonce;
+    bool want_chain = false;
   };
 
   Result<void> prepare();
   asio::awaitable<void> serve(net::TlsStream stream);
-  asio::awaitable<channel::Admission> admit(channel::PeerIdentity peer);
-  asio::awaitable<channel::Admission> ask_server(channel::PeerIdentity agent);
+  asio::awaitable<channel::Admission> admit(channel::PeerIdentity peer, channel::Prover prove);
+  // agent_admission.cpp: the end-to-end authentication of agents, relayed.
+  asio::awaitable<channel::Admission> ask_server(channel::PeerIdentity agent,
+                                                 channel::Prover prove);
+  void on_agent_challenge(const wire::AgentChallenge& challenge);
+  void on_challenge_response(const std::shared_ptr<channel::Session>& agent,
+                             const wire::ChallengeResponse& response);
   channel::Admission admit_server(const channel::PeerIdentity& server) const;
   void upstream_up(const std::shared_ptr<channel::Session>& session, const Endpoint& parent);
   void upstream_lost();
@@ -69,6 +79,7 @@ class GatewayDaemon {
   Endpoint upstream_endpoint_;
   std::set<std::shared_ptr<channel::Session>> agents_;
   std::map<std::uint64_t, PendingQuery*> queries_;
+  std::map<std::shared_ptr<channel::Session>, LivenessChallenge> liveness_;
   std::uint64_t next_query_ = 1;
   bool stopping_ = false;
 };

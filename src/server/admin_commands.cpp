@@ -58,9 +58,16 @@ json approve_gateway(storage::Storage& db, const json& request) {
   if (auto ok = db.approve_gateway(*fqdn, server_initiates, address); !ok) {
     return net::admin_error(ok.error());
   }
+  std::string rebound;
+  if (request.value("rebind", false)) {  // a renewed key: the next one connecting is bound
+    auto unbound = db.unbind_gateway_key(*fqdn);
+    if (!unbound) return net::admin_error(unbound.error());
+    rebound = *unbound ? " Its key binding was cleared: the key it connects with next is bound."
+                       : " It had no key bound yet.";
+  }
   return net::admin_ok({{"message", fmt::format("The approval of server {} completed "
-                                                "successfully.",
-                                                *fqdn)}});
+                                                "successfully.{}",
+                                                *fqdn, rebound)}});
 }
 
 json remove_gateway(storage::Storage& db, const json& request) {

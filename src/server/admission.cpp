@@ -39,7 +39,7 @@ channel::Admission admit_gateway(storage::Storage& db, const NodeConfig& config,
   if (!known) return database_failure(log, known.error());
   if (*known && (*known)->role == storage::Role::gateway &&
       (*known)->approval == storage::Approval::approved) {
-    return admitted();
+    return check_gateway_key(db, log, peer);
   }
   return refuse(wire::REJECT_NOT_APPROVED,
                 fmt::format("gateway {} is not approved in management group {}: run outpost "
@@ -78,6 +78,31 @@ channel::Admission admit_agent(storage::Storage& db, const NodeConfig& config, E
 }
 
 }  // namespace
+
+channel::Admission check_gateway_key(storage::Storage& db, EventLog& log,
+                                     const channel::PeerIdentity& gateway) {
+  if (gateway.key_sha256.empty()) {
+    return channel::Admission{false, wire::REJECT_NOT_APPROVED, EventId::gateway_key_mismatch,
+                              "the gateway's public key could not be read"};
+  }
+  auto binding = db.bind_gateway_key(gateway.fqdn, gateway.key_sha256, Clock::now());
+  if (!binding) return database_failure(log, binding.error());
+  if (binding->bound_now) {
+    (void)log.write(EventId::gateway_key_bound,
+                    fmt::format("Gateway {} is now bound to the key of the certificate it "
+                                "connected with (public key SHA-256 {}).",
+                                gateway.fqdn, gateway.key_sha256),
+                    {{"gateway", gateway.fqdn}, {"key_sha256", gateway.key_sha256}});
+  }
+  if (binding->key_sha256 == gateway.key_sha256) return admitted();
+  return channel::Admission{
+      false, wire::REJECT_NOT_APPROVED, EventId::gateway_key_mismatch,
+      fmt::format("gateway {} presented a certificate whose key (public key SHA-256 {}) is not "
+                  "the key its approval is bound to ({}); if the gateway's key was renewed on "
+                  "purpose, run outpost gateway approve --gateway {} --rebind on the management "
+                  "server",
+                  gateway.fqdn, gateway.key_sha256, binding->key_sha256, gateway.fqdn)};
+}
 
 channel::Admission decide_admission(storage::Storage& db, const NodeConfig& config, EventLog& log,
                                     const channel::PeerIdentity& peer) {

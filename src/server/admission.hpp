@@ -11,6 +11,12 @@
 
 namespace outpost::server {
 
+// An approved gateway is bound to the key it first connected with (30092); another key is
+// refused (30093) until an operator runs gateway approve --rebind. Part of decide_admission for
+// gateways that connect; called on its own for gateways the server dials.
+[[nodiscard]] channel::Admission check_gateway_key(storage::Storage& db, EventLog& log,
+                                                   const channel::PeerIdentity& gateway);
+
 [[nodiscard]] channel::Admission decide_admission(storage::Storage& db, const NodeConfig& config,
                                                   EventLog& log, const channel::PeerIdentity& peer);
 

@@ -120,8 +120,19 @@ void ManagementServer::start_services() {
   dialer_.emplace(
       io_, *node_, log_,
       DialerHooks{[this](const auto& s, wire::Envelope e) { on_message(s, std::move(e)); },
-                  [this](const auto& s) { admitted(s); },
-                  [this](const std::string&) {
+                  [this](const auto& s) {
+                    // A gateway this server dials is held to its key binding like one that
+                    // connects (decide_admission).
+                    const auto key = check_gateway_key(*storage_, log_, s->peer());
+                    if (!key.admitted) {
+                      (void)log_.write(key.event, key.reason, {{"gateway", s->peer().fqdn}});
+                      s->close(key.reason);
+                      return;
+                    }
+                    admitted(s);
+                  },
+                  [this](const std::string& gateway) {
+                    relayed_.drop_gateway(gateway);
                     std::erase_if(sessions_, [](const auto& s) { return !s->is_open(); });
                   }});
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
@@ -166,6 +177,7 @@ void ManagementServer::housekeeping(TimePoint now) {
     (void)log_.write(EventId::database_error, computers.error().describe());
     return;
   }
+  challenge_due(now);
   health_.observe(
       *computers,
       health_of_all(*computers, {config.heartbeat_interval_s, config.heartbeat_missed_allowed},
@@ -233,6 +245,7 @@ void ManagementServer::push_configuration(const std::string& fqdn) {
 // Reject; behind a gateway, by telling the gateway.
 void ManagementServer::withdraw(const std::string& fqdn, const std::string& reason) {
   (void)log_.write(EventId::device_not_in_group, reason, {{"computer", fqdn}});
+  relayed_.forget(fqdn);
   const auto sessions = sessions_;
   for (const auto& s : sessions) {
     if (s->peer().fqdn == fqdn) {
@@ -260,8 +273,8 @@ asio::awaitable<void> ManagementServer::serve(net::TlsStream stream) {
                               "",
                               wire::kDefaultFrameLimit,
                               static_cast<std::uint32_t>(config.heartbeat_interval_s)};
-  channel::AdmissionCheck check =
-      [this](channel::PeerIdentity peer) -> asio::awaitable<channel::Admission> {
+  channel::AdmissionCheck check = [this](channel::PeerIdentity peer,
+                                         channel::Prover) -> asio::awaitable<channel::Admission> {
     co_return decide_admission(*storage_, node_->config(), log_, peer);
   };
   auto peer = co_await channel::accept_hello(std::move(stream), me, check, {});
@@ -274,6 +287,7 @@ asio::awaitable<void> ManagementServer::serve(net::TlsStream stream) {
       [this](const auto& s, wire::Envelope e) { on_message(s, std::move(e)); },
       [this](const auto& s, const std::string& why) {
         sessions_.erase(s);
+        if (s->peer().role == wire::ROLE_GATEWAY) relayed_.drop_gateway(s->peer().fqdn);
         (void)log_.write(EventId::peer_disconnected,
                          fmt::format("The connection of {} {} closed: {}",
                                      channel::role_name(s->peer().role), s->peer().fqdn, why),
@@ -305,6 +319,10 @@ void ManagementServer::on_message(const std::shared_ptr<channel::Session>& sessi
     answer_admission(session, envelope.admission_query());
     return;
   }
+  if (envelope.has_agent_proof() && session->peer().role == wire::ROLE_GATEWAY) {
+    on_agent_proof(session, envelope.agent_proof());
+    return;
+  }
   session->close(
       fmt::format("{} sent a message this server does not handle yet", session->peer().fqdn));
 }
@@ -320,6 +338,7 @@ void ManagementServer::on_data(const std::shared_ptr<channel::Session>& session,
                                batch.origin()));
     return;
   }
+  if (relayed && !relay_allowed(session, batch.origin())) return;  // not acknowledged: resent
   for (int i = 0; i < batch.items_size(); ++i) {
     if (batch.items(i).seq() != batch.first_seq() + static_cast<std::uint64_t>(i)) {
       session->close(fmt::format("a data batch of {} is not numbered consecutively from {}",
@@ -340,6 +359,7 @@ void ManagementServer::on_heartbeat(const std::shared_ptr<channel::Session>& ses
                                peer.fqdn, origin));
     return;
   }
+  if (relayed && !relay_allowed(session, origin)) return;
   // Approval is checked on every heartbeat too, so a change made on another management server
   // (or directly in the database) also ends a live connection.
   auto known = storage_->computer(origin);
@@ -373,37 +393,6 @@ void ManagementServer::on_heartbeat(const std::shared_ptr<channel::Session>& ses
               : storage_->record_heartbeat(origin, node_->config().fqdn, Clock::now(),
                                            peer.certificate_sha256, peer.certificate_not_after);
   if (!recorded) (void)log_.write(EventId::database_error, recorded.error().describe());
-}
-
-// A gateway asks about an agent it authenticated: the same decision as for a direct agent.
-void ManagementServer::answer_admission(const std::shared_ptr<channel::Session>& gateway,
-                                        const wire::AdmissionQuery& query) {
-  const TimePoint not_after{std::chrono::seconds(query.certificate_not_after_unix())};
-  const channel::PeerIdentity agent{
-      query.agent_fqdn(),         wire::ROLE_AGENT, node_->config().management_group, "",
-      query.certificate_sha256(), not_after};
-  const channel::Admission decision = decide_admission(*storage_, node_->config(), log_, agent);
-  wire::Envelope answer;
-  auto* a = answer.mutable_admission_answer();
-  a->set_query_id(query.query_id());
-  a->set_agent_fqdn(agent.fqdn);
-  a->set_admitted(decision.admitted);
-  a->set_code(decision.code);
-  a->set_reason(decision.reason);
-  if (decision.admitted) {
-    auto recorded = storage_->record_heartbeat(agent.fqdn, gateway->peer().fqdn, Clock::now(),
-                                               agent.certificate_sha256, not_after);
-    if (!recorded) (void)log_.write(EventId::database_error, recorded.error().describe());
-    (void)log_.write(
-        EventId::peer_admitted,
-        fmt::format("Admitted agent {} through gateway {}.", agent.fqdn, gateway->peer().fqdn),
-        {{"peer", agent.fqdn}, {"through", gateway->peer().fqdn}});
-  } else {
-    (void)log_.write(decision.event,
-                     fmt::format("refused agent {} through gateway {}: {}", agent.fqdn,
-                                 gateway->peer().fqdn, decision.reason));
-  }
-  gateway->send(std::move(answer));
 }
 
 }  // namespace outpost::server

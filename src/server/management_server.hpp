@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -14,9 +15,11 @@
 #include "core/config.hpp"
 #include "core/event_log.hpp"
 #include "net/admin_socket.hpp"
+#include "pki/certificate.hpp"
 #include "server/gateway_dialer.hpp"
 #include "server/health.hpp"
 #include "server/ingest.hpp"
+#include "server/relayed_agents.hpp"
 #include "storage/storage.hpp"
 
 namespace outpost::server {
@@ -37,8 +40,23 @@ class ManagementServer {
   void on_message(const std::shared_ptr<channel::Session>& session, wire::Envelope envelope);
   void on_data(const std::shared_ptr<channel::Session>& session, wire::DataBatch batch);
   void on_heartbeat(const std::shared_ptr<channel::Session>& session, const wire::Heartbeat& beat);
+  // relayed_messages.cpp: agents behind gateways, verified end to end.
   void answer_admission(const std::shared_ptr<channel::Session>& gateway,
                         const wire::AdmissionQuery& query);
+  void on_agent_proof(const std::shared_ptr<channel::Session>& gateway,
+                      const wire::AgentProof& proof);
+  void admit_proven(const std::shared_ptr<channel::Session>& gateway, const wire::AgentProof& proof,
+                    const RelayedAgents::Challenge& challenge);
+  void keep_proven(const std::shared_ptr<channel::Session>& gateway, const wire::AgentProof& proof,
+                   RelayedAgents::Key key);
+  bool challenge_agent(const std::shared_ptr<channel::Session>& gateway, const std::string& agent,
+                       std::uint64_t query_id, RelayedAgents::Key key,
+                       const pki::Certificate* verified = nullptr);
+  bool relay_allowed(const std::shared_ptr<channel::Session>& gateway, const std::string& origin);
+  void challenge_due(TimePoint now);
+  void log_relay_refusal(EventId event, const std::string& gateway, const std::string& agent,
+                         const std::string& message);
+  [[nodiscard]] std::chrono::seconds proof_fresh_for() const;
   nlohmann::json on_admin(const nlohmann::json& request);
   void withdraw(const std::string& fqdn, const std::string& reason);
   void push_configuration(const std::string& fqdn);
@@ -60,6 +78,8 @@ class ManagementServer {
   std::optional<GatewayDialer> dialer_;
   std::optional<Ingest> ingest_;
   HealthWatch health_;
+  RelayedAgents relayed_;
+  std::map<std::string, TimePoint> relay_refusals_logged_;  // "event gateway agent": last logged
   TimePoint last_groom_{};
   TimePoint last_own_heartbeat_{};
 };

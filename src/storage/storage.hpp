@@ -37,6 +37,11 @@ struct Computer {
   TimePoint first_seen;
 };
 
+struct KeyBinding {
+  std::string key_sha256;  // the key the gateway is bound to
+  bool bound_now = false;  // true when this call made the binding
+};
+
 // What the agent admission policy ([admission] agents) does with an agent seen for the first time.
 enum class AgentPolicy { reject, review, automatic };
 
@@ -125,8 +130,17 @@ class Storage {
   // Gateways: approved explicitly (outpost gateway approve), removed explicitly.
   [[nodiscard]] virtual Result<void> approve_gateway(const std::string& fqdn, bool server_initiates,
                                                      const std::string& address) = 0;
-  // Removes a gateway's approval (and its row); false when no such gateway is known.
+  // Removes a gateway's approval (and its row, and its key binding); false when no such gateway
+  // is known.
   [[nodiscard]] virtual Result<bool> remove_gateway(const std::string& fqdn) = 0;
+  // An approved gateway is bound to the key it first connects with (storage/*_keys.cpp): binds
+  // `key_sha256` when the gateway has no key yet, and returns the key bound now or before.
+  [[nodiscard]] virtual Result<KeyBinding> bind_gateway_key(const std::string& fqdn,
+                                                            const std::string& key_sha256,
+                                                            TimePoint now) = 0;
+  // Forgets the binding (outpost gateway approve --rebind): the next key connecting is bound.
+  // False when there was none.
+  [[nodiscard]] virtual Result<bool> unbind_gateway_key(const std::string& fqdn) = 0;
 
   // An agent knocking: records it on first sight according to `policy` and returns its approval.
   [[nodiscard]] virtual Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy,

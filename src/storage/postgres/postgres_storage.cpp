@@ -126,9 +126,10 @@ Result<void> PostgresStorage::approve_gateway(const std::string& fqdn, bool serv
 
 Result<bool> PostgresStorage::remove_gateway(const std::string& fqdn) {
   return locked([&](Connection& conn) -> Result<bool> {
-    auto done =
-        conn.exec("removing a gateway",
-                  "DELETE FROM computers WHERE fqdn = $1::text AND role = 'gateway'", {fqdn});
+    auto done = conn.exec("removing a gateway",
+                          "WITH unbound AS (DELETE FROM gateway_keys WHERE fqdn = $1::text) "
+                          "DELETE FROM computers WHERE fqdn = $1::text AND role = 'gateway'",
+                          {fqdn});
     if (!done) return std::unexpected(done.error());
     return done->affected() > 0;
   });

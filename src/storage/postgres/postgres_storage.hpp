@@ -22,6 +22,9 @@ class PostgresStorage final : public Storage {
   Result<void> approve_gateway(const std::string& fqdn, bool server_initiates,
                                const std::string& address) override;
   Result<bool> remove_gateway(const std::string& fqdn) override;
+  Result<KeyBinding> bind_gateway_key(const std::string& fqdn, const std::string& key_sha256,
+                                      TimePoint now) override;  // *_keys.cpp
+  Result<bool> unbind_gateway_key(const std::string& fqdn) override;
   Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy, TimePoint now) override;
   Result<bool> set_agent_approval(const std::string& fqdn, Approval approval) override;
   Result<void> record_heartbeat(const std::string& fqdn, const std::string& parent, TimePoint at,

@@ -126,9 +126,15 @@ Result<void> SqliteStorage::approve_gateway(const std::string& fqdn, bool server
 
 Result<bool> SqliteStorage::remove_gateway(const std::string& fqdn) {
   return guarded(path_, "removing a gateway", [&]() -> Result<bool> {
+    SQLite::Transaction transaction(*db_);
     SQLite::Statement q(*db_, "DELETE FROM computers WHERE fqdn = ? AND role = 'gateway'");
     q.bind(1, fqdn);
-    return q.exec() > 0;
+    const bool removed = q.exec() > 0;
+    SQLite::Statement key(*db_, "DELETE FROM gateway_keys WHERE fqdn = ?");
+    key.bind(1, fqdn);
+    key.exec();
+    transaction.commit();
+    return removed;
   });
 }
 

@@ -14,6 +14,7 @@
 
 #include "channel/frames_io.hpp"
 #include "net/connect.hpp"
+#include "pki/proof.hpp"
 #include "test_pki.hpp"
 
 namespace outpost::channel {
@@ -94,7 +95,7 @@ class HelloTest : public ::testing::Test {
   }
 
   static AdmissionCheck admit_all() {
-    return [](PeerIdentity) -> asio::awaitable<Admission> {
+    return [](PeerIdentity, Prover) -> asio::awaitable<Admission> {
       co_return Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
     };
   }
@@ -148,8 +149,47 @@ TEST_F(HelloTest, HelloNameThatIsNotTheCertificatesIsRefused) {
   EXPECT_NE(out.client->error().message.find("REJECT_NAME_MISMATCH"), std::string::npos);
 }
 
+TEST_F(HelloTest, ExtraNamesProveNothing) {
+  // CN agent9, and gw1 as an extra DNS name: it is agent9, and cannot say it is gw1.
+  client_ = ca_.issue("agent9.lab.test",
+                      [](pki::CertificateSpec& spec) { spec.dns_names.push_back("gw1.lab.test"); });
+  const Outcome out = run(gateway(), admit_all());
+  ASSERT_TRUE(out.server && out.client);
+  ASSERT_FALSE(*out.server);
+  EXPECT_EQ(out.server->error().event, EventId::cert_name_mismatch);
+  ASSERT_FALSE(*out.client);
+  EXPECT_NE(out.client->error().message.find("REJECT_NAME_MISMATCH"), std::string::npos);
+}
+
+TEST_F(HelloTest, APeerProvesPossessionOfItsKeyBeforeItsWelcome) {
+  std::string checked;
+  const Outcome out =
+      run(gateway(), [&](PeerIdentity peer, Prover prove) -> asio::awaitable<Admission> {
+        EXPECT_EQ(peer.key_sha256, pki::public_key_sha256_hex(client_.certificate.public_key()));
+        EXPECT_FALSE(peer.certificate_chain.empty());  // its own certificate first
+        const std::string nonce = pki::make_nonce();
+        auto signature = co_await prove(nonce);
+        EXPECT_TRUE(signature);
+        auto second = co_await prove(pki::make_nonce());  // one challenge per hello
+        EXPECT_FALSE(second);
+        auto chain = pki::verify_client_chain(peer.certificate_chain, {ca_.certificate()},
+                                              peer.fqdn, Clock::now());
+        EXPECT_TRUE(chain);
+        const bool proven =
+            signature && chain &&
+            pki::verify_proof(chain->public_key(), {nonce, peer.fqdn, "ms1.lab.test", "LAB"},
+                              *signature);
+        checked = proven ? "proven" : "not proven";
+        co_return Admission{proven, wire::REJECT_UNSPECIFIED, EventId::none, ""};
+      });
+  EXPECT_EQ(checked, "proven");
+  ASSERT_TRUE(out.server && out.client);
+  EXPECT_TRUE(*out.server);
+  EXPECT_TRUE(*out.client);
+}
+
 TEST_F(HelloTest, AdmissionRefusalCarriesItsReason) {
-  const Outcome out = run(gateway(), [](PeerIdentity peer) -> asio::awaitable<Admission> {
+  const Outcome out = run(gateway(), [](PeerIdentity peer, Prover) -> asio::awaitable<Admission> {
     co_return Admission{false, wire::REJECT_NOT_APPROVED, EventId::device_not_in_group,
                         fmt::format("gateway {} is not approved", peer.fqdn)};
   });

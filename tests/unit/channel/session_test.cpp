@@ -57,7 +57,7 @@ class SessionTest : public ::testing::Test {
             *acceptor_, [this]() -> asio::ssl::context& { return server_ctx_; }, net::Timeouts{},
             [&, server_settings](net::TlsStream stream) -> asio::awaitable<void> {
               const LocalNode me{"ms1.lab.test", "LAB", wire::ROLE_MANAGEMENT_SERVER, ""};
-              AdmissionCheck admit = [](PeerIdentity) -> asio::awaitable<Admission> {
+              AdmissionCheck admit = [](PeerIdentity, Prover) -> asio::awaitable<Admission> {
                 co_return Admission{true, wire::REJECT_UNSPECIFIED, EventId::none, ""};
               };
               auto peer = co_await accept_hello(std::move(stream), me, admit, HelloTimeouts{});

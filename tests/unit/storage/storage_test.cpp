@@ -18,11 +18,11 @@ using test::TestDatabase;
 TEST_P(StorageTest, MigratesOnceAndReopens) {
   auto db = open();
   ASSERT_TRUE(db);
-  EXPECT_EQ(db->schema_version().value(), 3);  // the number of migrations
+  EXPECT_EQ(db->schema_version().value(), 4);  // the number of migrations
   db.reset();
   auto again = open();
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->schema_version().value(), 3);  // the number of migrations
+  EXPECT_EQ(again->schema_version().value(), 4);  // the number of migrations
 }
 
 TEST_P(StorageTest, GatewayApprovalIsPersistedAndRemovable) {
@@ -46,6 +46,26 @@ TEST_P(StorageTest, GatewayApprovalIsPersistedAndRemovable) {
   EXPECT_TRUE(reopened->remove_gateway("gw1.lab.test").value());
   EXPECT_FALSE(reopened->remove_gateway("gw1.lab.test").value());
   EXPECT_FALSE(reopened->computer("gw1.lab.test").value());
+}
+
+TEST_P(StorageTest, AGatewayIsBoundToTheFirstKeyUntilRebindOrRemoval) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->approve_gateway("gw1.lab.test", false, ""));
+  auto first = db->bind_gateway_key("gw1.lab.test", "k1", Clock::now());
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->bound_now);
+  EXPECT_EQ(first->key_sha256, "k1");
+  auto second = db->bind_gateway_key("gw1.lab.test", "k2", Clock::now());  // first one wins
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->bound_now);
+  EXPECT_EQ(second->key_sha256, "k1");
+  EXPECT_TRUE(db->unbind_gateway_key("gw1.lab.test").value());
+  EXPECT_FALSE(db->unbind_gateway_key("gw1.lab.test").value());
+  EXPECT_EQ(db->bind_gateway_key("gw1.lab.test", "k2", Clock::now()).value().key_sha256, "k2");
+  ASSERT_TRUE(db->remove_gateway("gw1.lab.test").value());  // removal forgets the key too
+  ASSERT_TRUE(db->approve_gateway("gw1.lab.test", false, ""));
+  EXPECT_TRUE(db->bind_gateway_key("gw1.lab.test", "k3", Clock::now()).value().bound_now);
 }
 
 TEST_P(StorageTest, AgentPolicyDecidesOnFirstSightOnly) {
@@ -160,7 +180,7 @@ TEST_P(StorageTest, ConcurrentFirstOpensAllSucceed) {
   for (auto& result : opened) {
     ASSERT_TRUE(result);
     ASSERT_TRUE(*result) << result->error().describe();
-    EXPECT_EQ((**result)->schema_version().value(), 3);  // the number of migrations
+    EXPECT_EQ((**result)->schema_version().value(), 4);  // the number of migrations
   }
 }
 
