@@ -160,12 +160,15 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
     if (targets.empty()) break;
     const net::HostsTable hosts(link.config->hosts.begin(), link.config->hosts.end());
     bool connected = false;
+    std::vector<Endpoint> unreachable;
     std::chrono::steady_clock::duration lasted{};
     for (std::size_t i = 0; i < targets.size() && !link.stopping() && !connected; ++i) {
       const Endpoint& parent = targets[i];
       auto peer = co_await connect_once(link, parent, hosts);
       if (!peer) {
         (void)log.write(peer.error().event, peer.error().describe(), {{"parent", parent.text()}});
+        // A parent that refused this node (20070) answered: it is not unreachable.
+        if (peer.error().event != EventId::closed_after_auth) unreachable.push_back(parent);
         continue;
       }
       connected = true;
@@ -215,11 +218,11 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
                       fmt::format("The connection to {} closed: {}", parent_name, why));
     }
     if (connected && lasted >= 2s) continue;  // lost after a while: try again at once
-    if (!connected && !link.dialing_a_child) {
+    if (!connected && !link.dialing_a_child && !unreachable.empty()) {
       (void)log.write(EventId::no_parent_left,
                       fmt::format("No parent could be reached ({}) and no failover parent is "
                                   "left; retrying.",
-                                  list_text(targets)));
+                                  list_text(unreachable)));
     }
     co_await pause(reconnect_delay(failed_rounds++, rng));
   }

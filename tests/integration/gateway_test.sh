@@ -66,6 +66,8 @@ check "the server decides about the agent behind the gateway (pending)" \
   wait_for 30 has_event ms1 20000 "refused agent agent1.lab.test through gateway gw1.lab.test"
 check "the agent hears the server's reason through the gateway" \
   wait_for 30 has_event agent1 20070 "REJECT_PENDING_APPROVAL"
+check "a refusal is not 'no parent could be reached' (no 21016)" \
+  bash -c "! '$OUTPOST' events --state agent1 --id 21016 | grep -q ."
 "$OUTPOST" agent approve agent1.lab.test --config ms1.toml >/dev/null
 check "approved, it is admitted through the gateway" \
   wait_for 60 has_event ms1 30022 "Admitted agent agent1.lab.test through gateway gw1.lab.test"
