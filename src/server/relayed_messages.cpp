@@ -190,11 +190,18 @@ void ManagementServer::admit_proven(const std::shared_ptr<channel::Session>& gat
   gateway->send(std::move(answer));
 }
 
-// A liveness proof: the agent is still there, through this gateway, and still approved.
+// A liveness proof: the agent is still there, through this gateway. One that was not proven
+// through it (after a restart or a failover, or a move) must also still be an approved agent;
+// for the others every heartbeat checks the approval anyway.
 void ManagementServer::keep_proven(const std::shared_ptr<channel::Session>& gateway,
                                    const wire::AgentProof& proof, RelayedAgents::Key key) {
   const std::string& gw = gateway->peer().fqdn;
   const std::string agent = canonical_host_name(proof.agent_fqdn());
+  const auto standing = relayed_.standing(gw, agent, Clock::now(), proof_fresh_for());
+  if (standing == RelayedAgents::Standing::proven || standing == RelayedAgents::Standing::stale) {
+    relayed_.proven(gw, agent, std::move(key), Clock::now());
+    return;
+  }
   auto known = storage_->computer(agent);
   if (!known) {
     (void)log_.write(EventId::database_error, known.error().describe());
