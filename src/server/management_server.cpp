@@ -199,10 +199,15 @@ void ManagementServer::groom(TimePoint now) {
 nlohmann::json ManagementServer::on_admin(const nlohmann::json& request) {
   const std::string command = request.value("command", "");
   if (command == "status") return net::admin_ok(status());
-  nlohmann::json answer = run_admin_command(*storage_, node_->config(), request);
+  nlohmann::json answer = run_admin_command(*storage_, node_->config(), request, &log_);
   if (!answer.value("ok", false)) return answer;
   const std::string fqdn = request.value("fqdn", "");
-  if (command == "gateway.remove") {
+  if (answer["result"].is_object() &&
+      answer["result"].value("event", 0) == number(EventId::role_changed)) {
+    withdraw(fqdn, fmt::format("{} is now a gateway of management group {} (an operator changed "
+                               "its role)",
+                               fqdn, node_->config().management_group));
+  } else if (command == "gateway.remove") {
     withdraw(fqdn, fmt::format("gateway {} was removed from management group {}", fqdn,
                                node_->config().management_group));
   } else if (command == "agent.reject") {

@@ -134,6 +134,9 @@ class Storage {
   // outpost agent approve / reject. False when the agent is not known.
   [[nodiscard]] virtual Result<bool> set_agent_approval(const std::string& fqdn,
                                                         Approval approval) = 0;
+  // outpost agent forget: deletes the row of an agent that is pending or rejected (never an
+  // approved one, nor another role). False when there is no such row.
+  [[nodiscard]] virtual Result<bool> forget_agent(const std::string& fqdn) = 0;
 
   // An empty `certificate_sha256` leaves the recorded certificate as it is (a heartbeat relayed
   // by a gateway does not carry the agent's certificate; its admission query did).
