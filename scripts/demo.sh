@@ -40,6 +40,7 @@ mkdir -p "$demo"
 for node in ms1 gw1 agent1 agent2; do
   fqdn="$node.$domain"
   "$outpost" ca issue --dir "$demo/ca" --fqdn "$fqdn" --out "$demo/issued" --days 365 >/dev/null
+  install -d -m 700 "$demo/$node"  # the node's state directory: a daemon never creates it
   "$outpost" cert trust --state "$demo/$node" "$demo/ca/ca.crt" >/dev/null
   "$outpost" cert import --state "$demo/$node" --fqdn "$fqdn" \
     --cert "$demo/issued/$fqdn.crt" --key "$demo/issued/$fqdn.key" >/dev/null

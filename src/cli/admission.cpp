@@ -1,6 +1,8 @@
-// outpost gateway approve|remove|list and outpost agent pending|approve|reject|list, through
-// the running management server's admin socket (or its database when it is not running). A
-// change takes effect at once: the server ends connections that are no longer admitted.
+// outpost gateway approve|remove|list and outpost agent pending|approve|reject|forget|list,
+// through the running management server's admin socket (or its database when it is not
+// running). A change takes effect at once: the server ends connections that are no longer
+// admitted. Exit status: 0 done (or already as asked: the message says "nothing changed"),
+// 1 refused or failed, 3 nothing changed because the name is not known (30013).
 #include <iostream>
 
 #include <fmt/format.h>
@@ -11,11 +13,15 @@
 namespace outpost::cli {
 namespace {
 
+constexpr int kExitNothingChanged = 3;
+
 struct Options {
   std::string config;
   std::string name;
+  std::string agent;  // --agent NAME, the same as the positional name
   bool server_initiates = false;
   bool rebind = false;
+  bool change_role = false;
   std::string address;
   std::string primary;
   std::vector<std::string> failover;
@@ -23,19 +29,38 @@ struct Options {
   bool json = false;
 };
 
+// A stored name may be junk an old gateway recorded: never let it write control characters to
+// the terminal.
+std::string shown(const std::string& name) {
+  std::string out;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return out;
+}
+
 void print_computers(const nlohmann::json& computers) {
   for (const auto& c : computers) {
-    std::cout << fmt::format("{:<40} {:<18} {:<9} first seen {}\n", c.value("fqdn", ""),
+    std::cout << fmt::format("{:<40} {:<18} {:<9} first seen {}\n", shown(c.value("fqdn", "")),
                              c.value("role", ""), c.value("approval", ""),
                              c.value("first_seen", ""));
   }
 }
 
-// Sends the request; prints the answer's message, or the list it returned.
+// Sends the request; prints the answer's message (and warning), or the list it returned.
 int run(const Options& o, nlohmann::json request) {
+  if (!o.agent.empty()) request["fqdn"] = o.agent;
   if (!o.name.empty()) request["fqdn"] = o.name;
   auto result = ask_management_server(o.config, request);
-  if (!result) return report_failure(result.error());
+  if (!result) {
+    const int code = report_failure(result.error());
+    return result.error().event == EventId::admin_no_change ? kExitNothingChanged : code;
+  }
+  if (result->is_object() && result->contains("warning")) {
+    std::cerr << fmt::format("outpost: warning [event {}] {}\n", result->value("event", 0),
+                             result->value("warning", ""));
+  }
   if (result->is_array()) {
     if (o.json) {
       print_json(*result);
@@ -52,7 +77,8 @@ int approve_gateway(const Options& o) {
   return run(o, {{"command", "gateway.approve"},
                  {"server_initiates", o.server_initiates},
                  {"address", o.address},
-                 {"rebind", o.rebind}});
+                 {"rebind", o.rebind},
+                 {"change_role", o.change_role}});
 }
 
 int set_topology(const Options& o, const std::string& command) {
@@ -76,6 +102,23 @@ CLI::App* with_config(CLI::App* cmd, Options& o) {
   return cmd;
 }
 
+// The agent a command names: positional, or --agent NAME (for a stored name that starts with a
+// dash). Any stored name is passed on as it is; the server decides what it names.
+void add_agent_name(CLI::App* cmd, Options& o) {
+  auto* positional = cmd->add_option("fqdn", o.name, "the agent's FQDN (as stored)");
+  auto* option = cmd->add_option("--agent", o.agent, "the agent's FQDN (as stored)");
+  positional->excludes(option);
+}
+
+// Sets `action` to send `command` once the agent's name was given one way or the other.
+void on_agent_command(CLI::App* cmd, const std::shared_ptr<Options>& o, Action& action,
+                      const std::string& command) {
+  cmd->callback([o, &action, command] {
+    if (o->name.empty() && o->agent.empty()) throw CLI::RequiredError("--agent");
+    action = [o, command] { return run(*o, {{"command", command}}); };
+  });
+}
+
 }  // namespace
 
 void add_gateway_admin(CLI::App& gateway, Action& action) {
@@ -89,6 +132,9 @@ void add_gateway_admin(CLI::App& gateway, Action& action) {
   approve->add_flag("--rebind", o->rebind,
                     "forget the key the gateway is bound to (after renewing its key on purpose); "
                     "the key it connects with next is bound");
+  approve->add_flag("--change-role", o->change_role,
+                    "approve a name known as an agent or a management server anyway, changing "
+                    "its role (logged as 30012)");
   approve->callback([o, &action] { action = [o] { return approve_gateway(*o); }; });
 
   auto* remove = with_config(gateway.add_subcommand("remove", "remove a gateway's approval"), *o);
@@ -120,15 +166,16 @@ void add_agent_admin(CLI::App& agent, Action& action) {
     action = [o] { return run(*o, {{"command", "agent.pending"}}); };
   });
   auto* approve = with_config(agent.add_subcommand("approve", "approve an agent"), *o);
-  approve->add_option("fqdn", o->name, "the agent's FQDN")->required();
-  approve->callback([o, &action] {
-    action = [o] { return run(*o, {{"command", "agent.approve"}}); };
-  });
+  add_agent_name(approve, *o);
+  on_agent_command(approve, o, action, "agent.approve");
   auto* reject = with_config(agent.add_subcommand("reject", "reject an agent"), *o);
-  reject->add_option("fqdn", o->name, "the agent's FQDN")->required();
-  reject->callback([o, &action] {
-    action = [o] { return run(*o, {{"command", "agent.reject"}}); };
-  });
+  add_agent_name(reject, *o);
+  on_agent_command(reject, o, action, "agent.reject");
+  auto* forget = with_config(
+      agent.add_subcommand("forget", "delete a pending or rejected agent's row (reject first)"),
+      *o);
+  add_agent_name(forget, *o);
+  on_agent_command(forget, o, action, "agent.forget");
   auto* parent = with_config(
       agent.add_subcommand("set-parent", "set an agent's gateways or management servers"), *o);
   parent->add_option("--agent", o->name, "the agent's FQDN")->required();

@@ -57,6 +57,13 @@ void log_outcome(const pki::StatePaths& paths, const pki::ImportReport& r) {
   if (!std::filesystem::exists(paths.root)) return;  // a refusal creates nothing
   EventLog log(paths.root, "cert", Echo::none);
   if (r.accepted) {
+    for (const auto& check : r.checks) {  // accepted with a warning: 30008, 20051 (expiring)
+      if (check.verdict != pki::Verdict::warn) continue;
+      (void)log.write(check.event,
+                      fmt::format("certificate {} imported with a warning ({}): {} Fix: {}",
+                                  r.certificate.subject(), check.name, check.detail, check.fix),
+                      {{"check", check.name}, {"sha256", r.certificate.sha256_hex()}});
+    }
     (void)log.write(
         EventId::cert_loaded,
         fmt::format("The channel certificate {} (serial {}) was imported and loaded "

@@ -1,5 +1,7 @@
 // outpost server --config FILE   and   outpost agent --config FILE: run a daemon in the
 // foreground until SIGTERM/SIGINT.
+#include <fmt/format.h>
+
 #include "agent/agent_daemon.hpp"
 #include "cli/commands.hpp"
 #include "gateway/gateway_daemon.hpp"
@@ -12,10 +14,27 @@ struct Options {
   std::string config;
 };
 
+// A daemon never creates its state directory: a missing one is a wrong path or a node not set up
+// yet (30016). Reported on stderr only: there is nowhere to write an event log.
+Result<void> check_state_dir(const NodeConfig& config) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(config.state_dir, ec)) return {};
+  return fail(
+      fmt::format("{}: the state directory {} ([node] state_dir) does not exist; an Outpost "
+                  "daemon never creates it",
+                  config.file.string(), config.state_dir.string()),
+      fmt::format("create it owner-only (install -d -m 700 {}) and import the node's "
+                  "certificate into it (outpost cert trust / cert import), or correct "
+                  "[node] state_dir",
+                  config.state_dir.string()),
+      EventId::state_dir_missing);
+}
+
 template <class Daemon>
 int run(const Options& o) {
   auto config = load_node_config(o.config);
   if (!config) return report_failure(config.error());
+  if (auto ok = check_state_dir(*config); !ok) return report_failure(ok.error());
   if (auto ok = pki::prepare_stores(pki::StatePaths{config->state_dir}); !ok) {
     return report_failure(ok.error());
   }

@@ -1,10 +1,15 @@
 // The `outpost` command: wires the subcommands together and runs the one chosen.
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace outpost::cli;
+  // Daemons, the CA and the certificate stores write keys, databases and logs: whatever a command
+  // creates without setting a mode itself is owner-only (issue 11, finding 6).
+  ::umask(077);
   CLI::App app{"Outpost: monitoring for computers outside your trust boundary", "outpost"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "outpost 0.1.0");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/config.hpp"
+#include "core/event_log.hpp"
 #include "net/admin_socket.hpp"
 #include "server/admin_commands.hpp"
 #include "storage/storage.hpp"
@@ -13,7 +14,8 @@ namespace {
 Result<nlohmann::json> result_of(const nlohmann::json& answer) {
   if (answer.value("ok", false)) return answer.value("result", nlohmann::json{});
   return fail(answer.value("error", std::string("the daemon refused the request")),
-              answer.value("fix", std::string()));
+              answer.value("fix", std::string()),
+              event_id_from_number(answer.value("event", 0)).value_or(EventId::none));
 }
 
 }  // namespace
@@ -31,7 +33,12 @@ Result<nlohmann::json> ask_management_server(const std::string& config_file,
   if (!answer.error().not_running) return std::unexpected(answer.error().error);
   auto db = storage::open_storage(*config->database_url);  // no server runs: the database itself
   if (!db) return std::unexpected(db.error());
-  return result_of(server::run_admin_command(**db, *config, request));
+  // What the command did goes to the server's event log, as when the server runs it.
+  std::optional<EventLog> log;
+  if (std::filesystem::is_directory(config->state_dir)) {
+    log.emplace(config->state_dir, "admin", Echo::none);
+  }
+  return result_of(server::run_admin_command(**db, *config, request, log ? &*log : nullptr));
 }
 
 Result<nlohmann::json> ask_daemon(const std::string& config_file, const nlohmann::json& request) {

@@ -98,8 +98,10 @@ constexpr std::array kCatalogue{
     EventInfo{EventId::trusted_cert_added, Level::info,
               "A CA certificate was added to the trusted store.", ""},
     EventInfo{EventId::csr_refused, Level::error,
-              "The certification authority refused a certificate request.",
-              "Create a new request with outpost cert request and sign that."},
+              "The certification authority refused a certificate request (unreadable, weak, "
+              "asking for a CA, or naming more than its computer).",
+              "Create a new request that names only the computer (outpost cert request) and "
+              "sign that; sign extra names only on purpose, with --allow-extra-names."},
     EventInfo{EventId::ca_key_exposed, Level::error,
               "The CA's private key file can be read or written by other users; the ca command "
               "refuses to use it.",

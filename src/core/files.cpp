@@ -48,7 +48,10 @@ Result<std::string> read_file(const std::filesystem::path& path) {
 Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content,
                                unsigned mode) {
   const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A new file, never a leftover one: a stale .tmp with a wider mode (or a link planted in its
+  // place) must not receive a key before the mode is set.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) {
     return fail(fmt::format("cannot create {}: {}", tmp.string(), os_error(errno)),
                 "check that the folder exists and is writable");

@@ -1,6 +1,7 @@
 #include "pki/ca.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +41,27 @@ Result<void> append_line(const std::filesystem::path& path, const std::string& l
   ::close(fd);
   if (n != static_cast<ssize_t>(line.size()) || !synced) {
     return fail(fmt::format("cannot append to {}", path.string()), "check free space");
+  }
+  return {};
+}
+
+// The CA key must be owner-only, as ssh requires of a private key: a key others could read may
+// have been copied, and one others could write may have been replaced.
+Result<void> check_key_mode(const std::filesystem::path& key_file) {
+  struct stat st {};
+  if (::stat(key_file.c_str(), &st) != 0) {
+    return fail(fmt::format("cannot read {}: {}", key_file.string(), std::strerror(errno)));
+  }
+  const auto mode = static_cast<unsigned>(st.st_mode & 0777);
+  if ((mode & 0077) != 0) {
+    return fail(fmt::format("the CA key {} has mode {:04o}: other users can {} it; this CA will "
+                            "not use a key that may have been {}",
+                            key_file.string(), mode, (mode & 0022) != 0 ? "read or change" : "read",
+                            (mode & 0022) != 0 ? "copied or replaced" : "copied"),
+                fmt::format("chmod 600 {} (and make the CA folder 0700), then check who had "
+                            "access to it; if it may have been copied, retire this CA",
+                            key_file.string()),
+                EventId::ca_key_exposed);
   }
   return {};
 }
@@ -89,6 +111,7 @@ Result<CertificateAuthority> CertificateAuthority::open(const std::filesystem::p
                             kKeyFile),
                 "create one with outpost ca init --dir DIR --name NAME");
   }
+  if (auto ok = check_key_mode(dir / kKeyFile); !ok) return std::unexpected(ok.error());
   auto certs = parse_certificates(*cert_text);
   if (!certs) return std::unexpected(certs.error());
   auto key = load_private_key(*key_text);
@@ -150,13 +173,29 @@ Result<IssuedFiles> CertificateAuthority::issue(const std::string& fqdn,
 }
 
 Result<IssuedFiles> CertificateAuthority::sign(std::string_view csr,
-                                               const std::filesystem::path& out_file, int days) {
+                                               const std::filesystem::path& out_file, int days,
+                                               ExtraNames extra) {
   if (std::filesystem::exists(out_file)) {
     return fail(out_file.string() + " already exists",
                 "choose another --out file; certificates are never overwritten");
   }
   auto request = validate_csr(csr);
   if (!request) return std::unexpected(request.error());
+  if (!request->extra_names.empty() && extra == ExtraNames::refuse) {
+    const std::string extras = fmt::format("{}", fmt::join(request->extra_names, ", "));
+    return fail(
+        fmt::format("the request for {} also names {} (DNS names besides its subject CN). A "
+                    "certificate identifies only the computer its CN names; the other names "
+                    "would be signed for a key that belongs to {}",
+                    request->fqdn, extras, request->fqdn),
+        fmt::format("ask {} for a request that names only itself (outpost cert request --fqdn "
+                    "{} --out NEW_DIR); if {} {} of that same computer and you mean to "
+                    "sign {}, repeat with --allow-extra-names",
+                    request->fqdn, request->fqdn, extras,
+                    request->extra_names.size() == 1 ? "is an alias" : "are aliases",
+                    request->extra_names.size() == 1 ? "it" : "them"),
+        EventId::csr_refused);
+  }
   auto cert = sign_computer(request->fqdn, request->dns_names, request->public_key.get(), days);
   if (!cert) return std::unexpected(cert.error());
   if (auto ok = write_file_atomic(out_file, cert->pem(), 0644); !ok) {

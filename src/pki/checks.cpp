@@ -131,6 +131,16 @@ CheckResult check_name(const CheckInput& in) {
                               "--fqdn / [node] fqdn",
                               in.fqdn, in.fqdn));
   }
+  if (const auto extra = c.extra_names(); !extra.empty()) {
+    return CheckResult{
+        "subject name", Verdict::warn, EventId::cert_names_several,
+        fmt::format("{}: the CN is '{}', but the certificate also names {}; only the CN "
+                    "identifies this computer, so Outpost never accepts it as {}",
+                    names, in.fqdn, fmt::join(extra, ", "), fmt::join(extra, " or ")),
+        fmt::format("issue {} a certificate that names only itself (outpost ca issue, or a "
+                    "request from outpost cert request), and import it",
+                    in.fqdn)};
+  }
   return pass("subject name", fmt::format("{}: the CN is '{}'", names, in.fqdn));
 }
 

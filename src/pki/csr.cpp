@@ -1,5 +1,6 @@
 #include "pki/csr.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/pem.h>
 
 #include <algorithm>
@@ -41,8 +42,60 @@ std::string request_common_name(X509_REQ* req) {
 struct RequestedExtensions {
   bool asks_for_ca = false;
   std::vector<std::string> dns_names;
-  std::vector<std::string> other_names;  // IP, e-mail, URI: not issued
+  std::vector<std::string> other_names;  // "IP 10.0.0.1", "email a@b", "URI x": not issued
 };
+
+// Text from a certificate request, for a message: control and non-ASCII bytes escaped, at most
+// 256 characters (a request is input from anyone).
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, 256)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x20 || u >= 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return text.size() > 256 ? out + "..." : out;
+}
+
+std::string asn1_text(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+std::string ip_text(const ASN1_OCTET_STRING* ip) {
+  char buffer[INET6_ADDRSTRLEN] = {};
+  const int length = ASN1_STRING_length(ip);
+  const int family = length == 4 ? AF_INET : length == 16 ? AF_INET6 : 0;
+  if (family == 0 ||
+      ::inet_ntop(family, ASN1_STRING_get0_data(ip), buffer, sizeof buffer) == nullptr) {
+    return fmt::format("IP (an address of {} bytes)", length);
+  }
+  return std::string("IP ") + buffer;
+}
+
+// A subjectAltName that is not a DNS name, as "IP 10.0.0.1", "email a@b", "URI x".
+std::string other_name_text(const GENERAL_NAME* name) {
+  switch (name->type) {
+    case GEN_IPADD:
+      return ip_text(name->d.iPAddress);
+    case GEN_EMAIL:
+      return "email " + printable(asn1_text(name->d.rfc822Name));
+    case GEN_URI:
+      return "URI " + printable(asn1_text(name->d.uniformResourceIdentifier));
+    default:
+      return fmt::format("a name of type {}", name->type);
+  }
+}
+
+// "CN agent9.lab.test; DNS agent9.lab.test, gw1.lab.test; IP 10.0.0.1"
+std::string names_text(const std::string& cn, const RequestedExtensions& ext) {
+  std::vector<std::string> dns;
+  for (const auto& d : ext.dns_names)
+    dns.push_back(printable(d));
+  std::string out = "CN " + printable(cn);
+  if (!dns.empty()) out += fmt::format("; DNS {}", fmt::join(dns, ", "));
+  if (!ext.other_names.empty()) out += fmt::format("; {}", fmt::join(ext.other_names, ", "));
+  return out;
+}
 
 RequestedExtensions requested_extensions(X509_REQ* req) {
   RequestedExtensions out;
@@ -59,11 +112,9 @@ RequestedExtensions requested_extensions(X509_REQ* req) {
       for (int j = 0; names && j < sk_GENERAL_NAME_num(names.get()); ++j) {
         const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), j);
         if (name->type == GEN_DNS) {
-          out.dns_names.emplace_back(
-              reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
-              static_cast<std::size_t>(ASN1_STRING_length(name->d.dNSName)));
+          out.dns_names.push_back(asn1_text(name->d.dNSName));
         } else {
-          out.other_names.emplace_back(fmt::format("type {}", name->type));
+          out.other_names.push_back(other_name_text(name));
         }
       }
     }
@@ -118,8 +169,9 @@ Result<ValidRequest> validate_csr(std::string_view data) {
   }
   const std::string cn = request_common_name(req->get());
   if (cn.empty() || !is_valid_host_name(cn)) {
-    return fail(fmt::format("the request's subject CN '{}' is not a computer's FQDN", cn),
-                "request a certificate with CN=<the computer's FQDN>", EventId::csr_refused);
+    return fail(
+        fmt::format("the request's subject CN '{}' is not a computer's FQDN", printable(cn)),
+        "request a certificate with CN=<the computer's FQDN>", EventId::csr_refused);
   }
   if (auto weakness = key_weakness(key)) {
     return fail("the request's key is too weak: " + *weakness,
@@ -133,24 +185,29 @@ Result<ValidRequest> validate_csr(std::string_view data) {
         "issues computer certificates only",
         "request a computer certificate without CA:TRUE", EventId::csr_refused);
   }
+  if (!ext.other_names.empty()) {
+    return fail(fmt::format("the request asks for subjectAltNames other than DNS names ({}); "
+                            "Outpost identifies computers by FQDN only. The request names: {}",
+                            fmt::join(ext.other_names, ", "), names_text(cn, ext)),
+                fmt::format("create a request that names only the computer: outpost cert "
+                            "request --fqdn {} --out NEW_DIR",
+                            canonical_host_name(cn)),
+                EventId::csr_refused);
+  }
   ValidRequest out;
   out.fqdn = canonical_host_name(cn);
   out.dns_names.push_back(out.fqdn);
   for (const auto& dns : ext.dns_names) {
     if (!is_valid_host_name(dns)) {
-      return fail(
-          fmt::format("the request asks for the DNS name '{}', which is not a host name", dns),
-          "request only host names", EventId::csr_refused);
+      return fail(fmt::format("the request asks for the DNS name '{}', which is not a host "
+                              "name. The request names: {}",
+                              printable(dns), names_text(cn, ext)),
+                  "request only host names", EventId::csr_refused);
     }
     if (std::ranges::find(out.dns_names, canonical_host_name(dns)) == out.dns_names.end()) {
       out.dns_names.push_back(canonical_host_name(dns));
+      out.extra_names.push_back(canonical_host_name(dns));
     }
-  }
-  if (!ext.other_names.empty()) {
-    return fail(
-        "the request asks for subjectAltNames other than DNS names (IP, e-mail or URI); "
-        "Outpost identifies computers by FQDN only",
-        "request DNS names only", EventId::csr_refused);
   }
   EVP_PKEY_up_ref(key);
   out.public_key.reset(key);

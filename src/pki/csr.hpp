@@ -16,13 +16,16 @@ namespace outpost::pki {
 [[nodiscard]] Result<std::string> make_csr(const std::string& fqdn, EVP_PKEY* key);
 
 struct ValidRequest {
-  std::string fqdn;                    // from the subject CN, canonical
-  std::vector<std::string> dns_names;  // fqdn first, then any other requested DNS names
+  std::string fqdn;                      // from the subject CN, canonical
+  std::vector<std::string> dns_names;    // fqdn first, then any other requested DNS names
+  std::vector<std::string> extra_names;  // the DNS names other than the CN (canonical)
   KeyPtr public_key;
 };
 
 // Checks the request's signature, name and key strength, and that it does not ask for a CA
-// certificate. Errors carry EventId::csr_refused.
+// certificate or for names other than DNS names (whose message lists every name it carries).
+// Extra DNS names besides the CN are valid here and listed in `extra_names`: whether to sign
+// them is the CA's decision (CertificateAuthority::sign). Errors carry EventId::csr_refused.
 [[nodiscard]] Result<ValidRequest> validate_csr(std::string_view pem_or_der);
 
 }  // namespace outpost::pki

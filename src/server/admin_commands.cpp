@@ -4,6 +4,7 @@
 
 #include "core/names.hpp"
 #include "net/admin_socket.hpp"
+#include "server/admin_rules.hpp"
 #include "server/configuration_service.hpp"
 #include "server/health.hpp"
 
@@ -37,17 +38,8 @@ json list(storage::Storage& db, std::optional<storage::Role> role,
   return net::admin_ok(std::move(out));
 }
 
-Result<std::string> fqdn_of(const json& request, std::string_view what) {
-  const std::string name = request.value("fqdn", "");
-  if (!is_valid_host_name(name)) {
-    return fail(fmt::format("'{}' is not a valid FQDN", name),
-                fmt::format("pass the {}'s fully qualified domain name", what));
-  }
-  return canonical_host_name(name);
-}
-
-json approve_gateway(storage::Storage& db, const json& request) {
-  auto fqdn = fqdn_of(request, "gateway");
+json approve_gateway(storage::Storage& db, const NodeConfig& config, const json& request) {
+  auto fqdn = requested_fqdn(request, "gateway");
   if (!fqdn) return net::admin_error(fqdn.error());
   const bool server_initiates = request.value("server_initiates", false);
   const std::string address = request.value("address", "");
@@ -55,15 +47,39 @@ json approve_gateway(storage::Storage& db, const json& request) {
     return net::admin_error(Error{EventId::none, "--server-initiates needs --address HOST:PORT",
                                   "give the address the management server dials the gateway on"});
   }
+  auto known = db.computer(*fqdn);
+  if (!known) return net::admin_error(known.error());
+  auto old_role = gateway_role_change(config, *known, *fqdn, request.value("change_role", false));
+  if (!old_role) return net::admin_error(old_role.error());
+  std::string rebound;  // --rebind: a renewed key; the key the gateway connects with next is bound
+  bool unbound_now = false;
+  if (request.value("rebind", false)) {
+    auto unbound = db.unbind_gateway_key(*fqdn);
+    if (!unbound) return net::admin_error(unbound.error());
+    unbound_now = *unbound;
+    rebound = *unbound ? " Its key binding was cleared: the key it connects with next is bound."
+                       : " It had no key bound yet.";
+  }
+  if (*known && (*known)->role == storage::Role::gateway &&
+      (*known)->server_initiates == server_initiates && (*known)->address == address) {
+    if (unbound_now) {
+      return net::admin_ok({{"message", fmt::format("Gateway {} stays approved.{}", *fqdn, rebound)}});
+    }
+    return no_change(fmt::format("Gateway {} was already approved (with these settings); "
+                                 "nothing changed.{}",
+                                 *fqdn, rebound),
+                     "", true);
+  }
   if (auto ok = db.approve_gateway(*fqdn, server_initiates, address); !ok) {
     return net::admin_error(ok.error());
   }
-  std::string rebound;
-  if (request.value("rebind", false)) {  // a renewed key: the next one connecting is bound
-    auto unbound = db.unbind_gateway_key(*fqdn);
-    if (!unbound) return net::admin_error(unbound.error());
-    rebound = *unbound ? " Its key binding was cleared: the key it connects with next is bound."
-                       : " It had no key bound yet.";
+  if (*old_role) {
+    return changed_with_event(
+        fmt::format("The approval of server {} completed successfully.", *fqdn),
+        EventId::role_changed,
+        fmt::format("{} was {}; it is now a gateway (--change-role). Until its own "
+                    "configuration is a gateway's it is refused as {}.",
+                    *fqdn, role_with_article(**old_role), role_with_article(**old_role)));
   }
   return net::admin_ok({{"message", fmt::format("The approval of server {} completed "
                                                 "successfully.{}",
@@ -71,31 +87,88 @@ json approve_gateway(storage::Storage& db, const json& request) {
 }
 
 json remove_gateway(storage::Storage& db, const json& request) {
-  auto fqdn = fqdn_of(request, "gateway");
+  auto fqdn = requested_fqdn(request, "gateway");
   if (!fqdn) return net::admin_error(fqdn.error());
+  auto known = db.computer(*fqdn);
+  if (!known) return net::admin_error(known.error());
+  if (*known && (*known)->role != storage::Role::gateway) {
+    return wrong_role(**known, storage::Role::gateway,
+                      "check the name; an agent is removed with outpost agent reject or forget");
+  }
   auto removed = db.remove_gateway(*fqdn);
   if (!removed) return net::admin_error(removed.error());
   if (!*removed) {
-    return net::admin_error(Error{EventId::none, fmt::format("{} is not a known gateway", *fqdn),
-                                  "see outpost gateway list"});
+    return no_change(fmt::format("{} is not a known gateway; nothing was removed", *fqdn),
+                     "check the name with outpost gateway list", false);
   }
   return net::admin_ok({{"message", fmt::format("The removal of server {} from the management "
                                                 "group completed successfully.",
                                                 *fqdn)}});
 }
 
+// agent approve (host names only) and agent reject (any stored name, so junk can be rejected).
 json set_agent(storage::Storage& db, const json& request, storage::Approval approval) {
-  auto fqdn = fqdn_of(request, "agent");
+  auto fqdn = approval == storage::Approval::approved ? requested_fqdn(request, "agent")
+                                                      : requested_row_name(request);
   if (!fqdn) return net::admin_error(fqdn.error());
+  const std::string name = shown_name(*fqdn);
+  auto known = db.computer(*fqdn);
+  if (!known) return net::admin_error(known.error());
+  if (!*known) {
+    return no_change(fmt::format("{} is not a known agent; nothing changed", name),
+                     "check the name with outpost agent list; an agent is known once it has "
+                     "connected",
+                     false);
+  }
+  if ((*known)->role != storage::Role::agent) {
+    return wrong_role(**known, storage::Role::agent,
+                      "check the name; gateways are approved and removed with outpost gateway");
+  }
+  if ((*known)->approval == approval) {
+    return no_change(fmt::format("Agent {} was already {}; nothing changed.", name,
+                                 storage::approval_name(approval)),
+                     "", true);
+  }
   auto changed = db.set_agent_approval(*fqdn, approval);
   if (!changed) return net::admin_error(changed.error());
-  if (!*changed) {
-    return net::admin_error(Error{EventId::none, fmt::format("{} is not a known agent", *fqdn),
-                                  "see outpost agent list; an agent is known once it has "
-                                  "connected"});
-  }
   return net::admin_ok(
-      {{"message", fmt::format("Agent {} is now {}.", *fqdn, storage::approval_name(approval))}});
+      {{"message", fmt::format("Agent {} is now {}.", name, storage::approval_name(approval))}});
+}
+
+// agent forget: deletes a pending or rejected agent's row (any stored name).
+json forget_agent(storage::Storage& db, const json& request) {
+  auto fqdn = requested_row_name(request);
+  if (!fqdn) return net::admin_error(fqdn.error());
+  const std::string name = shown_name(*fqdn);
+  auto known = db.computer(*fqdn);
+  if (!known) return net::admin_error(known.error());
+  if (!*known) {
+    return no_change(fmt::format("{} is not a known agent; nothing was forgotten", name),
+                     "check the name with outpost agent list --json", false);
+  }
+  if ((*known)->role != storage::Role::agent) {
+    return wrong_role(**known, storage::Role::agent,
+                      "check the name; a gateway is removed with outpost gateway remove");
+  }
+  if ((*known)->approval == storage::Approval::approved) {
+    return net::admin_error(Error{
+        EventId::none,
+        fmt::format("agent {} is approved; only a pending or rejected agent is forgotten", name),
+        fmt::format("reject it first (outpost agent reject --agent {} --config ...), then "
+                    "forget it",
+                    name)});
+  }
+  auto forgotten = db.forget_agent(*fqdn);
+  if (!forgotten) return net::admin_error(forgotten.error());
+  if (!*forgotten) {  // approved or deleted meanwhile (another server, another operator)
+    return no_change(fmt::format("{} changed meanwhile; nothing was forgotten", name),
+                     "look again with outpost agent list", false);
+  }
+  return changed_with_event(
+      fmt::format("Agent {} ({}) is forgotten: its row was deleted. If it connects again it is "
+                  "treated as new (admission policy).",
+                  name, storage::approval_name((*known)->approval)),
+      EventId::pending_forgotten);
 }
 
 // The management server a computer reaches the group through: up its chain of parents.
@@ -186,17 +259,25 @@ Result<json> inventory_json(storage::Storage& db, const NodeConfig& config) {
   return out;
 }
 
-json run_admin_command(storage::Storage& db, const NodeConfig& config, const json& request) {
+json run_admin_command(storage::Storage& db, const NodeConfig& config, const json& request,
+                       EventLog* log) {
+  json answer = admin_command(db, config, request);
+  if (log != nullptr) log_admin_outcome(*log, request, answer);
+  return answer;
+}
+
+json admin_command(storage::Storage& db, const NodeConfig& config, const json& request) {
   const std::string command = request.value("command", "");
   using storage::Approval;
   using storage::Role;
-  if (command == "gateway.approve") return approve_gateway(db, request);
+  if (command == "gateway.approve") return approve_gateway(db, config, request);
   if (command == "gateway.remove") return remove_gateway(db, request);
   if (command == "gateway.list") return list(db, Role::gateway, std::nullopt);
   if (command == "agent.pending") return list(db, Role::agent, Approval::pending);
   if (command == "agent.list") return list(db, Role::agent, std::nullopt);
   if (command == "agent.approve") return set_agent(db, request, Approval::approved);
   if (command == "agent.reject") return set_agent(db, request, Approval::rejected);
+  if (command == "agent.forget") return forget_agent(db, request);
   if (command == "gateway.set-failover" || command == "agent.set-parent") {
     return set_topology(db, config, request);
   }

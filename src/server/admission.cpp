@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "server/admin_rules.hpp"
+
 namespace outpost::server {
 namespace {
 
@@ -40,6 +42,14 @@ channel::Admission admit_gateway(storage::Storage& db, const NodeConfig& config,
   if (*known && (*known)->role == storage::Role::gateway &&
       (*known)->approval == storage::Approval::approved) {
     return check_gateway_key(db, log, peer);
+  }
+  if (*known && (*known)->role != storage::Role::gateway) {  // never advise approving it
+    return refuse(
+        wire::REJECT_NOT_APPROVED,
+        fmt::format("{} is known as {} in management group {}, not as a gateway; it "
+                    "is not admitted as a gateway. If it really is a gateway now, an "
+                    "operator changes its role on purpose with --change-role",
+                    peer.fqdn, role_with_article((*known)->role), config.management_group));
   }
   return refuse(wire::REJECT_NOT_APPROVED,
                 fmt::format("gateway {} is not approved in management group {}: run outpost "

@@ -8,6 +8,7 @@
 #include "core/names.hpp"
 #include "core/node_document.hpp"
 #include "net/admin_socket.hpp"
+#include "server/admin_rules.hpp"
 #include "server/health.hpp"
 
 namespace outpost::server {
@@ -107,11 +108,15 @@ json set_topology(storage::Storage& db, const NodeConfig& config, const json& re
   for (const auto& c : *all)
     known.emplace(c.fqdn, c);
   const auto node = known.find(target);
-  if (node == known.end() || node->second.role != role) {
-    return net::admin_error(Error{
-        EventId::none, fmt::format("{} is not a known {}", target, gateway ? "gateway" : "agent"),
+  if (node == known.end()) {
+    return no_change(
+        fmt::format("{} is not a known {}; nothing changed", target, gateway ? "gateway" : "agent"),
         gateway ? "approve it first (outpost gateway approve)"
-                : "an agent is known once it has connected"});
+                : "an agent is known once it has connected",
+        false);
+  }
+  if (node->second.role != role) {
+    return wrong_role(node->second, role, "check the name");
   }
   auto parents = requested_parents(request, target, role, known);
   if (!parents) return net::admin_error(parents.error());
@@ -125,6 +130,13 @@ json set_topology(storage::Storage& db, const NodeConfig& config, const json& re
   std::vector<std::string> texts;
   for (const auto& p : *parents)
     texts.push_back(p.text());
+  auto current = db.parents_of(target);
+  if (!current) return net::admin_error(current.error());
+  if (*current == texts) {
+    return no_change(fmt::format("The parents of {} already are {}; nothing changed.", target,
+                                 fmt::join(texts, ", ")),
+                     "", true);
+  }
   if (auto ok = db.set_parents(target, texts, Clock::now()); !ok) {
     return net::admin_error(ok.error());
   }

@@ -59,10 +59,27 @@ Result<void> ManagementServer::prepare() {
   if (auto rules = collect::check_collect_rules(initial_); !rules) {
     return std::unexpected(rules.error());
   }
+  // Every check before anything is created: the listen address binds, the certificate loads,
+  // no other daemon runs here; only then is the database opened (created on a first start).
+  auto acceptor = net::listen_on(io_.get_executor(), *initial_.listen);
+  if (!acceptor) return std::unexpected(acceptor.error());
+  acceptor_.emplace(std::move(*acceptor));
+  const auto local = acceptor_->local_endpoint();
+  listening_ = Endpoint{local.address().to_string(), local.port()};
   auto node = channel::NodeContext::load(initial_, log_);
   if (!node) return std::unexpected(node.error());
   node_.emplace(std::move(*node));
-  auto storage = storage::open_storage(*initial_.database_url);
+  auto admin =
+      net::AdminSocket::open(io_.get_executor(), net::admin_socket_path(initial_.state_dir));
+  if (!admin) return std::unexpected(admin.error());
+  admin_ = std::move(*admin);
+  const storage::FileTightened tightened = [this](const std::string& file, unsigned mode) {
+    (void)log_.write(
+        EventId::file_mode_tightened,
+        fmt::format("The database file {} had mode {:04o}; it is now 0600.", file, mode),
+        {{"file", file}});
+  };
+  auto storage = storage::open_storage(*initial_.database_url, tightened);
   if (!storage) {
     Error error = storage.error();
     error.event = EventId::database_error;
@@ -72,15 +89,6 @@ Result<void> ManagementServer::prepare() {
   auto writer = storage::open_storage(*initial_.database_url);  // the ingest thread's own
   if (!writer) return std::unexpected(writer.error());
   ingest_.emplace(io_.get_executor(), std::move(*writer), log_);
-  auto admin =
-      net::AdminSocket::open(io_.get_executor(), net::admin_socket_path(initial_.state_dir));
-  if (!admin) return std::unexpected(admin.error());
-  admin_ = std::move(*admin);
-  auto acceptor = net::listen_on(io_.get_executor(), *initial_.listen);
-  if (!acceptor) return std::unexpected(acceptor.error());
-  acceptor_.emplace(std::move(*acceptor));
-  const auto local = acceptor_->local_endpoint();
-  listening_ = Endpoint{local.address().to_string(), local.port()};
   return {};
 }
 
@@ -211,10 +219,15 @@ void ManagementServer::groom(TimePoint now) {
 nlohmann::json ManagementServer::on_admin(const nlohmann::json& request) {
   const std::string command = request.value("command", "");
   if (command == "status") return net::admin_ok(status());
-  nlohmann::json answer = run_admin_command(*storage_, node_->config(), request);
+  nlohmann::json answer = run_admin_command(*storage_, node_->config(), request, &log_);
   if (!answer.value("ok", false)) return answer;
   const std::string fqdn = request.value("fqdn", "");
-  if (command == "gateway.remove") {
+  if (answer["result"].is_object() &&
+      answer["result"].value("event", 0) == number(EventId::role_changed)) {
+    withdraw(fqdn, fmt::format("{} is now a gateway of management group {} (an operator changed "
+                               "its role)",
+                               fqdn, node_->config().management_group));
+  } else if (command == "gateway.remove") {
     withdraw(fqdn, fmt::format("gateway {} was removed from management group {}", fqdn,
                                node_->config().management_group));
   } else if (command == "agent.reject") {

@@ -7,6 +7,7 @@
 
 #include "core/config.hpp"
 #include "storage/postgres/postgres_storage.hpp"
+#include "storage/sqlite/file_modes.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
 namespace outpost::storage {
@@ -49,13 +50,17 @@ std::optional<Approval> approval_from_name(std::string_view name) {
   return value_of<Approval>(kApprovals, name);
 }
 
-Result<std::unique_ptr<Storage>> open_storage(const std::string& url) {
+Result<std::unique_ptr<Storage>> open_storage(const std::string& url,
+                                              const FileTightened& tightened) {
   constexpr std::string_view kSqlite = "sqlite://";
   if (url.starts_with(kSqlite)) {
     const std::string path = url.substr(kSqlite.size());
     if (path.empty() || path.front() != '/') {
       return fail(fmt::format("database url '{}' needs an absolute path", url),
                   "write it as sqlite:///var/lib/outpost/ms1/operations.db (three slashes)");
+    }
+    if (auto secured = sqlite::secure_database_files(path, tightened); !secured) {
+      return std::unexpected(secured.error());
     }
     auto opened = sqlite::SqliteStorage::open(path);
     if (!opened) return std::unexpected(opened.error());

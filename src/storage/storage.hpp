@@ -148,6 +148,9 @@ class Storage {
   // outpost agent approve / reject. False when the agent is not known.
   [[nodiscard]] virtual Result<bool> set_agent_approval(const std::string& fqdn,
                                                         Approval approval) = 0;
+  // outpost agent forget: deletes the row of an agent that is pending or rejected (never an
+  // approved one, nor another role). False when there is no such row.
+  [[nodiscard]] virtual Result<bool> forget_agent(const std::string& fqdn) = 0;
 
   // An empty `certificate_sha256` leaves the recorded certificate as it is (a heartbeat relayed
   // by a gateway does not carry the agent's certificate; its admission query did).
@@ -187,10 +190,16 @@ class Storage {
 [[nodiscard]] std::string join_lines(const std::vector<std::string>& lines);
 [[nodiscard]] std::vector<std::string> split_lines(std::string_view text);
 
+// Told about each database file that other users could read and that was made owner-only
+// (0600) at open, with its old mode (the management server logs 30017).
+using FileTightened = std::function<void(const std::string& file, unsigned old_mode)>;
+
 // Opens (creating if needed) the database a `[database] url` names and brings its schema up to
 // date: "sqlite:///abs/path.db", or "postgresql://user[:password]@host[:port]/database" (also
 // "postgres://"; any libpq URI parameter may follow). A newer schema than this build knows is
-// refused. Messages never carry a URL's password.
-[[nodiscard]] Result<std::unique_ptr<Storage>> open_storage(const std::string& url);
+// refused. Messages never carry a URL's password. A SQLite database and its -wal/-shm files are
+// owner-only: created 0600, and tightened to 0600 (`tightened` is told) when wider.
+[[nodiscard]] Result<std::unique_ptr<Storage>> open_storage(const std::string& url,
+                                                            const FileTightened& tightened = {});
 
 }  // namespace outpost::storage

@@ -6,7 +6,7 @@ cd "$TMP"
 
 for cmd in "" "ca" "ca init" "ca issue" "ca sign" "ca list" "cert" "cert request" "cert trust" \
   "cert import" "cert show" "cert verify" "events" "server" "agent" "agent pending" \
-  "agent approve" "agent reject" "agent list" "gateway" "gateway approve" "gateway remove" \
+  "agent approve" "agent reject" "agent forget" "agent list" "gateway" "gateway approve" "gateway remove" \
   "gateway list" "inventory"; do
   # shellcheck disable=SC2086
   check "outpost $cmd --help" "$OUTPOST" $cmd --help

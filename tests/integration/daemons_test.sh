@@ -106,7 +106,7 @@ kill "$agent4_pid"
 # --- a name registered as a gateway is never admitted as an agent
 "$OUTPOST" gateway approve --config ms1.toml --gateway agent3.lab.test >/dev/null
 "$OUTPOST" gateway remove --config ms1.toml --gateway agent3.lab.test >/dev/null
-expect_fail "gateway remove does not remove an agent" "not a known gateway" \
+expect_fail "gateway remove does not remove an agent" "is an agent, not a gateway" \
   "$OUTPOST" gateway remove --config ms1.toml --gateway agent4.lab.test
 
 # --- wrong management group

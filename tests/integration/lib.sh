@@ -44,13 +44,15 @@ wait_for() {
 }
 
 # computers "CA NAME" NODE...: our CA in ./ca, and for each NODE a certificate for NODE.lab.test,
-# the root trusted and the certificate imported into the state directory ./NODE.
+# the root trusted and the certificate imported into the state directory ./NODE, which is created
+# first as an operator does (a daemon never creates it).
 computers() {
   local name="$1" n
   shift
   "$OUTPOST" ca init --dir ca --name "$name" --key ec256 >/dev/null
   for n in "$@"; do
     "$OUTPOST" ca issue --dir ca --fqdn "$n.lab.test" --out issued >/dev/null
+    install -d -m 700 "$n"
     "$OUTPOST" cert trust --state "$PWD/$n" ca/ca.crt >/dev/null
     "$OUTPOST" cert import --state "$PWD/$n" --fqdn "$n.lab.test" \
       --cert "issued/$n.lab.test.crt" --key "issued/$n.lab.test.key" >/dev/null

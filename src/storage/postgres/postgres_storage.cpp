@@ -168,6 +168,17 @@ Result<bool> PostgresStorage::set_agent_approval(const std::string& fqdn, Approv
   });
 }
 
+Result<bool> PostgresStorage::forget_agent(const std::string& fqdn) {
+  return locked([&](Connection& conn) -> Result<bool> {
+    auto done = conn.exec("forgetting an agent",
+                          "DELETE FROM computers WHERE fqdn = $1::text AND role = 'agent' AND "
+                          "approval IN ('pending', 'rejected')",
+                          {fqdn});
+    if (!done) return std::unexpected(done.error());
+    return done->affected() > 0;
+  });
+}
+
 Result<void> PostgresStorage::record_heartbeat(const std::string& fqdn, const std::string& parent,
                                                TimePoint at, const std::string& certificate_sha256,
                                                TimePoint certificate_not_after) {

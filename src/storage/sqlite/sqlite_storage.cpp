@@ -171,6 +171,16 @@ Result<bool> SqliteStorage::set_agent_approval(const std::string& fqdn, Approval
   });
 }
 
+Result<bool> SqliteStorage::forget_agent(const std::string& fqdn) {
+  return guarded(path_, "forgetting an agent", [&]() -> Result<bool> {
+    SQLite::Statement q(*db_,
+                        "DELETE FROM computers WHERE fqdn = ? AND role = 'agent' AND approval IN "
+                        "('pending', 'rejected')");
+    q.bind(1, fqdn);
+    return q.exec() > 0;
+  });
+}
+
 Result<void> SqliteStorage::record_heartbeat(const std::string& fqdn, const std::string& parent,
                                              TimePoint at, const std::string& certificate_sha256,
                                              TimePoint certificate_not_after) {

@@ -64,6 +64,20 @@ TEST_F(CaTest, IssueMakesAComputerCertificateWithTheOutpostProfile) {
   EXPECT_EQ(results.back().verdict, Verdict::pass) << results.back().detail;
 }
 
+// Finding 6: like ssh, the CA refuses a key file that others can read or write (30007).
+TEST_F(CaTest, OpenRefusesAKeyOthersCanReadOrWrite) {
+  ASSERT_TRUE(CertificateAuthority::init(dir_, "LAB Root CA", 100, KeyType::ec256));
+  for (const mode_t mode : {0644U, 0660U, 0602U, 0640U}) {
+    ASSERT_EQ(::chmod((dir_ / "ca.key").c_str(), mode), 0);
+    auto opened = CertificateAuthority::open(dir_);
+    ASSERT_FALSE(opened) << std::oct << mode;
+    EXPECT_EQ(opened.error().event, EventId::ca_key_exposed);
+    EXPECT_NE(opened.error().fix.find("chmod 600"), std::string::npos);
+  }
+  ASSERT_EQ(::chmod((dir_ / "ca.key").c_str(), 0400U), 0);
+  EXPECT_TRUE(CertificateAuthority::open(dir_));
+}
+
 TEST_F(CaTest, SerialsAreRandomAndDistinct) {
   auto ca = CertificateAuthority::init(dir_, "LAB Root CA", 100, KeyType::ec256);
   ASSERT_TRUE(ca);

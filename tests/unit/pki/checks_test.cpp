@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "test_pki.hpp"
 
 namespace outpost::pki {
@@ -69,15 +71,37 @@ TEST_F(ChecksTest, NameThatIsNotTheFqdnIsRefusedWith20052) {
   expect_refused(run(issued), "subject name", EventId::cert_name_mismatch, "agent1.lab.test");
 }
 
-TEST_F(ChecksTest, ADnsSubjectAltNameDoesNotIdentifyTheComputer) {
-  // Only the subject CN names the computer (docs/security.md); the CN compares as a host name.
+// Only the subject CN identifies a computer: a DNS name alone proves nothing (finding 3).
+TEST_F(ChecksTest, DnsSubjectAltNameAloneDoesNotIdentify) {
   auto issued = ca_.issue(kFqdn, [](CertificateSpec& s) {
     s.common_name = "Agent One";
     s.dns_names = {"alias.lab.test", "AGENT1.lab.test."};
   });
-  expect_refused(run(issued), "subject name", EventId::cert_name_mismatch, "the subject CN");
-  auto by_cn = ca_.issue(kFqdn, [](CertificateSpec& s) { s.common_name = "AGENT1.lab.test."; });
-  EXPECT_EQ(first_failure(run(by_cn)), nullptr);
+  expect_refused(run(issued), "subject name", EventId::cert_name_mismatch, "agent1.lab.test");
+}
+
+// A certificate whose CN is this computer but that also names others is accepted with a WARN
+// (30008) that lists the other names.
+TEST_F(ChecksTest, ExtraNamesAreAWarningThatNamesThem) {
+  auto issued = ca_.issue(kFqdn, [](CertificateSpec& s) {
+    s.dns_names = {kFqdn, "gw1.lab.test", "ms1.lab.test"};
+  });
+  const auto results = run(issued);
+  EXPECT_EQ(first_failure(results), nullptr);
+  const auto name = std::ranges::find(results, std::string("subject name"), &CheckResult::name);
+  ASSERT_NE(name, results.end());
+  EXPECT_EQ(name->verdict, Verdict::warn);
+  EXPECT_EQ(name->event, EventId::cert_names_several);
+  EXPECT_NE(name->detail.find("gw1.lab.test, ms1.lab.test"), std::string::npos) << name->detail;
+  EXPECT_FALSE(name->fix.empty());
+}
+
+TEST_F(ChecksTest, TheCnRepeatedAsADnsNameIsNoExtraName) {
+  auto issued = ca_.issue(kFqdn, [](CertificateSpec& s) {
+    s.dns_names = {"AGENT1.lab.test.", kFqdn};
+  });
+  for (const auto& r : run(issued))
+    EXPECT_EQ(r.verdict, Verdict::pass) << r.name << ": " << r.detail;
 }
 
 TEST_F(ChecksTest, ExpiredIsRefusedWith20051) {

@@ -82,13 +82,28 @@ TEST(Csr, NameThatIsNotAHostIsRefused) {
   EXPECT_NE(valid.error().message.find("not a computer's FQDN"), std::string::npos);
 }
 
-TEST(Csr, IpSubjectAltNameIsRefused) {
+TEST(Csr, IpSubjectAltNameIsRefusedAndEveryNameShown) {
   auto key = generate_key(KeyType::ec256);
   ASSERT_TRUE(key);
-  auto valid = validate_csr(
-      custom_csr("gw1.lab.test", key->get(), "DNS:gw1.lab.test,IP:10.0.0.1", NID_subject_alt_name));
+  auto valid = validate_csr(custom_csr("gw1.lab.test", key->get(),
+                                       "DNS:gw1.lab.test,DNS:ms1.lab.test,IP:10.0.0.1",
+                                       NID_subject_alt_name));
   ASSERT_FALSE(valid);
-  EXPECT_NE(valid.error().message.find("other than DNS"), std::string::npos);
+  EXPECT_EQ(valid.error().event, EventId::csr_refused);
+  const std::string& m = valid.error().message;
+  EXPECT_NE(m.find("other than DNS"), std::string::npos) << m;
+  EXPECT_NE(m.find("CN gw1.lab.test; DNS gw1.lab.test, ms1.lab.test; IP 10.0.0.1"),
+            std::string::npos)
+      << m;
+}
+
+TEST(Csr, ExtraDnsNamesAreListed) {
+  auto key = generate_key(KeyType::ec256);
+  ASSERT_TRUE(key);
+  auto valid = validate_csr(custom_csr(
+      "agent9.lab.test", key->get(), "DNS:agent9.lab.test,DNS:GW1.lab.test", NID_subject_alt_name));
+  ASSERT_TRUE(valid) << valid.error().describe();
+  EXPECT_EQ(valid->extra_names, std::vector<std::string>{"gw1.lab.test"});
 }
 
 TEST(Csr, GarbageIsRefused) {
@@ -103,16 +118,38 @@ TEST(Csr, CaSignsARequestAsAComputerCertificate) {
   ASSERT_TRUE(ca);
   auto key = generate_key(KeyType::ec256);
   ASSERT_TRUE(key);
-  auto issued = ca->sign(
-      custom_csr("gw1.lab.test", key->get(), "DNS:gw1-alias.lab.test", NID_subject_alt_name),
-      tmp.path() / "gw1.crt", 30);
+  auto issued = ca->sign(csr_for("gw1.lab.test", key->get()), tmp.path() / "gw1.crt", 30);
   ASSERT_TRUE(issued) << issued.error().describe();
   const Certificate& c = issued->certificate;
   EXPECT_FALSE(c.is_ca());
   EXPECT_TRUE(c.has_eku(kServerAuthOid) && c.has_eku(kClientAuthOid));
-  EXPECT_EQ(c.dns_names(), (std::vector<std::string>{"gw1.lab.test", "gw1-alias.lab.test"}));
+  EXPECT_EQ(c.dns_names(), std::vector<std::string>{"gw1.lab.test"});
   EXPECT_EQ(EVP_PKEY_eq(c.public_key(), key->get()), 1);
   EXPECT_TRUE(std::filesystem::exists(tmp.path() / "gw1.crt"));
+}
+
+// Finding 3: a request for agent9 that also names gw1 is refused, naming gw1 and the way out.
+TEST(Csr, CaRefusesExtraNamesUnlessAllowed) {
+  testing::TempDir tmp;
+  auto ca = CertificateAuthority::init(tmp.path() / "ca", "LAB Root CA", 100, KeyType::ec256);
+  ASSERT_TRUE(ca);
+  auto key = generate_key(KeyType::ec256);
+  ASSERT_TRUE(key);
+  const std::string csr = custom_csr("agent9.lab.test", key->get(),
+                                     "DNS:agent9.lab.test,DNS:gw1.lab.test", NID_subject_alt_name);
+  auto refused = ca->sign(csr, tmp.path() / "agent9.crt", 30);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().event, EventId::csr_refused);
+  EXPECT_NE(refused.error().message.find("also names gw1.lab.test"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().fix.find("--allow-extra-names"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "agent9.crt"));
+  EXPECT_TRUE(ca->issued()->empty());
+
+  auto allowed = ca->sign(csr, tmp.path() / "agent9.crt", 30, ExtraNames::allow);
+  ASSERT_TRUE(allowed) << allowed.error().describe();
+  EXPECT_EQ(allowed->certificate.extra_names(), std::vector<std::string>{"gw1.lab.test"});
+  EXPECT_FALSE(allowed->certificate.is_identity_of("gw1.lab.test"));
 }
 
 }  // namespace

@@ -68,6 +68,33 @@ TEST_P(StorageTest, AGatewayIsBoundToTheFirstKeyUntilRebindOrRemoval) {
   EXPECT_TRUE(db->bind_gateway_key("gw1.lab.test", "k3", Clock::now()).value().bound_now);
 }
 
+// outpost agent forget: a pending or rejected agent's row goes (any stored name, even one that is
+// not a host name); an approved agent, a gateway and a management server stay.
+TEST_P(StorageTest, ForgetDeletesOnlyPendingOrRejectedAgents) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  const TimePoint now = Clock::now();
+  ASSERT_TRUE(db->agent_seen("pending.lab.test", AgentPolicy::review, now));
+  ASSERT_TRUE(db->agent_seen("rejected.lab.test", AgentPolicy::reject, now));
+  ASSERT_TRUE(db->agent_seen("approved.lab.test", AgentPolicy::automatic, now));
+  ASSERT_TRUE(db->agent_seen("not a name!", AgentPolicy::review, now));
+  ASSERT_TRUE(db->approve_gateway("gw1.lab.test", false, ""));
+  ASSERT_TRUE(db->register_management_server("ms1.lab.test", "", now, now));
+  EXPECT_TRUE(db->forget_agent("pending.lab.test").value());
+  EXPECT_TRUE(db->forget_agent("rejected.lab.test").value());
+  EXPECT_TRUE(db->forget_agent("not a name!").value());
+  EXPECT_FALSE(db->forget_agent("pending.lab.test").value());  // already gone
+  EXPECT_FALSE(db->forget_agent("approved.lab.test").value());
+  EXPECT_FALSE(db->forget_agent("gw1.lab.test").value());
+  EXPECT_FALSE(db->forget_agent("ms1.lab.test").value());
+  const auto all = db->computers();
+  ASSERT_TRUE(all);
+  std::vector<std::string> left;
+  for (const auto& c : *all)
+    left.push_back(c.fqdn);
+  EXPECT_EQ(left, (std::vector<std::string>{"approved.lab.test", "gw1.lab.test", "ms1.lab.test"}));
+}
+
 TEST_P(StorageTest, AgentPolicyDecidesOnFirstSightOnly) {
   auto db = open();
   ASSERT_TRUE(db);
