@@ -59,7 +59,7 @@ check "gw1 is admitted" wait_for 60 has_event gw1 30022 "Connected to ms1.lab.te
 check "and bound to its key (30092)" wait_for 30 has_event ms1 30092 "Gateway gw1.lab.test is now bound"
 
 # --- a second certificate for gw1, with another key: refused until --rebind
-mkdir -p gw1b
+install -d -m 700 gw1b
 "$OUTPOST" ca issue --dir ca --fqdn gw1.lab.test --out issued2 >/dev/null
 "$OUTPOST" cert trust --state "$PWD/gw1b" ca/ca.crt >/dev/null
 "$OUTPOST" cert import --state "$PWD/gw1b" --fqdn gw1.lab.test \
