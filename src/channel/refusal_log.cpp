@@ -102,8 +102,9 @@ net::RefusalHandler RefusalLog::handler() {
           {{"remote", refusal.remote}});
       return;
     }
-    if (refusal.event == EventId::alpn_refused) {  // its own event: typed, not from the text
-      (void)state->log.write(EventId::alpn_refused,
+    if (refusal.event == EventId::alpn_refused ||  // their own events: typed, not from text
+        refusal.event == EventId::rogue_root_same_name) {
+      (void)state->log.write(refusal.event,
                              fmt::format("A connection from {} was refused during TLS: {}",
                                          refusal.remote, refusal.reason),
                              {{"remote", refusal.remote}, {"cause", number(refusal.event)}});
