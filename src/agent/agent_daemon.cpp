@@ -15,7 +15,9 @@ namespace outpost::agent {
 AgentDaemon::AgentDaemon(NodeConfig config)
     : initial_(std::move(config)),
       log_(initial_.state_dir, "agent", Echo::stderr_stream),
-      received_(initial_.state_dir) {}
+      received_(initial_.state_dir) {
+  log_.rotate_at(LogRotation{initial_.log_max_file_mb, initial_.log_keep_files});
+}
 
 int AgentDaemon::run() {
   if (initial_.parents.empty()) {

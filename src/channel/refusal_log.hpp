@@ -1,24 +1,42 @@
-// The accepting side's record of a connection refused during TLS, the same for every daemon.
+// The accepting side's record of refused connections, the same for every daemon, bounded per
+// source address (RefusalLimiter): a refusal during TLS is written as 20002 with its cause, one at
+// accept (over the pre-authentication budget) as 30071, a refused hello as its own event; past
+// the first few per source and interval they are only counted, and every `summary_every` one
+// summary event per kind gives the counts (30070 for refusals, 30071 for the budget).
 #pragma once
 
-#include <fmt/format.h>
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
+#include <string>
 
+#include "channel/refusal_limiter.hpp"
 #include "core/event_log.hpp"
 #include "net/connect.hpp"
 
 namespace outpost::channel {
 
-// A RefusalHandler that writes each refusal to `log` as 20002 (a device could not be
-// authenticated) with the peer's address, the reason and the event of the cause (20072: its
-// certificate is not trusted here; 20071: it presented none, timed out, or refused ours).
-inline net::RefusalHandler log_refusals(EventLog& log) {
-  return [&log](const net::Refusal& refusal) {
-    (void)log.write(EventId::device_not_authenticated,
-                    fmt::format("A device at {} attempted to connect but could not be "
-                                "authenticated, and was rejected (cause {}): {}",
-                                refusal.remote, number(refusal.event), refusal.reason),
-                    {{"remote", refusal.remote}, {"cause", number(refusal.event)}});
-  };
-}
+class RefusalLog {
+ public:
+  explicit RefusalLog(EventLog& log, LimiterSettings settings = {});
+  RefusalLog(const RefusalLog&) = delete;
+  RefusalLog& operator=(const RefusalLog&) = delete;
+
+  // Starts writing the summaries on `executor` (until the executor's context stops).
+  void start(const boost::asio::any_io_executor& executor);
+
+  // For net::accept_loop: refusals during TLS and at accept.
+  [[nodiscard]] net::RefusalHandler handler();
+
+  // A hello refused by the session handler (`error.event` is the event to log), from `remote`
+  // (address:port as net::remote_text gives it).
+  void hello_refused(const std::string& remote, const Error& error);
+
+  // Writes what is held back now (also done by the timer).
+  void write_summaries();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace outpost::channel

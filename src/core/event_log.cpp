@@ -1,6 +1,7 @@
 #include "core/event_log.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,9 +62,30 @@ Result<Event> EventLog::write(EventId id, std::string detail, nlohmann::json fie
               fields.is_object() ? std::move(fields) : nlohmann::json::object()};
   if (echo_ == Echo::stderr_stream) {
     std::cerr << format_event_line(event) << '\n';
+    if (rotation_) {
+      if (const std::string file = rotate_stderr_if_over(*rotation_); !file.empty()) rotated(file);
+    }
   }
-  const std::string line = to_json(event).dump() + '\n';
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (auto appended = append(to_json(event).dump() + '\n'); !appended) {
+    return std::unexpected(appended.error());
+  }
+  return event;
+}
+
+Result<void> EventLog::append(const std::string& line) {
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  struct stat st {};
+  bool rotated_now = false;
+  if (fd >= 0 && rotation_ && ::fstat(fd, &st) == 0 && st.st_size > 0 &&
+      static_cast<std::uint64_t>(st.st_size) + line.size() > rotation_->max_bytes()) {
+    ::close(fd);
+    if (auto done = rotate_files(path_, rotation_->keep_files); !done) {
+      std::cerr << "outpost: " << done.error().message << '\n';
+    } else {
+      rotated_now = true;
+    }
+    fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  }
   if (fd < 0) {
     const std::string reason =
         fmt::format("cannot open event log {}: {}", path_.string(), std::strerror(errno));
@@ -79,18 +101,30 @@ Result<Event> EventLog::write(EventId id, std::string detail, nlohmann::json fie
     std::cerr << "outpost: " << reason << '\n';
     return fail(reason, "check free space on the state directory's file system");
   }
-  return event;
+  if (rotated_now) rotated(path_.string());
+  return {};
 }
 
-Result<EventLogContents> read_events(const std::filesystem::path& state_dir,
-                                     const EventFilter& filter) {
-  const auto path = state_dir / EventLog::kFileName;
-  EventLogContents contents;
+// 30073 in the (new) event log; not echoed, so that it cannot start another rotation.
+void EventLog::rotated(const std::string& file) {
+  const Event event{number(EventId::log_rotated),
+                    event_info(EventId::log_rotated).level,
+                    source_,
+                    Clock::now(),
+                    fmt::format("{} reached [log] max_file_mb = {} and was rotated to {}.1; "
+                                "{} rotated files are kept.",
+                                file, rotation_->max_file_mb, file, rotation_->keep_files),
+                    {{"file", file}}};
+  (void)append(to_json(event).dump() + '\n');
+}
+
+namespace {
+
+Result<void> read_file(const std::filesystem::path& path, const EventFilter& filter,
+                       EventLogContents& contents) {
   std::ifstream in(path);
   if (!in) {
-    if (!std::filesystem::exists(path)) {
-      return contents;  // nothing logged yet
-    }
+    if (!std::filesystem::exists(path)) return {};  // nothing logged yet (or rotated away)
     return fail(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
   }
   std::string line;
@@ -110,6 +144,19 @@ Result<EventLogContents> read_events(const std::filesystem::path& state_dir,
     }
     contents.events.push_back(std::move(*event));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<EventLogContents> read_events(const std::filesystem::path& state_dir,
+                                     const EventFilter& filter) {
+  const auto path = state_dir / EventLog::kFileName;
+  EventLogContents contents;
+  for (const auto& file : rotated_files(path)) {
+    if (auto read = read_file(file, filter, contents); !read) return std::unexpected(read.error());
+  }
+  if (auto read = read_file(path, filter, contents); !read) return std::unexpected(read.error());
   return contents;
 }
 

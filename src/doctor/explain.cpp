@@ -85,6 +85,12 @@ Explanation explain_tls_failure(const Error& error, std::string_view parent_host
             "reissue the parent's certificate with both serverAuth and clientAuth",
             EventId::remote_cert_untrusted};
   }
+  if (error.event == EventId::rogue_root_same_name) {  // never advise trusting that root
+    return {fmt::format("the parent's root only bears the name of a trusted root ({})", m),
+            "compare both SHA-256 fingerprints with your CA's out of band; if the parent's root "
+            "is not the one your CA published, the parent is not who it claims to be",
+            EventId::rogue_root_same_name};
+  }
   if (error.event == EventId::remote_cert_untrusted) {
     return {fmt::format("this node does not trust the parent's certificate ({})", m),
             fmt::format("trust the parent's root CA here: outpost cert trust --state {} "

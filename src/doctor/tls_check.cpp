@@ -43,6 +43,8 @@ asio::awaitable<void> probe(asio::ssl::context& context, Endpoint parent, net::H
   auto stream = co_await net::dial(context, parent, hosts, timeouts);
   if (!stream) {
     const bool tcp = stream.error().event == EventId::remote_cert_untrusted ||
+                     stream.error().event == EventId::rogue_root_same_name ||
+                     stream.error().event == EventId::alpn_refused ||
                      stream.error().event == EventId::closed_before_auth;
     (tcp ? out->tls_error : out->connect_error) = stream.error();
     co_return;

@@ -20,7 +20,9 @@ namespace outpost::gateway {
 GatewayDaemon::GatewayDaemon(NodeConfig config)
     : initial_(std::move(config)),
       log_(initial_.state_dir, "gateway", Echo::stderr_stream),
-      received_(initial_.state_dir) {}
+      received_(initial_.state_dir) {
+  log_.rotate_at(LogRotation{initial_.log_max_file_mb, initial_.log_keep_files});
+}
 
 Result<void> GatewayDaemon::prepare() {
   if (initial_.parents.empty() || !initial_.listen) {
@@ -81,13 +83,9 @@ int GatewayDaemon::run() {
         [this] { upstream_lost(); }};
     asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   }
-  asio::co_spawn(
-      io_,
-      net::accept_loop(
-          *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); },
-          net::Timeouts{}, [this](net::TlsStream stream) { return serve(std::move(stream)); },
-          channel::log_refusals(log_)),
-      asio::detached);
+  listener_.start(
+      *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); },
+      node_->config(), [this](net::TlsStream stream) { return serve(std::move(stream)); });
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] { node_->reload(log_); });
@@ -111,6 +109,7 @@ void GatewayDaemon::stop(const std::string& why) {
 nlohmann::json GatewayDaemon::status() const {
   nlohmann::json out =
       channel::node_status(node_->config(), "gateway", node_->certificate(), listening_);
+  out["listener"] = listener_.status();
   out["server_initiates"] = node_->config().server_initiates;
   if (upstream_ && upstream_->is_open()) {
     const auto parents = received_.parents(node_->config());
@@ -236,10 +235,12 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
   channel::AdmissionCheck check = [this](channel::PeerIdentity peer, channel::Prover prove) {
     return admit(std::move(peer), std::move(prove));
   };
-  const channel::HelloTimeouts hello_timeouts;
+  const std::string remote = net::remote_text(stream.next_layer());
+  channel::HelloTimeouts hello_timeouts;  // within the listener's deadline from accept
+  hello_timeouts.hello = std::chrono::seconds(config.handshake_timeout_s);
   auto peer = co_await channel::accept_hello(std::move(stream), me, check, hello_timeouts);
   if (!peer) {
-    (void)log_.write(peer.error().event, peer.error().describe());
+    listener_.hello_refused(remote, peer.error());
     co_return;
   }
   const channel::PeerIdentity identity = peer->identity();

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "channel/configuration.hpp"
+#include "channel/listener.hpp"
 #include "channel/node_context.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
@@ -69,6 +70,7 @@ class GatewayDaemon {
 
   NodeConfig initial_;
   EventLog log_;
+  channel::Listener listener_{log_};  // budget, deadline and refusal log of the port
   asio::io_context io_;
   std::optional<channel::NodeContext> node_;
   channel::ReceivedConfiguration received_;

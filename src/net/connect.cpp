@@ -85,8 +85,23 @@ asio::awaitable<std::optional<HandshakeFailure>> handshake(
     co_return HandshakeFailure{EventId::closed_before_auth, "the TLS handshake timed out"};
   }
   const auto [ec] = std::get<0>(outcome);
-  if (!ec) co_return std::nullopt;
-  co_return explain_handshake_failure(stream, ec);
+  if (ec) co_return explain_handshake_failure(stream, ec);
+  if (!alpn_agreed(stream)) co_return alpn_failure(type == asio::ssl::stream_base::server);
+  co_return std::nullopt;
+}
+
+std::string fix_for(EventId event) {
+  switch (event) {
+    case EventId::remote_cert_untrusted:
+      return "trust the parent's CA with outpost cert trust, or fix the parent's name";
+    case EventId::rogue_root_same_name:
+      return "compare both fingerprints with your CA's out of band; never trust the parent's root "
+             "because of its name";
+    case EventId::alpn_refused:
+      return "dial an Outpost node of a matching version on this port";
+    default:
+      return "run outpost doctor on both ends";
+  }
 }
 
 }  // namespace
@@ -118,10 +133,7 @@ asio::awaitable<Result<TlsStream>> dial(asio::ssl::context& context, Endpoint pa
   }
   if (auto why = co_await handshake(stream, asio::ssl::stream_base::client, timeouts.handshake)) {
     co_return fail(fmt::format("TLS with {} failed: {}", parent.text(), why->reason),
-                   why->event == EventId::remote_cert_untrusted
-                       ? "trust the parent's CA with outpost cert trust, or fix the parent's name"
-                       : "run outpost doctor on both ends",
-                   why->event);
+                   fix_for(why->event), why->event);
   }
   co_return std::move(stream);
 }
@@ -146,8 +158,55 @@ Result<tcp::acceptor> listen_on(const asio::any_io_executor& executor, const End
   return acceptor;
 }
 
+std::string remote_text(const tcp::socket& socket) {
+  error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown") : text(peer);
+}
+
+namespace {
+
+// One accepted connection inside the budget: the handshake and the session handler's hello,
+// raced against one deadline. The slot is released when this coroutine ends.
+asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::context& tls,
+                                            std::chrono::milliseconds deadline, AcceptBudget budget,
+                                            [[maybe_unused]] AcceptBudget::Slot slot,
+                                            std::string remote, std::string source,
+                                            SessionHandler on_session, RefusalHandler on_refused) {
+  TlsStream stream(std::move(socket), tls);
+  auto handshake_then_hello = [&]() -> asio::awaitable<void> {
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (ec == asio::error::operation_aborted) co_return;  // the deadline; reported below
+    if (ec) {
+      const HandshakeFailure why = explain_handshake_failure(stream, ec);
+      on_refused(Refusal{remote, why.event, why.reason, source});
+      co_return;
+    }
+    if (!alpn_agreed(stream)) {  // the callbacks refuse it already; never admit without
+      const HandshakeFailure why = alpn_failure(true);
+      on_refused(Refusal{remote, why.event, why.reason, source});
+      co_return;
+    }
+    co_await on_session(std::move(stream));
+  };
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  auto outcome = co_await (handshake_then_hello() || timer.async_wait(kTuple));
+  if (outcome.index() == 1) {  // the handler was cancelled; its stream is closed by now
+    budget.note_deadline_expired();
+    on_refused(
+        Refusal{remote, EventId::closed_before_auth,
+                fmt::format("no admission within {} s of the connection (TLS handshake and "
+                            "hello); closed",
+                            std::chrono::duration_cast<std::chrono::seconds>(deadline).count()),
+                source});
+  }
+}
+
+}  // namespace
+
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ContextSource context, Timeouts timeouts,
-                                  SessionHandler on_session, RefusalHandler on_refused) {
+                                  AcceptBudget budget, SessionHandler on_session,
+                                  RefusalHandler on_refused) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kTuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -156,21 +215,29 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ContextSource context
       co_await pause.async_wait(kTuple);
       continue;
     }
+    error_code remote_ec;
+    const auto peer = socket.remote_endpoint(remote_ec);
+    const std::string remote = remote_ec ? std::string("unknown") : text(peer);
+    const std::string source = remote_ec ? std::string("unknown") : peer.address().to_string();
+    auto decision = budget.admit(source);
+    if (!decision.slot) {  // closed before any TLS work; the handler summarises these
+      socket.close(remote_ec);
+      const BudgetLimits& limits = budget.limits();
+      on_refused(Refusal{remote, EventId::preauth_budget_exceeded,
+                         decision.refusal == BudgetRefusal::per_source
+                             ? fmt::format("{} connections from {} are already being authenticated "
+                                           "([limits] preauth_max_per_source)",
+                                           limits.max_per_source, source)
+                             : fmt::format("{} connections are already being authenticated "
+                                           "([limits] preauth_max_connections)",
+                                           limits.max_connections),
+                         source});
+      continue;
+    }
     asio::co_spawn(
         acceptor.get_executor(),
-        [&tls = context(), timeouts, on_session, on_refused,
-         socket = std::move(socket)]() mutable -> asio::awaitable<void> {
-          error_code remote_ec;
-          const auto peer = socket.remote_endpoint(remote_ec);
-          const std::string remote = remote_ec ? std::string("unknown") : text(peer);
-          TlsStream stream(std::move(socket), tls);
-          if (auto why =
-                  co_await handshake(stream, asio::ssl::stream_base::server, timeouts.handshake)) {
-            on_refused(Refusal{remote, why->event, why->reason});
-            co_return;
-          }
-          co_await on_session(std::move(stream));
-        },
+        admit_within_deadline(std::move(socket), context(), timeouts.handshake, budget,
+                              std::move(*decision.slot), remote, source, on_session, on_refused),
         asio::detached);
   }
 }

@@ -12,6 +12,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "net/accept_budget.hpp"
 #include "net/tls.hpp"
 
 namespace outpost::net {
@@ -36,8 +37,9 @@ using HostsTable = std::map<std::string, std::string>;
 // What the accepting side knows about a refused connection, for its event log.
 struct Refusal {
   std::string remote;  // "127.0.0.5:40112"
-  EventId event;
+  EventId event;       // 30071 when refused at accept (over budget), before any TLS work
   std::string reason;
+  std::string source;  // the address alone ("127.0.0.5"), the key of rate limits
 };
 
 using SessionHandler = std::function<asio::awaitable<void>(TlsStream)>;
@@ -45,12 +47,20 @@ using SessionHandler = std::function<asio::awaitable<void>(TlsStream)>;
 using ContextSource = std::function<asio::ssl::context&()>;
 using RefusalHandler = std::function<void(const Refusal&)>;
 
-// Accepts until the acceptor is closed. Each connection's handshake runs in its own coroutine
-// with the handshake timeout; a completed one is handed to `on_session`, a failed one reported to
-// `on_refused` and closed.
+// Accepts until the acceptor is closed. A connection over `budget` (in total or from its source
+// address) is closed at once, before any TLS work, and reported to `on_refused` as 30071 (the
+// handler summarises those). Any other runs in its own coroutine holding a budget slot: the TLS
+// handshake, then `on_session`, both within one deadline (`timeouts.handshake`, from accept).
+// `on_session` must return once the peer is admitted or refused (the session it starts runs
+// elsewhere): its return releases the slot. A connection still without an answer at the deadline
+// is closed (its handler cancelled) and reported as 20071.
 [[nodiscard]] asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ContextSource context,
-                                                Timeouts timeouts, SessionHandler on_session,
+                                                Timeouts timeouts, AcceptBudget budget,
+                                                SessionHandler on_session,
                                                 RefusalHandler on_refused);
+
+// The peer's address and port as text ("127.0.0.5:40112", "[::1]:40112"), "unknown" if closed.
+[[nodiscard]] std::string remote_text(const tcp::socket& socket);
 
 // Opens a listening socket (SO_REUSEADDR) on `listen`; port 0 picks a free one.
 [[nodiscard]] Result<tcp::acceptor> listen_on(const asio::any_io_executor& executor,

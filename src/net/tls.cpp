@@ -5,11 +5,41 @@
 
 #include <fmt/format.h>
 
+#include "net/rogue_root.hpp"
+
 namespace outpost::net {
 namespace {
 
-int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
-                unsigned int in_length, void*) {
+// Set on a connection refused for its ALPN, so that the refusal is typed (30074), not guessed
+// from OpenSSL's error text.
+int alpn_refused_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+char alpn_refused_flag = 1;
+
+void mark_alpn_refused(SSL* ssl) {
+  SSL_set_ex_data(ssl, alpn_refused_index(), &alpn_refused_flag);
+}
+
+// Without this, a client that offers no ALPN at all is never asked (the select callback runs
+// only when the extension is present): refuse it with the no_application_protocol alert.
+int require_alpn(SSL* ssl, int* alert, void*) {
+  const unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &data,
+                                &length) == 1 &&
+      length > 0) {
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
+  mark_alpn_refused(ssl);
+  *alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+  return SSL_CLIENT_HELLO_ERROR;
+}
+
+int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_length,
+                const unsigned char* in, unsigned int in_length, void*) {
   // `in` is a list of length-prefixed protocol names; accept only ours.
   for (unsigned int i = 0; i < in_length;) {
     const unsigned int length = in[i];
@@ -21,6 +51,7 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, cons
     }
     i += 1 + length;
   }
+  mark_alpn_refused(ssl);
   return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
@@ -37,11 +68,31 @@ int failed_certificate_index() {
   return index;
 }
 
+// A rogue root with a known name (30072), found while the failed chain is still at hand: its
+// message is kept on the connection like the failed certificate.
+void free_text(void*, void* pointer, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<std::string*>(pointer);
+}
+
+int rogue_root_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_text);
+  return index;
+}
+
+void remember_rogue_root(SSL* ssl, X509* failed, X509_STORE_CTX* store) {
+  if (SSL_get_ex_data(ssl, rogue_root_index()) != nullptr) return;
+  if (auto rogue = find_rogue_root(failed, X509_STORE_CTX_get0_untrusted(store),
+                                   X509_STORE_CTX_get0_store(store))) {
+    SSL_set_ex_data(ssl, rogue_root_index(), new std::string(std::move(*rogue)));
+  }
+}
+
 int remember_failure(int preverify_ok, X509_STORE_CTX* store) {
   if (preverify_ok == 0) {
     auto* ssl =
         static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     X509* failed = X509_STORE_CTX_get_current_cert(store);
+    if (ssl != nullptr && failed != nullptr) remember_rogue_root(ssl, failed, store);
     if (ssl != nullptr && failed != nullptr &&
         SSL_get_ex_data(ssl, failed_certificate_index()) == nullptr && X509_up_ref(failed) == 1) {
       SSL_set_ex_data(ssl, failed_certificate_index(), failed);
@@ -101,6 +152,7 @@ Result<asio::ssl::context> make_tls_context(const TlsIdentity& identity, TlsSide
                                                              ? X509_PURPOSE_SSL_CLIENT
                                                              : X509_PURPOSE_SSL_SERVER);
   if (side == TlsSide::accepting) {
+    SSL_CTX_set_client_hello_cb(ctx, require_alpn, nullptr);
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
   } else {
     std::string protos(1, static_cast<char>(kAlpn.size()));
@@ -111,8 +163,35 @@ Result<asio::ssl::context> make_tls_context(const TlsIdentity& identity, TlsSide
   return context;
 }
 
+bool alpn_agreed(TlsStream& stream) {
+  const unsigned char* selected = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(stream.native_handle(), &selected, &length);
+  return selected != nullptr &&
+         std::string_view(reinterpret_cast<const char*>(selected), length) == kAlpn;
+}
+
+HandshakeFailure alpn_failure(bool accepting) {
+  return HandshakeFailure{
+      EventId::alpn_refused,
+      accepting ? fmt::format("the peer did not offer the Outpost protocol (ALPN {}): it is not an "
+                              "Outpost node, or speaks another version",
+                              kAlpn)
+                : fmt::format("the parent did not select the Outpost protocol (ALPN {}): it is "
+                              "not an Outpost node, or speaks another version",
+                              kAlpn)};
+}
+
 HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::system::error_code& ec) {
   SSL* ssl = stream.native_handle();
+  if (SSL_get_ex_data(ssl, alpn_refused_index()) != nullptr) {
+    ERR_clear_error();
+    return alpn_failure(true);
+  }
+  if (const auto* rogue = static_cast<std::string*>(SSL_get_ex_data(ssl, rogue_root_index()))) {
+    ERR_clear_error();
+    return HandshakeFailure{EventId::rogue_root_same_name, *rogue};
+  }
   const long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
     std::string subject = "(unknown)";

@@ -45,6 +45,11 @@ struct HandshakeFailure {
 [[nodiscard]] HandshakeFailure explain_handshake_failure(TlsStream& stream,
                                                          const boost::system::error_code& ec);
 
+// After a handshake: both sides agreed on ALPN outpost/1 (required both ways).
+[[nodiscard]] bool alpn_agreed(TlsStream& stream);
+// The refusal (30074) of a peer that did not agree on ALPN outpost/1.
+[[nodiscard]] HandshakeFailure alpn_failure(bool accepting);
+
 // A TLS error (handshake or later: TLS 1.3 reports a refused client certificate on the first
 // read) in words an operator can act on.
 [[nodiscard]] std::string describe_tls_error(const boost::system::error_code& ec);

@@ -43,7 +43,9 @@ wire::Envelope withdrawal(const std::string& agent, const std::string& reason) {
 }  // namespace
 
 ManagementServer::ManagementServer(NodeConfig config)
-    : initial_(std::move(config)), log_(initial_.state_dir, "server", Echo::stderr_stream) {}
+    : initial_(std::move(config)), log_(initial_.state_dir, "server", Echo::stderr_stream) {
+  log_.rotate_at(LogRotation{initial_.log_max_file_mb, initial_.log_keep_files});
+}
 
 Result<void> ManagementServer::prepare() {
   if (!initial_.listen) {
@@ -117,13 +119,9 @@ int ManagementServer::run() {
 }
 
 void ManagementServer::start_services() {
-  asio::co_spawn(
-      io_,
-      net::accept_loop(
-          *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); },
-          net::Timeouts{}, [this](net::TlsStream stream) { return serve(std::move(stream)); },
-          channel::log_refusals(log_)),
-      asio::detached);
+  listener_.start(
+      *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); },
+      node_->config(), [this](net::TlsStream stream) { return serve(std::move(stream)); });
   admin_->start([this](const nlohmann::json& request) { return on_admin(request); });
   dialer_.emplace(
       io_, *node_, log_,
@@ -273,6 +271,7 @@ void ManagementServer::withdraw(const std::string& fqdn, const std::string& reas
 nlohmann::json ManagementServer::status() const {
   nlohmann::json out =
       channel::node_status(node_->config(), "management_server", node_->certificate(), listening_);
+  out["listener"] = listener_.status();
   for (const auto& s : sessions_)
     out["children"].push_back(channel::session_status(*s));
   return out;
@@ -290,9 +289,12 @@ asio::awaitable<void> ManagementServer::serve(net::TlsStream stream) {
                                          channel::Prover) -> asio::awaitable<channel::Admission> {
     co_return decide_admission(*storage_, node_->config(), log_, peer);
   };
-  auto peer = co_await channel::accept_hello(std::move(stream), me, check, {});
+  const std::string remote = net::remote_text(stream.next_layer());
+  channel::HelloTimeouts hello_timeouts;  // within the listener's deadline from accept
+  hello_timeouts.hello = std::chrono::seconds(config.handshake_timeout_s);
+  auto peer = co_await channel::accept_hello(std::move(stream), me, check, hello_timeouts);
   if (!peer) {
-    (void)log_.write(peer.error().event, peer.error().describe());
+    listener_.hello_refused(remote, peer.error());
     co_return;
   }
   auto session = channel::Session::start(

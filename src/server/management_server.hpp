@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "channel/listener.hpp"
 #include "channel/node_context.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
@@ -68,6 +69,7 @@ class ManagementServer {
 
   NodeConfig initial_;
   EventLog log_;
+  channel::Listener listener_{log_};  // budget, deadline and refusal log of the port
   asio::io_context io_;
   std::optional<channel::NodeContext> node_;
   std::unique_ptr<storage::Storage> storage_;

@@ -51,7 +51,7 @@ class HelloTest : public ::testing::Test {
     asio::co_spawn(io,
                    net::accept_loop(
                        *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; },
-                       net::Timeouts{},
+                       net::Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
                        [&](net::TlsStream stream) -> asio::awaitable<void> {
                          auto peer = co_await accept_hello(std::move(stream), server_me_, admit,
                                                            server_timeouts);
@@ -218,7 +218,7 @@ TEST_F(HelloTest, SilentPeerIsDroppedAfterTheHelloTimeout) {
   asio::co_spawn(
       io,
       net::accept_loop(
-          *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; }, net::Timeouts{},
+          *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; }, net::Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
           [&](net::TlsStream stream) -> asio::awaitable<void> {
             server.emplace(
                 co_await accept_hello(std::move(stream), server_me_, admit_all(), quick));

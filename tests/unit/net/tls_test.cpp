@@ -54,7 +54,7 @@ class TlsTest : public ::testing::Test {
     asio::co_spawn(
         io,
         accept_loop(
-            *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; }, Timeouts{},
+            *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; }, Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
             [&out](TlsStream stream) -> asio::awaitable<void> {
               ++out.sessions;
               char buffer[4];
