@@ -17,7 +17,8 @@ int report_failure(const Error& error) {
 }
 
 void print_json(const nlohmann::json& value) {
-  std::cout << value.dump(2) << '\n';
+  // replace: a string that is not UTF-8 never makes the output fail (or not JSON)
+  std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 void print_checks(const std::vector<pki::CheckResult>& checks) {

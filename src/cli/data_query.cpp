@@ -12,22 +12,30 @@
 namespace outpost::cli {
 namespace {
 
+// Checked access: a stored payload of the wrong shape (stored before payloads were checked at
+// ingest) prints what it holds instead of failing.
+std::string text(const nlohmann::json& d, const char* key) {
+  const auto it = d.find(key);
+  if (it == d.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string text_of(const nlohmann::json& item) {
-  const auto& d = item.at("data");
-  if (!d.is_object()) return d.dump();
-  const std::string kind = item.value("kind", "");
+  const auto it = item.find("data");
+  if (it == item.end() || it->is_null()) return "(not JSON)";
+  const auto& d = *it;
+  if (!d.is_object()) return d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string kind = text(item, "kind");
   if (kind == "sample") {
-    std::string instance = d.value("instance", "");
-    return fmt::format("{:<28} {:<16} {} {}", d.value("counter", ""),
-                       instance.empty() ? "-" : instance, d.value("value", 0.0),
-                       d.value("unit", ""));
+    std::string instance = text(d, "instance");
+    return fmt::format("{:<28} {:<16} {} {}", text(d, "counter"), instance.empty() ? "-" : instance,
+                       text(d, "value"), text(d, "unit"));
   }
   if (kind == "check") {
-    return fmt::format("{:<20} {:<9} {}", d.value("name", ""), d.value("status", ""),
-                       d.value("output", ""));
+    return fmt::format("{:<20} {:<9} {}", text(d, "name"), text(d, "status"), text(d, "output"));
   }
-  return fmt::format("{:<8} {:<24} {}", d.value("level", ""), d.value("source", ""),
-                     d.value("message", ""));
+  return fmt::format("{:<8} {:<24} {}", text(d, "level"), text(d, "source"), text(d, "message"));
 }
 
 struct PerfOptions {
@@ -57,9 +65,14 @@ int print_data(const DataQuery& q) {
     print_json(*items);
     return 0;
   }
+  if (!items->is_array()) {
+    return report_failure(Error{EventId::none, "the management server's answer is not a list",
+                                "check that the server runs the same Outpost version"});
+  }
   for (const auto& item : *items) {
-    std::cout << fmt::format("{}  {:>8}  {}\n", item.value("produced", ""),
-                             item.value("seq", std::uint64_t{0}), text_of(item));
+    if (!item.is_object()) continue;
+    std::cout << fmt::format("{}  {:>8}  {}{}\n", text(item, "produced"), text(item, "seq"),
+                             text_of(item), item.contains("invalid") ? "  [invalid]" : "");
   }
   return 0;
 }

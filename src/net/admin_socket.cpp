@@ -60,7 +60,7 @@ asio::awaitable<void> serve_one(local::socket socket, AdminHandler handler) {
                                  "use the outpost command line"});
     }
   }
-  std::string out = answer.dump() + "\n";
+  std::string out = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   co_await asio::async_write(socket, asio::buffer(out),
                              asio::redirect_error(asio::use_awaitable, ec));
   deadline.cancel();

@@ -7,6 +7,7 @@
 #include "server/admin_rules.hpp"
 #include "server/configuration_service.hpp"
 #include "server/health.hpp"
+#include "storage/item_payload.hpp"
 
 namespace outpost::server {
 namespace {
@@ -184,6 +185,23 @@ std::string reaches_through(const std::string& fqdn,
   return "";
 }
 
+// A stored item as the data query answers it. Rows stored before payloads were checked at ingest
+// may not have their kind's shape (or be JSON at all): they are answered with "invalid" saying
+// why, and "data" null when the payload is not JSON; never an answer that is not JSON.
+json item_json(const storage::StoredItem& r) {
+  json out{{"seq", r.seq},
+           {"produced", format_utc(TimePoint(std::chrono::milliseconds(r.produced_ms)), true)},
+           {"kind", storage::kind_name(r.kind)},
+           {"name", r.name}};
+  json data = json::parse(r.payload, nullptr, false);
+  if (data.is_discarded()) data = nullptr;
+  if (auto checked = storage::check_item_payload(r.kind, r.payload); !checked) {
+    out["invalid"] = checked.error().describe();
+  }
+  out["data"] = std::move(data);
+  return out;
+}
+
 // {"command": "data", "computer", "kind", "name", "since_ms", "limit"}: stored items, oldest
 // first, each with its JSON payload.
 json query_data(storage::Storage& db, const json& request) {
@@ -204,14 +222,8 @@ json query_data(storage::Storage& db, const json& request) {
   auto rows = db.items(query);
   if (!rows) return net::admin_error(rows.error());
   json out = json::array();
-  for (const auto& r : *rows) {
-    out.push_back(
-        {{"seq", r.seq},
-         {"produced", format_utc(TimePoint(std::chrono::milliseconds(r.produced_ms)), true)},
-         {"kind", storage::kind_name(r.kind)},
-         {"name", r.name},
-         {"data", json::parse(r.payload, nullptr, false)}});
-  }
+  for (const auto& r : *rows)
+    out.push_back(item_json(r));
   return net::admin_ok(std::move(out));
 }
 

@@ -7,41 +7,55 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "storage/item_payload.hpp"
+
 namespace outpost::server {
 namespace {
 
 constexpr std::size_t kMaxItemsPerCommit = 50000;
 
+// At most this many refused items of one batch are logged one by one (30052); the rest are
+// counted in one more event.
+constexpr std::size_t kRefusalsLoggedPerBatch = 10;
+
 storage::IngestItem to_ingest_item(const wire::Item& item) {
   storage::IngestItem out;
   out.seq = item.seq();
   out.produced_ms = item.produced_unix_ms();
-  const char* key = "rule";
   switch (item.payload_case()) {
     case wire::Item::kSample:
       out.kind = storage::ItemKind::sample;
       out.payload = item.sample();
-      key = "counter";
       break;
     case wire::Item::kCheck:
       out.kind = storage::ItemKind::check;
       out.payload = item.check();
-      key = "name";
       break;
-    default:
+    case wire::Item::kEvent:
       out.kind = storage::ItemKind::event;
       out.payload = item.event();
       break;
+    default:
+      out.refused = "the item carries no payload";
+      return out;
   }
-  const auto json = nlohmann::json::parse(out.payload, nullptr, false);
-  if (json.is_object()) {
-    out.name = json.value(key, "");
-    if (out.kind == storage::ItemKind::check) {
-      out.status = json.value("status", "unknown");
-      out.output = json.value("output", "");
-    }
+  auto fields = storage::check_item_payload(out.kind, out.payload);
+  if (!fields) {
+    out.refused = fields.error().describe();
+    out.payload.clear();
+    return out;
   }
+  out.name = std::move(fields->name);
+  out.status = std::move(fields->status);
+  out.output = std::move(fields->output);
   return out;
+}
+
+std::string refusal_message(const std::string& origin, const storage::IngestItem& item) {
+  return fmt::format(
+      "Item {} ({}) of {} was refused and not stored: {}. It was acknowledged, so "
+      "{} does not send it again; the rest of its batch was stored.",
+      item.seq, storage::kind_name(item.kind), origin, item.refused, origin);
 }
 
 wire::Envelope ack(const std::string& origin, std::uint64_t through) {
@@ -126,12 +140,35 @@ void Ingest::run() {
     // A failed commit is retried before anything else; it is given up only when stopping
     // (nothing of it was acked, and no later batch was committed after it).
     auto pause = std::chrono::milliseconds(100);
-    while (!commit(work)) {
+    while (!commit_guarded(work)) {
       std::unique_lock lock(mutex_);
       if (wake_.wait_for(lock, pause, [this] { return stopping_; })) return;
       pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::seconds(5));
     }
   }
+}
+
+// The writer's boundary: an exception ends this work, never the thread (nor the server). Nothing
+// of it was acknowledged; its senders send it again.
+bool Ingest::commit_guarded(std::vector<Pending>& work) {
+  std::string what;
+  try {
+    return commit(work);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an unknown exception";
+  }
+  std::string origins;
+  for (const auto& p : work)
+    origins += (origins.empty() ? "" : ", ") + p.batch.origin();
+  boost::asio::post(io_, [this, what, origins, count = work.size()] {
+    (void)log_.write(EventId::ingest_failed,
+                     fmt::format("{} data batch(es) (from {}) could not be written: {}. Nothing of "
+                                 "them was acknowledged; their senders send them again.",
+                                 count, origins, what));
+  });
+  return true;  // given up: retrying the same work would fail the same way
 }
 
 bool Ingest::commit(std::vector<Pending>& work) {
@@ -149,11 +186,13 @@ bool Ingest::commit(std::vector<Pending>& work) {
     });
     return false;
   }
-  IngestStats add{1, work.size(), 0, 0};
+  IngestStats add{1, work.size(), 0, 0, 0};
   for (std::size_t i = 0; i < work.size(); ++i) {
     const storage::IngestResult& r = (*results)[i];
     add.written += r.written;
     add.duplicates += r.duplicates;
+    add.refused += r.refused.size();
+    log_refusals(batches[i], r.refused);
     boost::asio::post(io_, [this, from = work[i].from, origin = work[i].batch.origin(), r] {
       if (r.gap_from != 0) {
         (void)log_.write(EventId::data_gap,
@@ -172,7 +211,31 @@ bool Ingest::commit(std::vector<Pending>& work) {
   stats_.batches += add.batches;
   stats_.written += add.written;
   stats_.duplicates += add.duplicates;
+  stats_.refused += add.refused;
   return true;
+}
+
+void Ingest::log_refusals(const storage::IngestBatch& batch,
+                          const std::vector<std::uint64_t>& refused) {
+  if (refused.empty()) return;
+  std::vector<std::string> messages;
+  for (const auto& item : batch.items) {
+    if (messages.size() == kRefusalsLoggedPerBatch) break;
+    if (std::ranges::find(refused, item.seq) != refused.end()) {
+      messages.push_back(refusal_message(batch.origin, item));
+    }
+  }
+  if (refused.size() > messages.size()) {
+    messages.push_back(
+        fmt::format("{} more items of this batch of {} were refused (items {} to "
+                    "{}); only the first {} are logged one by one.",
+                    refused.size() - messages.size(), batch.origin, refused.front(), refused.back(),
+                    kRefusalsLoggedPerBatch));
+  }
+  boost::asio::post(io_, [this, origin = batch.origin, messages = std::move(messages)] {
+    for (const auto& m : messages)
+      (void)log_.write(EventId::item_refused, m, {{"origin", origin}});
+  });
 }
 
 }  // namespace outpost::server

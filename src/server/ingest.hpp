@@ -5,7 +5,9 @@
 // the I/O thread, each to the session its batch came on. Nothing is acked before its commit; a
 // failed commit acks nothing (30030) and is retried, with a growing pause, before anything queued
 // after it: committing a later batch of an origin first would move its high-water mark past the
-// failed items, and the agent's resend of them would then be dropped as duplicates.
+// failed items, and the agent's resend of them would then be dropped as duplicates. An item whose
+// payload is not valid is refused (30052), acknowledged and not stored; an exception while
+// writing ends that work unacknowledged (30053), never the writer thread.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -26,6 +28,7 @@ struct IngestStats {
   std::uint64_t batches = 0;
   std::uint64_t written = 0;
   std::uint64_t duplicates = 0;
+  std::uint64_t refused = 0;  // items whose payload was not valid (30052): acked, not stored
 };
 
 class Ingest {
@@ -50,7 +53,9 @@ class Ingest {
     std::size_t bytes = 0;
   };
   void run();
+  [[nodiscard]] bool commit_guarded(std::vector<Pending>& work);
   [[nodiscard]] bool commit(std::vector<Pending>& work);
+  void log_refusals(const storage::IngestBatch& batch, const std::vector<std::uint64_t>& refused);
 
   boost::asio::any_io_executor io_;
   std::unique_ptr<storage::Storage> db_;
@@ -65,7 +70,8 @@ class Ingest {
   std::thread thread_;
 };
 
-// The storage form of a batch: names and check statuses taken from the items' JSON.
+// The storage form of a batch: names and check statuses taken from the items' JSON, each item's
+// payload checked (storage/item_payload.hpp); a bad item is marked refused.
 [[nodiscard]] storage::IngestBatch to_ingest_batch(const wire::DataBatch& batch);
 
 }  // namespace outpost::server

@@ -131,9 +131,13 @@ Result<IngestResult> apply_batch(const IngestBatch& batch, std::uint64_t& mark,
       r.gap_from = mark + 1;
       r.gap_to = item.seq - 1;
     }
-    if (auto written = write(item); !written) return std::unexpected(written.error());
+    if (!item.refused.empty()) {
+      r.refused.push_back(item.seq);
+    } else {
+      if (auto written = write(item); !written) return std::unexpected(written.error());
+      ++r.written;
+    }
     mark = item.seq;
-    ++r.written;
   }
   r.through_seq = mark;
   return r;

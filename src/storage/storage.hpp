@@ -58,6 +58,9 @@ struct IngestItem {
   std::string status;   // a check's status (ok, warning, critical, unknown); empty otherwise
   std::string output;   // a check's first line of output; empty otherwise
   std::string payload;  // the item's JSON as the agent sent it
+  // Why the payload was refused (storage/item_payload.hpp); when set, the item is acknowledged
+  // (the origin's mark moves past it) but not stored.
+  std::string refused = {};
 };
 struct IngestBatch {
   std::string origin;
@@ -75,6 +78,7 @@ struct IngestResult {
   // Items the origin still holds before this batch never arrived (a relay dropped a batch):
   // the rest of the batch was not written; the origin must send again after through_seq.
   bool out_of_order = false;
+  std::vector<std::uint64_t> refused = {};  // the seqs of refused items the mark moved past
 };
 
 // Where an item stands against the origin's high-water mark. An item above the mark + 1 is a
@@ -91,7 +95,8 @@ enum class Arrival { duplicate, next, after_dropped_gap, out_of_order };
 
 // The exactly-once rule for one batch, shared by the backends: calls `write` for each item to
 // store, in order, and moves `mark` past it; counts duplicates, notes a dropped gap, and stops at
-// an item out of order. Fails with the first failure of `write`.
+// an item out of order. A refused item is not written; the mark moves past it like any other.
+// Fails with the first failure of `write`.
 using WriteItem = std::function<Result<void>(const IngestItem&)>;
 [[nodiscard]] Result<IngestResult> apply_batch(const IngestBatch& batch, std::uint64_t& mark,
                                                const WriteItem& write);

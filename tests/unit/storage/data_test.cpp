@@ -57,6 +57,30 @@ TEST_P(StorageTest, IngestWritesEachItemOnceAndMovesTheMark) {
     EXPECT_EQ((*items)[i].seq, i + 1);  // oldest first, no gaps, no repeats
 }
 
+TEST_P(StorageTest, ARefusedItemIsAcknowledgedAndNotStored) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  auto b = batch("a1.lab.test", 1, 4);
+  b.items[1].refused = "field 'counter' is a number (expected a string)";
+  b.items[3].refused = "the payload is not JSON (expected a JSON object)";
+  auto r = db->ingest({b});
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ((*r)[0].through_seq, 4u);  // the mark moves past refused items: no resend
+  EXPECT_EQ((*r)[0].written, 2u);
+  EXPECT_EQ((*r)[0].refused, (std::vector<std::uint64_t>{2, 4}));
+  EXPECT_EQ(db->high_water_mark("a1.lab.test").value(), 4u);
+  auto items = db->items({"a1.lab.test", ItemKind::sample, "", std::nullopt, 100});
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].seq, 1u);
+  EXPECT_EQ((*items)[1].seq, 3u);
+  // Sent again: duplicates, not refused (and not logged) a second time.
+  auto again = db->ingest({b});
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].duplicates, 4u);
+  EXPECT_TRUE((*again)[0].refused.empty());
+}
+
 TEST_P(StorageTest, TwoBatchesOfOneOriginInOneCommit) {
   auto db = open();
   ASSERT_TRUE(db);
