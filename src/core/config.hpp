@@ -63,12 +63,10 @@ struct NodeConfig {
   bool server_initiates = false;
   // [limits]: what any peer can make this node hold. Before authentication (every listener):
   // unauthenticated connections in total and per source address, and the time from accept to
-  // the Welcome. After it: bytes buffered for one peer and for all peers together.
+  // the Welcome.
   int preauth_max_connections = 512;
   int preauth_max_per_source = 16;
   int handshake_timeout_s = 10;
-  int session_max_buffered_mb = 32;
-  int daemon_max_buffered_mb = 256;
   // [log]: events.jsonl (and a daemon log written to a file) rotate at this size, keeping this
   // many rotated files.
   int log_max_file_mb = 16;

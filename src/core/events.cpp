@@ -206,18 +206,6 @@ constexpr std::array kCatalogue{
               "A connection was refused because the peer did not offer the Outpost protocol "
               "(ALPN outpost/1).",
               "Connect with an Outpost agent, gateway or server of a matching version."},
-    EventInfo{EventId::peer_over_buffer, Level::error,
-              "A connection was closed because the peer made this node buffer more bytes than "
-              "its share.",
-              "Look at the peer the message names: it sends faster than its parent can take, or "
-              "is misbehaving."},
-    EventInfo{EventId::backpressure_on, Level::warning,
-              "The gateway stopped reading from its agents because the bytes waiting for its "
-              "management server reached the cap.",
-              "Check the management server and the link to it; the agents keep their data "
-              "queued meanwhile."},
-    EventInfo{EventId::backpressure_off, Level::info, "The gateway reads from its agents again.",
-              ""},
     EventInfo{EventId::agent_proof_refused, Level::error,
               "A management server refused an agent behind a gateway: its certificate chain or "
               "its proof of possession of the key did not verify.",
