@@ -42,7 +42,7 @@ refused() {
 
 refused "no clientAuth EKU" 20050 "lacks clientAuth (1.3.6.1.5.5.7.3.2)" --cert server-only.crt --key server-only.key
 refused "no serverAuth EKU" 20050 "lacks serverAuth (1.3.6.1.5.5.7.3.1)" --cert client-only.crt --key client-only.key
-refused "CN/SAN is not the FQDN" 20052 "do not include this computer's FQDN 'agent1.lab.test'" --cert wrong-name.crt --key wrong-name.key
+refused "CN/SAN is not the FQDN" 20052 "the subject CN is not this computer's FQDN 'agent1.lab.test'" --cert wrong-name.crt --key wrong-name.key
 refused "expired" 20051 "expired: valid from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z" --cert expired.crt --key expired.key
 refused "not yet valid" 20051 "not yet valid: valid from 2099-01-01" --cert future.crt --key future.key
 refused "key that does not match" 20068 "does not match the certificate" --cert good.crt --key other-key.key
