@@ -84,8 +84,8 @@ int GatewayDaemon::run() {
     asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   }
   listener_.start(
-      *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); },
-      node_->config(), [this](net::TlsStream stream) { return serve(std::move(stream)); });
+      *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); }, node_->config(),
+      [this](net::TlsStream stream) { return serve(std::move(stream)); });
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] { node_->reload(log_); });

@@ -64,7 +64,8 @@ json approve_gateway(storage::Storage& db, const NodeConfig& config, const json&
   if (*known && (*known)->role == storage::Role::gateway &&
       (*known)->server_initiates == server_initiates && (*known)->address == address) {
     if (unbound_now) {
-      return net::admin_ok({{"message", fmt::format("Gateway {} stays approved.{}", *fqdn, rebound)}});
+      return net::admin_ok(
+          {{"message", fmt::format("Gateway {} stays approved.{}", *fqdn, rebound)}});
     }
     return no_change(fmt::format("Gateway {} was already approved (with these settings); "
                                  "nothing changed.{}",

@@ -120,8 +120,8 @@ int ManagementServer::run() {
 
 void ManagementServer::start_services() {
   listener_.start(
-      *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); },
-      node_->config(), [this](net::TlsStream stream) { return serve(std::move(stream)); });
+      *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); }, node_->config(),
+      [this](net::TlsStream stream) { return serve(std::move(stream)); });
   admin_->start([this](const nlohmann::json& request) { return on_admin(request); });
   dialer_.emplace(
       io_, *node_, log_,

@@ -215,16 +215,16 @@ TEST_F(HelloTest, SilentPeerIsDroppedAfterTheHelloTimeout) {
   const auto port = acceptor->local_endpoint().port();
   std::optional<Result<AuthenticatedPeer>> server;
   bool done = false;
-  asio::co_spawn(
-      io,
-      net::accept_loop(
-          *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; }, net::Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
-          [&](net::TlsStream stream) -> asio::awaitable<void> {
-            server.emplace(
-                co_await accept_hello(std::move(stream), server_me_, admit_all(), quick));
-          },
-          [](const net::Refusal&) {}),
-      asio::detached);
+  asio::co_spawn(io,
+                 net::accept_loop(
+                     *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; },
+                     net::Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
+                     [&](net::TlsStream stream) -> asio::awaitable<void> {
+                       server.emplace(co_await accept_hello(std::move(stream), server_me_,
+                                                            admit_all(), quick));
+                     },
+                     [](const net::Refusal&) {}),
+                 asio::detached);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {

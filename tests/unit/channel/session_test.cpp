@@ -54,7 +54,8 @@ class SessionTest : public ::testing::Test {
     asio::co_spawn(
         io_,
         net::accept_loop(
-            *acceptor_, [this]() -> asio::ssl::context& { return server_ctx_; }, net::Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
+            *acceptor_, [this]() -> asio::ssl::context& { return server_ctx_; }, net::Timeouts{},
+            outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
             [&, server_settings](net::TlsStream stream) -> asio::awaitable<void> {
               const LocalNode me{"ms1.lab.test", "LAB", wire::ROLE_MANAGEMENT_SERVER, ""};
               AdmissionCheck admit = [](PeerIdentity, Prover) -> asio::awaitable<Admission> {

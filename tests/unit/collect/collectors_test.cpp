@@ -165,6 +165,16 @@ TEST_F(CollectorsTest, LogLinesThatMatchBecomeEventsWithTheDocumentedPayload) {
     return e.payload["rule"] == "disk" && e.payload["level"] == "warning";
   }));
 
+  // Every line appended above has come (a slow machine may still be reading them), so that what
+  // comes next is only what this test appends next.
+  const std::string last = "ERROR disk full " + std::to_string(n - 1);
+  ASSERT_TRUE(run_until(
+      [&] {
+        return std::ranges::any_of(of_kind(Kind::event),
+                                   [&](const Item& e) { return e.payload["message"] == last; });
+      },
+      std::chrono::seconds(20)));
+
   // A line without its newline waits for it.
   items_.clear();
   append(log, "ERROR half");

@@ -51,23 +51,24 @@ class TlsTest : public ::testing::Test {
     EXPECT_TRUE(acceptor);
     const auto port = acceptor->local_endpoint().port();
     Outcome out;
-    asio::co_spawn(
-        io,
-        accept_loop(
-            *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; }, Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
-            [&out](TlsStream stream) -> asio::awaitable<void> {
-              ++out.sessions;
-              char buffer[4];
-              boost::system::error_code ec;
-              co_await asio::async_read(stream, asio::buffer(buffer),
-                                        asio::redirect_error(asio::use_awaitable, ec));
-              if (!ec) {
-                co_await asio::async_write(stream, asio::buffer("pong", 4),
-                                           asio::redirect_error(asio::use_awaitable, ec));
-              }
-            },
-            [&out](const Refusal& r) { out.refusals.push_back(r); }),
-        asio::detached);
+    asio::co_spawn(io,
+                   accept_loop(
+                       *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; },
+                       Timeouts{}, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
+                       [&out](TlsStream stream) -> asio::awaitable<void> {
+                         ++out.sessions;
+                         char buffer[4];
+                         boost::system::error_code ec;
+                         co_await asio::async_read(stream, asio::buffer(buffer),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+                         if (!ec) {
+                           co_await asio::async_write(
+                               stream, asio::buffer("pong", 4),
+                               asio::redirect_error(asio::use_awaitable, ec));
+                         }
+                       },
+                       [&out](const Refusal& r) { out.refusals.push_back(r); }),
+                   asio::detached);
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
