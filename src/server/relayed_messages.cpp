@@ -148,8 +148,13 @@ void ManagementServer::on_agent_proof(const std::shared_ptr<channel::Session>& g
     const std::string reason =
         fmt::format("agent {} through gateway {} was refused: {}", agent, gw, why);
     log_relay_refusal(EventId::agent_proof_refused, gw, agent, reason);
-    relayed_.forget(agent);
-    gateway->send(refusal(proof.query_id(), agent, wire::REJECT_UNSPECIFIED, reason));
+    // Only this gateway's own standing for the agent ends: a failed proof relayed by one gateway
+    // must not undo the agent's proof through another.
+    const auto standing = relayed_.standing(gw, agent, Clock::now(), proof_fresh_for());
+    if (standing == RelayedAgents::Standing::proven || standing == RelayedAgents::Standing::stale) {
+      relayed_.forget(agent);
+    }
+    gateway->send(refusal(challenge->query_id, agent, wire::REJECT_UNSPECIFIED, reason));
     return;
   }
   if (challenge->query_id != 0) {
@@ -171,7 +176,7 @@ void ManagementServer::admit_proven(const std::shared_ptr<channel::Session>& gat
   identity.role = wire::ROLE_AGENT;
   identity.management_group = node_->config().management_group;
   const channel::Admission decision = decide_admission(*storage_, node_->config(), log_, identity);
-  wire::Envelope answer = refusal(proof.query_id(), agent, decision.code, decision.reason);
+  wire::Envelope answer = refusal(challenge.query_id, agent, decision.code, decision.reason);
   answer.mutable_admission_answer()->set_admitted(decision.admitted);
   if (decision.admitted) {
     relayed_.proven(gw, agent, challenge.key, Clock::now());
