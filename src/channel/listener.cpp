@@ -1,7 +1,8 @@
 #include "channel/listener.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+
+#include "channel/logged_failure.hpp"
 
 namespace outpost::channel {
 
@@ -15,7 +16,9 @@ void Listener::start(net::tcp::acceptor& acceptor, net::ContextSource context,
   boost::asio::co_spawn(acceptor.get_executor(),
                         net::accept_loop(acceptor, std::move(context), timeouts, *budget_,
                                          std::move(on_session), refusals_.handler()),
-                        boost::asio::detached);
+                        log_failure(log_, EventId::daemon_stopped,
+                                    "The listener stopped accepting connections (restart the "
+                                    "service)"));
 }
 
 nlohmann::json Listener::status() const {

@@ -16,7 +16,7 @@ namespace outpost::channel {
 
 class Listener {
  public:
-  explicit Listener(EventLog& log) : refusals_(log) {}
+  explicit Listener(EventLog& log) : log_(log), refusals_(log) {}
 
   // Accepts on `acceptor` with [limits] preauth_max_connections, preauth_max_per_source and
   // handshake_timeout_s of `config` (read once, here). `on_session` runs the hello and returns
@@ -34,6 +34,7 @@ class Listener {
   [[nodiscard]] nlohmann::json status() const;
 
  private:
+  EventLog& log_;
   RefusalLog refusals_;
   std::optional<net::AcceptBudget> budget_;
   int handshake_timeout_s_ = 0;

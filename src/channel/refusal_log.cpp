@@ -2,11 +2,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
+
+#include "channel/logged_failure.hpp"
 
 namespace outpost::channel {
 namespace {
@@ -83,7 +84,9 @@ void RefusalLog::start(const boost::asio::any_io_executor& executor) {
           }
         }
       },
-      asio::detached);
+      log_failure(state_->log, EventId::refusals_summarized,
+                  "The refusal summaries stopped; refusals beyond the first per source are no "
+                  "longer counted (restart the service)"));
 }
 
 net::RefusalHandler RefusalLog::handler() {
