@@ -19,8 +19,9 @@ namespace {
 constexpr std::size_t kMaxNameLength = 253;
 constexpr std::size_t kMaxRelayRefusalsLogged = 4096;
 
-wire::Envelope refusal(std::uint64_t query_id, const std::string& agent, wire::RejectCode code,
-                       const std::string& reason) {
+// The AdmissionAnswer for query_id (0: unasked): a refusal unless the caller sets it admitted.
+wire::Envelope answer_to(std::uint64_t query_id, const std::string& agent, wire::RejectCode code,
+                         const std::string& reason) {
   wire::Envelope answer;
   auto* a = answer.mutable_admission_answer();
   a->set_query_id(query_id);
@@ -98,8 +99,8 @@ void ManagementServer::answer_admission(const std::shared_ptr<channel::Session>&
                       fmt::format("Gateway {} asked about '{}'{}, which is not a computer name; "
                                   "nothing was stored.",
                                   gw, shown, name.size() > shown.size() ? "..." : ""));
-    gateway->send(refusal(query.query_id(), name, wire::REJECT_NAME_MISMATCH,
-                          "the name is not a valid computer name"));
+    gateway->send(answer_to(query.query_id(), name, wire::REJECT_NAME_MISMATCH,
+                            "the name is not a valid computer name"));
     return;
   }
   const std::string agent = canonical_host_name(name);
@@ -109,15 +110,15 @@ void ManagementServer::answer_admission(const std::shared_ptr<channel::Session>&
     const std::string reason = fmt::format("agent {} through gateway {} was refused: {}", agent, gw,
                                            certificate.error().message);
     log_relay_refusal(EventId::agent_proof_refused, gw, agent, reason);
-    gateway->send(refusal(query.query_id(), agent, wire::REJECT_UNSPECIFIED, reason));
+    gateway->send(answer_to(query.query_id(), agent, wire::REJECT_UNSPECIFIED, reason));
     return;
   }
   if (!challenge_agent(gateway, agent, query.query_id(), public_key_of(*certificate),
                        &*certificate)) {
-    gateway->send(refusal(query.query_id(), agent, wire::REJECT_UNSPECIFIED,
-                          fmt::format("gateway {} has too many admissions in flight; the agent "
-                                      "will retry",
-                                      gw)));
+    gateway->send(answer_to(query.query_id(), agent, wire::REJECT_UNSPECIFIED,
+                            fmt::format("gateway {} has too many admissions in flight; the agent "
+                                        "will retry",
+                                        gw)));
   }
 }
 
@@ -154,7 +155,7 @@ void ManagementServer::on_agent_proof(const std::shared_ptr<channel::Session>& g
     if (standing == RelayedAgents::Standing::proven || standing == RelayedAgents::Standing::stale) {
       relayed_.forget(agent);
     }
-    gateway->send(refusal(challenge->query_id, agent, wire::REJECT_UNSPECIFIED, reason));
+    gateway->send(answer_to(challenge->query_id, agent, wire::REJECT_UNSPECIFIED, reason));
     return;
   }
   if (challenge->query_id != 0) {
@@ -176,7 +177,7 @@ void ManagementServer::admit_proven(const std::shared_ptr<channel::Session>& gat
   identity.role = wire::ROLE_AGENT;
   identity.management_group = node_->config().management_group;
   const channel::Admission decision = decide_admission(*storage_, node_->config(), log_, identity);
-  wire::Envelope answer = refusal(challenge.query_id, agent, decision.code, decision.reason);
+  wire::Envelope answer = answer_to(challenge.query_id, agent, decision.code, decision.reason);
   answer.mutable_admission_answer()->set_admitted(decision.admitted);
   if (decision.admitted) {
     relayed_.proven(gw, agent, challenge.key, Clock::now());
@@ -217,7 +218,7 @@ void ManagementServer::keep_proven(const std::shared_ptr<channel::Session>& gate
     const std::string reason = fmt::format("{} is not an approved agent of management group {}",
                                            agent, node_->config().management_group);
     relayed_.forget(agent);
-    gateway->send(refusal(0, agent, wire::REJECT_REJECTED, reason));
+    gateway->send(answer_to(0, agent, wire::REJECT_REJECTED, reason));
     return;
   }
   relayed_.proven(gw, agent, std::move(key), Clock::now());

@@ -68,7 +68,7 @@ wire::Envelope query(std::uint64_t id, const std::string& name, const std::strin
   return e;
 }
 
-asio::awaitable<void> run(const Options& o, channel::NodeContext& node, EventLog& log) {
+asio::awaitable<void> run(const Options& o, channel::NodeContext& node) {
   const auto parent = parse_endpoint(o.server);
   auto stream = co_await net::dial(node.connecting(), *parent, {}, net::Timeouts{});
   if (!stream) {
@@ -87,7 +87,7 @@ asio::awaitable<void> run(const Options& o, channel::NodeContext& node, EventLog
   std::shared_ptr<EVP_PKEY> own(key.release(), EVP_PKEY_free);
   auto session = channel::Session::start(
       std::move(*peer), channel::SessionSettings{},
-      [own, &o](const std::shared_ptr<channel::Session>& s, wire::Envelope e) {
+      [own](const std::shared_ptr<channel::Session>& s, wire::Envelope e) {
         if (e.has_agent_challenge()) {
           const auto& c = e.agent_challenge();
           std::cout << "challenge for " << c.agent_fqdn() << " query " << c.query_id() << std::endl;
@@ -109,7 +109,6 @@ asio::awaitable<void> run(const Options& o, channel::NodeContext& node, EventLog
           std::cout << "ack " << e.ack().origin() << " through " << e.ack().through_seq()
                     << std::endl;
         }
-        (void)o;
       },
       [](const auto&, const std::string& why) { std::cout << "closed: " << why << std::endl; });
   session->send(query(1, "not a name!", ""));
@@ -133,7 +132,6 @@ asio::awaitable<void> run(const Options& o, channel::NodeContext& node, EventLog
     co_await pause.async_wait(asio::use_awaitable);
   }
   std::cout << "done" << std::endl;
-  (void)log;
   session->close("the test is over");
 }
 
@@ -176,7 +174,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   asio::io_context io;
-  asio::co_spawn(io, run(o, *node, log), [](std::exception_ptr e) {
+  asio::co_spawn(io, run(o, *node), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
   io.run();
