@@ -6,19 +6,29 @@
 #   failover     two servers on one database; kill -9 the primary under load: the data gap and
 #                the count check (nothing lost, nothing duplicated)
 #   reconnect    N agents connected; restart the gateway (TERM, start): time until all are back
+#   flood        N agents connected; a pre-authentication flood of the gateway's port (junk TCP
+#                connections held from many loopback addresses, plus connect/close cycles,
+#                bench/flood.py); meanwhile a new agent (the real `outpost agent`, a fresh
+#                certificate) is admitted and legitimate TLS handshakes are timed; the gateway's
+#                RSS and log bytes before, during and after, and its listener counters
 #
 # Options: --agents N  --rate ITEMS_PER_S_PER_AGENT  --duration S  --batch-ms MS
 #          --heartbeat-s S  --db sqlite|postgres  --build DIR (default build/release)
 #          --out DIR (default bench/results)  --label TEXT (added to the JSON file name)
+# flood:   --junk-held N (10000)  --junk-per-source K (50: N/K source addresses)
+#          --junk-cycles M (100000)  --junk-reopen-ms MS (1000: a held connection the gateway
+#          closes is opened again after ~MS; 0: never)  --probes N (10 timed TLS handshakes)
 # PostgreSQL needs OUTPOST_TEST_PG_URL (a superuser URL): run through tests/with_postgres.sh,
 #   tests/with_postgres.sh bench/run.sh ingest --db postgres
 # Prints a short table and writes OUT/SCENARIO-<label>-<time>.json. Exits non-zero when a count
-# check fails (never because of a speed). Every process it starts is stopped by its PID.
+# check fails, or (flood) when an agent was dropped or the new agent was not admitted within
+# 120 s (never because of a speed). Every process it starts is stopped by its PID.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-scenario="${1:?usage: bench/run.sh connections|ingest|failover|reconnect [options]}"
+scenario="${1:?usage: bench/run.sh connections|ingest|failover|reconnect|flood [options]}"
 shift
 agents="" rate="" duration="" batch_ms=1000 heartbeat_s=60 db=sqlite label=""
+junk_held=10000 junk_per_source=50 junk_cycles=100000 junk_reopen_ms=1000 probes=10
 build="$ROOT/build/release" out="$ROOT/bench/results"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,6 +41,11 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --label) label="$2"; shift 2 ;;
+    --junk-held) junk_held="$2"; shift 2 ;;
+    --junk-per-source) junk_per_source="$2"; shift 2 ;;
+    --junk-cycles) junk_cycles="$2"; shift 2 ;;
+    --junk-reopen-ms) junk_reopen_ms="$2"; shift 2 ;;
+    --probes) probes="$2"; shift 2 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +54,8 @@ case "$scenario" in
   ingest) agents="${agents:-100}" rate="${rate:-1000}" duration="${duration:-30}" ;;
   failover) agents="${agents:-100}" rate="${rate:-100}" duration="${duration:-30}" ;;
   reconnect) agents="${agents:-1000}" rate="${rate:-0}" duration="${duration:-600}" ;;
+  # The load generator's production is ended by a TERM once the flood is over; 900 s is a bound.
+  flood) agents="${agents:-1000}" rate="${rate:-0}" duration="${duration:-900}" ;;
   *) echo "bench/run.sh: unknown scenario $scenario" >&2; exit 2 ;;
 esac
 OUTPOST="$build/src/cli/outpost"
@@ -81,6 +98,15 @@ for n in ms1 ms2 gw1; do
   "$OUTPOST" cert import --state "$TMP/$n" --fqdn "$n.bench.test" \
     --cert "$TMP/issued/$n.bench.test.crt" --key "$TMP/issued/$n.bench.test.key" >/dev/null
 done
+if [ "$scenario" = flood ]; then  # the new agent (a fresh certificate each run) and the prober
+  for n in newagent probe; do
+    "$OUTPOST" ca issue --dir "$CACHE/ca" --fqdn "$n.bench.test" --out "$TMP/issued" >/dev/null
+  done
+  install -d -m 700 "$TMP/newagent"
+  "$OUTPOST" cert trust --state "$TMP/newagent" "$CACHE/ca/ca.crt" >/dev/null
+  "$OUTPOST" cert import --state "$TMP/newagent" --fqdn newagent.bench.test \
+    --cert "$TMP/issued/newagent.bench.test.crt" --key "$TMP/issued/newagent.bench.test.key" >/dev/null
+fi
 
 # --- the database
 if [ "$db" = postgres ]; then
@@ -182,6 +208,126 @@ sampler() {
   done >>"$TMP/samples.txt"
 }
 
+# --- the flood scenario (run while the load generator holds the agents' sessions)
+FLOOD="$ROOT/bench/flood.py"
+ms_now() { date +%s%3N; }
+log_bytes() {  # log_bytes: the gateway's events.jsonl (with rotated files) and its stderr
+  local n=0 f
+  for f in "$TMP"/gw1/events.jsonl* "$TMP/gw1.err"*; do
+    [ -f "$f" ] && n=$((n + $(stat -c %s "$f")))
+  done
+  echo "$n"
+}
+listener() { "$OUTPOST" status --config "$TMP/gw1.toml" --json 2>/dev/null | jq -c '.listener // {}'; }
+lg_last() { grep -E '^t=' "$TMP/loadgen.out" | tail -1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+in_progress_zero() { [ "$(listener | jq '.in_progress')" = 0 ]; }
+rss_now() { awk '/^VmRSS:/ {print $2}' "/proc/$gw1_pid/status"; }
+# rss_now_at WHEN: the RSS, and the gateway's memory map kept in TMP for a look (KEEP_TMP=1)
+rss_now_at() { cat "/proc/$gw1_pid/smaps" >"$TMP/gw1.smaps.$1" 2>/dev/null || true; rss_now; }
+admitted_at() {  # the time of the gateway's "Admitted agent newagent" (30022), in Unix ms
+  local t
+  t="$(cat "$TMP"/gw1/events.jsonl* 2>/dev/null |
+    jq -r 'select(.id == 30022 and (.message | contains("Admitted agent newagent.bench.test"))) | .time' |
+    head -1)"
+  [ -n "$t" ] && date -d "$t" +%s%3N
+}
+flood_scenario() {
+  wait_for $((agents / 20 + 120)) all_connected || { echo "not all agents connected" >&2; return 1; }
+  sleep 2
+  local rss_before log_before listener_before flood_start flood_stop
+  rss_before="$(rss_now_at before)" log_before="$(log_bytes)" listener_before="$(listener)"
+  local lg_from handshakes_before
+  lg_from="$(wc -l <"$TMP/loadgen.out")" handshakes_before="$(lg_last handshakes)"
+  echo "--- $agents agents connected; gateway RSS $rss_before kB; flood starts"
+  flood_start="$(ms_now)"
+  python3 "$FLOOD" junk 127.0.0.1 "$gw_port" --held "$junk_held" --per-source "$junk_per_source" \
+    --cycles "$junk_cycles" --reopen-ms "$junk_reopen_ms" --max-seconds 600 >"$TMP/flood.out" 2>&1 &
+  flood_pid=$!
+  pids+=("$flood_pid")
+  tail -f "$TMP/flood.out" --pid "$flood_pid" 2>/dev/null | grep --line-buffered -E '^t=[0-9]*[05]s|^held|^cycles' &
+  if [ "$junk_held" -gt 0 ]; then
+    wait_for 120 grep -q '^held: all' "$TMP/flood.out" || echo "the held connections were not all attempted in 120 s" >&2
+    sleep 2  # the gateway's budget taken, the refused connections coming back
+  fi
+  local listener_during rss_during admitted="" admission_ms=-1 agent_start
+  listener_during="$(listener)"
+  # The new agent: the real daemon, with a certificate the server has never seen.
+  cat >"$TMP/newagent.toml" <<TOML
+[node]
+fqdn = "newagent.bench.test"
+management_group = "LAB"
+state_dir = "newagent"
+[parents]
+servers = ["gw1.bench.test:$gw_port"]
+[hosts]
+"gw1.bench.test" = "127.0.0.1"
+TOML
+  agent_start="$(ms_now)"
+  "$OUTPOST" agent --config "$TMP/newagent.toml" 2>>"$TMP/newagent.err" &
+  newagent_pid=$!
+  pids+=("$newagent_pid")
+  python3 "$FLOOD" probe 127.0.0.1 "$gw_port" --count "$probes" --from 127.0.0.2 \
+    --cert "$TMP/issued/probe.bench.test.crt" --key "$TMP/issued/probe.bench.test.key" \
+    --ca "$CACHE/ca/ca.crt" --name gw1.bench.test >"$TMP/probes.json" 2>"$TMP/probes.err" &
+  probe_pid=$!
+  pids+=("$probe_pid")
+  if wait_for 120 admitted_at; then
+    admitted="$(admitted_at)"
+    admission_ms=$((admitted - agent_start))
+    echo "--- the new agent was admitted $admission_ms ms after its start"
+  else
+    echo "--- the new agent was NOT admitted within 120 s" >&2
+  fi
+  wait "$probe_pid" || true
+  rss_during="$(rss_now_at during)"
+  # The flood goes on until its connect/close cycles are done (bounded by its --max-seconds).
+  wait_for 600 grep -q '^cycles: done' "$TMP/flood.out" || true
+  listener_during="$(jq -c -n --argjson a "$listener_during" --argjson b "$(listener)" '{at_admission: $a, at_end: $b}')"
+  flood_stop="$(ms_now)"
+  kill -TERM "$flood_pid" 2>/dev/null || true
+  wait "$flood_pid" || true
+  echo "--- flood stopped after $(((flood_stop - flood_start) / 1000)) s: $(tail -1 "$TMP/flood.out")"
+  local drained=true
+  wait_for 60 in_progress_zero || drained=false
+  sleep 5  # the last sessions' memory released
+  local rss_after log_after listener_after still
+  rss_after="$(rss_now_at after)" log_after="$(log_bytes)" listener_after="$(listener)"
+  # The agents stayed: the fewest connected in any progress line since the flood started, and
+  # no handshake since (a session lost and regained between two lines would show there).
+  sleep 1
+  still="$(tail -n +$((lg_from + 1)) "$TMP/loadgen.out" | grep -E '^t=' |
+    sed -n 's/.* connected=\([0-9]*\)\/.*/\1/p' | sort -n | head -1)"
+  local new_handshakes=$(($(lg_last handshakes) - handshakes_before))
+  local peak_during
+  peak_during="$(awk -v a="$flood_start" -v b="$flood_stop" '$1 * 1000 >= a && $1 * 1000 <= b && $3 > m {m = $3} END {print m + 0}' "$TMP/samples.txt")"
+  local flood_json probes_json agent_events
+  flood_json="$(tail -1 "$TMP/flood.out" | jq -c . 2>/dev/null || echo null)"
+  probes_json="$(jq -c . "$TMP/probes.json" 2>/dev/null || echo '[]')"
+  agent_events="$(cat "$TMP"/newagent/events.jsonl* 2>/dev/null | jq -s -c 'group_by(.id) | map({key: (.[0].id | tostring), value: length}) | from_entries' || echo '{}')"
+  kill "$newagent_pid" 2>/dev/null || true
+  extra="$(jq -n -c --argjson flood "$flood_json" --argjson probes "$probes_json" \
+    --argjson agent_events "$agent_events" --argjson lb "$listener_before" \
+    --argjson ld "$listener_during" --argjson la "$listener_after" \
+    --argjson held "$junk_held" --argjson per_source "$junk_per_source" \
+    --argjson cycles "$junk_cycles" --argjson reopen "$junk_reopen_ms" \
+    --argjson admission_ms "$admission_ms" --argjson rss_before "$rss_before" \
+    --argjson rss_during "$rss_during" --argjson rss_peak "$peak_during" --argjson rss_after "$rss_after" \
+    --argjson log_before "$log_before" --argjson log_after "$log_after" \
+    --argjson connected_min "${still:-0}" --argjson drained "$drained" \
+    --argjson new_handshakes "$new_handshakes" \
+    --argjson flood_s "$(echo "scale=2; ($flood_stop - $flood_start) / 1000" | bc)" \
+    '{flood: {settings: {held: $held, per_source: $per_source, cycles: $cycles, reopen_ms: $reopen},
+              client: $flood, seconds: $flood_s,
+              new_agent: {admission_ms: $admission_ms, events: $agent_events},
+              probes: $probes,
+              gateway_rss_kb: {before: $rss_before, during: $rss_during, peak_during: $rss_peak,
+                               after: $rss_after},
+              gateway_log_bytes: {before: $log_before, after: $log_after,
+                                  written: ($log_after - $log_before)},
+              listener: {before: $lb, during: $ld, after: $la, drained: $drained},
+              agents: {fewest_connected: $connected_min, handshakes_since_flood_start: $new_handshakes}}}')"
+}
+
 # --- the load
 lg_args=(--gateway "127.0.0.1:$gw_port" --gateway-fqdn gw1.bench.test --group LAB
   --agents "$agents" --rate "$rate" --duration "$duration" --batch-ms "$batch_ms"
@@ -220,6 +366,10 @@ case "$scenario" in
     sleep 2
     kill -TERM "$lg_pid"
     ;;
+  flood)
+    flood_scenario
+    kill -TERM "$lg_pid"
+    ;;
 esac
 wait "$lg_pid" || true
 kill "$sampler_pid" 2>/dev/null || true
@@ -247,6 +397,11 @@ counts_ok=true
 [ "$produced" = "$db_items" ] && [ "$acked" = "$produced" ] && [ "$bad_origins" = 0 ] &&
   [ "$hw_mismatch" = 0 ] || counts_ok=false
 [ "$rate" = 0 ] && [ "$(jq .peak_connected "$L")" != "$agents" ] && counts_ok=false
+if [ "$scenario" = flood ]; then  # no agent dropped by the flood, and the new one admitted
+  [ "$(jq .flood.agents.fewest_connected <<<"$extra")" = "$agents" ] || counts_ok=false
+  [ "$(jq .flood.agents.handshakes_since_flood_start <<<"$extra")" = 0 ] || counts_ok=false
+  [ "$(jq .flood.new_agent.admission_ms <<<"$extra")" -ge 0 ] || counts_ok=false
+fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 file="$out/$scenario${label:+-$label}-$db-$agents-$stamp.json"
@@ -292,5 +447,18 @@ printf '  %-34s %s\n' \
   "origins with holes / hw mismatches" "$bad_origins / $hw_mismatch" \
   "count check" "$counts_ok"
 [ "$scenario" = reconnect ] && printf '  %-34s %s\n' "all back after gateway restart" "$(j .all_back_s) s"
+if [ "$scenario" = flood ]; then
+  printf '  %-38s %s\n' \
+    "junk held / per source / cycles" "$(j .flood.settings.held) / $(j .flood.settings.per_source) / $(j .flood.settings.cycles) (reopen after ~$(j .flood.settings.reopen_ms) ms)" \
+    "junk connects / closed by gateway" "$(j .flood.client.connects) in $(j .flood.client.seconds) s / $(j .flood.client.held_closed_by_peer)" \
+    "agents: fewest connected / reconnects" "$(j .flood.agents.fewest_connected) / $(j .flood.agents.handshakes_since_flood_start) (since the flood started)" \
+    "new agent admitted after" "$(j .flood.new_agent.admission_ms) ms (its events: $(jq -c .flood.new_agent.events "$file"))" \
+    "legit handshakes ok / tried" "$(j '[.flood.probes[] | select(.outcome == "ok")] | length') / $(j '.flood.probes | length')" \
+    "legit handshake ms min/median/max" "$(j '[.flood.probes[] | select(.outcome == "ok") | .handshake_ms] | sort | if length > 0 then "\(.[0]) / \(.[length / 2 | floor]) / \(.[-1])" else "-" end')" \
+    "gateway RSS before/during/peak/after" "$(j .flood.gateway_rss_kb.before) / $(j .flood.gateway_rss_kb.during) / $(j .flood.gateway_rss_kb.peak_during) / $(j .flood.gateway_rss_kb.after) kB" \
+    "gateway log bytes written" "$(j .flood.gateway_log_bytes.written)" \
+    "listener at end of flood" "$(jq -c .flood.listener.during.at_end "$file")" \
+    "listener after" "$(jq -c .flood.listener.after "$file")"
+fi
 echo "  json: $file"
 $counts_ok
