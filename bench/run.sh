@@ -17,7 +17,10 @@
 #          --out DIR (default bench/results)  --label TEXT (added to the JSON file name)
 # flood:   --junk-held N (10000)  --junk-per-source K (50: N/K source addresses)
 #          --junk-cycles M (100000)  --junk-reopen-ms MS (1000: a held connection the gateway
-#          closes is opened again after ~MS; 0: never)  --probes N (10 timed TLS handshakes)
+#          closes is opened again after ~MS; 0: never)  --junk-cycle-sources S (2000)
+#          --probes N (10 timed TLS handshakes before and during the flood)
+#          OUTPOST_BENCH_MALLOC=1 (and gdb): the gateway's malloc_stats before and after the
+#          flood, and its RSS after a malloc_trim(0) (gdb attaches to the gateway)
 # PostgreSQL needs OUTPOST_TEST_PG_URL (a superuser URL): run through tests/with_postgres.sh,
 #   tests/with_postgres.sh bench/run.sh ingest --db postgres
 # Prints a short table and writes OUT/SCENARIO-<label>-<time>.json. Exits non-zero when a count
@@ -28,7 +31,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 scenario="${1:?usage: bench/run.sh connections|ingest|failover|reconnect|flood [options]}"
 shift
 agents="" rate="" duration="" batch_ms=1000 heartbeat_s=60 db=sqlite label=""
-junk_held=10000 junk_per_source=50 junk_cycles=100000 junk_reopen_ms=1000 probes=10
+junk_held=10000 junk_per_source=50 junk_cycles=100000 junk_cycle_sources=2000 junk_reopen_ms=1000
+probes=10
 build="$ROOT/build/release" out="$ROOT/bench/results"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
     --junk-held) junk_held="$2"; shift 2 ;;
     --junk-per-source) junk_per_source="$2"; shift 2 ;;
     --junk-cycles) junk_cycles="$2"; shift 2 ;;
+    --junk-cycle-sources) junk_cycle_sources="$2"; shift 2 ;;
     --junk-reopen-ms) junk_reopen_ms="$2"; shift 2 ;;
     --probes) probes="$2"; shift 2 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
@@ -211,6 +216,14 @@ sampler() {
 # --- the flood scenario (run while the load generator holds the agents' sessions)
 FLOOD="$ROOT/bench/flood.py"
 ms_now() { date +%s%3N; }
+until_ms() {  # until_ms DEADLINE_UNIX_MS COMMAND...: polls COMMAND every 0.2 s until the deadline
+  local deadline="$1"; shift
+  while [ "$(ms_now)" -lt "$deadline" ]; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  "$@" >/dev/null 2>&1
+}
 log_bytes() {  # log_bytes: the gateway's events.jsonl (with rotated files) and its stderr
   local n=0 f
   for f in "$TMP"/gw1/events.jsonl* "$TMP/gw1.err"*; do
@@ -219,38 +232,59 @@ log_bytes() {  # log_bytes: the gateway's events.jsonl (with rotated files) and 
   echo "$n"
 }
 listener() { "$OUTPOST" status --config "$TMP/gw1.toml" --json 2>/dev/null | jq -c '.listener // {}'; }
-lg_last() { grep -E '^t=' "$TMP/loadgen.out" | tail -1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+lg_last() { grep -E '^t=' "$TMP/loadgen.out" | tail -1 | sed -n "s/.* $1=\\([0-9]*\\).*/\\1/p"; }
 in_progress_zero() { [ "$(listener | jq '.in_progress')" = 0 ]; }
 rss_now() { awk '/^VmRSS:/ {print $2}' "/proc/$gw1_pid/status"; }
-# rss_now_at WHEN: the RSS, and the gateway's memory map kept in TMP for a look (KEEP_TMP=1)
+# rss_now_at WHEN: the RSS; the gateway's memory map is kept in TMP for a look (KEEP_TMP=1)
 rss_now_at() { cat "/proc/$gw1_pid/smaps" >"$TMP/gw1.smaps.$1" 2>/dev/null || true; rss_now; }
-admitted_at() {  # the time of the gateway's "Admitted agent newagent" (30022), in Unix ms
+admitted_at() {  # the time of the gateway's "Admitted agent newagent..." (30022), in Unix ms
   local t
-  t="$(cat "$TMP"/gw1/events.jsonl* 2>/dev/null |
-    jq -r 'select(.id == 30022 and (.message | contains("Admitted agent newagent.bench.test"))) | .time' |
-    head -1)"
+  t="$(grep -h -F 'Admitted agent newagent.bench.test' "$TMP"/gw1/events.jsonl* 2>/dev/null |
+    head -1 | jq -r '.time')"
   [ -n "$t" ] && date -d "$t" +%s%3N
+}
+probe() {  # probe NAME PAUSE_MS: --probes timed TLS handshakes of a legitimate client -> NAME.json
+  python3 "$FLOOD" probe 127.0.0.1 "$gw_port" --count "$probes" --pause-ms "$2" --from 127.0.0.2 \
+    --cert "$TMP/issued/probe.bench.test.crt" --key "$TMP/issued/probe.bench.test.key" \
+    --ca "$CACHE/ca/ca.crt" --name gw1.bench.test >"$TMP/$1.json" 2>"$TMP/$1.err"
+}
+# malloc_in_use: with OUTPOST_BENCH_MALLOC=1 and gdb, the gateway's malloc "in use" bytes (glibc
+# malloc_stats, which the gateway prints on its stderr); otherwise -1.
+malloc_in_use() {
+  if [ "${OUTPOST_BENCH_MALLOC:-}" != 1 ] || ! command -v gdb >/dev/null; then echo -1; return; fi
+  timeout 60 gdb -p "$gw1_pid" -batch -ex 'call (void) malloc_stats()' >/dev/null 2>&1 || true
+  sleep 0.5
+  grep -A2 '^Total (incl. mmap):' "$TMP/gw1.err" | awk '/in use bytes/ {v = $NF} END {print v + 0}'
+}
+malloc_trim() {  # with OUTPOST_BENCH_MALLOC=1: malloc_trim(0) in the gateway, then its RSS
+  if [ "${OUTPOST_BENCH_MALLOC:-}" != 1 ] || ! command -v gdb >/dev/null; then echo -1; return; fi
+  timeout 60 gdb -p "$gw1_pid" -batch -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || true
+  rss_now
 }
 flood_scenario() {
   wait_for $((agents / 20 + 120)) all_connected || { echo "not all agents connected" >&2; return 1; }
   sleep 2
-  local rss_before log_before listener_before flood_start flood_stop
+  probe probes_before 200
+  local rss_before log_before listener_before flood_start flood_stop malloc_before
+  malloc_before="$(malloc_in_use)"
   rss_before="$(rss_now_at before)" log_before="$(log_bytes)" listener_before="$(listener)"
   local lg_from handshakes_before
   lg_from="$(wc -l <"$TMP/loadgen.out")" handshakes_before="$(lg_last handshakes)"
   echo "--- $agents agents connected; gateway RSS $rss_before kB; flood starts"
   flood_start="$(ms_now)"
   python3 "$FLOOD" junk 127.0.0.1 "$gw_port" --held "$junk_held" --per-source "$junk_per_source" \
-    --cycles "$junk_cycles" --reopen-ms "$junk_reopen_ms" --max-seconds 600 >"$TMP/flood.out" 2>&1 &
+    --cycles "$junk_cycles" --cycle-sources "$junk_cycle_sources" --reopen-ms "$junk_reopen_ms" \
+    --max-seconds 900 >"$TMP/flood.out" 2>&1 &
   flood_pid=$!
   pids+=("$flood_pid")
-  tail -f "$TMP/flood.out" --pid "$flood_pid" 2>/dev/null | grep --line-buffered -E '^t=[0-9]*[05]s|^held|^cycles' &
+  tail -f "$TMP/flood.out" --pid "$flood_pid" 2>/dev/null | grep --line-buffered -E '^t=[0-9]*0s|^held|^cycles' &
   if [ "$junk_held" -gt 0 ]; then
-    wait_for 120 grep -q '^held: all' "$TMP/flood.out" || echo "the held connections were not all attempted in 120 s" >&2
+    until_ms $(($(ms_now) + 120000)) grep -q '^held: all' "$TMP/flood.out" ||
+      echo "the held connections were not all attempted in 120 s" >&2
     sleep 2  # the gateway's budget taken, the refused connections coming back
   fi
-  local listener_during rss_during admitted="" admission_ms=-1 agent_start
-  listener_during="$(listener)"
+  local listener_at_admission rss_during admitted="" admission_ms=-1 after_flood_ms=-1 agent_start
+  listener_at_admission="$(listener)"
   # The new agent: the real daemon, with a certificate the server has never seen.
   cat >"$TMP/newagent.toml" <<TOML
 [node]
@@ -266,32 +300,41 @@ TOML
   "$OUTPOST" agent --config "$TMP/newagent.toml" 2>>"$TMP/newagent.err" &
   newagent_pid=$!
   pids+=("$newagent_pid")
-  python3 "$FLOOD" probe 127.0.0.1 "$gw_port" --count "$probes" --from 127.0.0.2 \
-    --cert "$TMP/issued/probe.bench.test.crt" --key "$TMP/issued/probe.bench.test.key" \
-    --ca "$CACHE/ca/ca.crt" --name gw1.bench.test >"$TMP/probes.json" 2>"$TMP/probes.err" &
+  probe probes_during 1000 &  # spread over ~--probes seconds, across the handshake deadline
   probe_pid=$!
   pids+=("$probe_pid")
-  if wait_for 120 admitted_at; then
-    admitted="$(admitted_at)"
-    admission_ms=$((admitted - agent_start))
-    echo "--- the new agent was admitted $admission_ms ms after its start"
+  # The flood goes on until its connect/close cycles are done and the new agent is admitted, or
+  # 120 s after the agent's start (the flood client ends itself after 900 s in any case).
+  if until_ms $((agent_start + 120000)) admitted_at; then
+    admission_ms=$(($(admitted_at) - agent_start))
+    echo "--- the new agent was admitted ${admission_ms} ms after its start, under the flood"
   else
-    echo "--- the new agent was NOT admitted within 120 s" >&2
+    echo "--- the new agent was not admitted within 120 s under the flood"
   fi
   wait "$probe_pid" || true
   rss_during="$(rss_now_at during)"
-  # The flood goes on until its connect/close cycles are done (bounded by its --max-seconds).
-  wait_for 600 grep -q '^cycles: done' "$TMP/flood.out" || true
-  listener_during="$(jq -c -n --argjson a "$listener_during" --argjson b "$(listener)" '{at_admission: $a, at_end: $b}')"
+  until_ms $((flood_start + 900000)) grep -q '^cycles: done' "$TMP/flood.out" || true
+  local listener_at_end
+  listener_at_end="$(listener)"
   flood_stop="$(ms_now)"
   kill -TERM "$flood_pid" 2>/dev/null || true
   wait "$flood_pid" || true
   echo "--- flood stopped after $(((flood_stop - flood_start) / 1000)) s: $(tail -1 "$TMP/flood.out")"
+  if [ "$admission_ms" -lt 0 ]; then  # correctness: admitted once the flood is over (its backoff
+    if until_ms $((flood_stop + 150000)) admitted_at; then  # is at most 75 s)
+      admitted="$(admitted_at)"
+      after_flood_ms=$((admitted - flood_stop))
+      echo "--- the new agent was admitted ${after_flood_ms} ms after the flood stopped"
+    else
+      echo "--- the new agent was not admitted, even 150 s after the flood" >&2
+    fi
+  fi
   local drained=true
-  wait_for 60 in_progress_zero || drained=false
+  until_ms $(($(ms_now) + 60000)) in_progress_zero || drained=false
   sleep 5  # the last sessions' memory released
-  local rss_after log_after listener_after still
+  local rss_after log_after listener_after still malloc_after rss_trimmed
   rss_after="$(rss_now_at after)" log_after="$(log_bytes)" listener_after="$(listener)"
+  malloc_after="$(malloc_in_use)" rss_trimmed="$(malloc_trim)"
   # The agents stayed: the fewest connected in any progress line since the flood started, and
   # no handshake since (a session lost and regained between two lines would show there).
   sleep 1
@@ -300,32 +343,42 @@ TOML
   local new_handshakes=$(($(lg_last handshakes) - handshakes_before))
   local peak_during
   peak_during="$(awk -v a="$flood_start" -v b="$flood_stop" '$1 * 1000 >= a && $1 * 1000 <= b && $3 > m {m = $3} END {print m + 0}' "$TMP/samples.txt")"
-  local flood_json probes_json agent_events
+  local flood_json agent_events
   flood_json="$(tail -1 "$TMP/flood.out" | jq -c . 2>/dev/null || echo null)"
-  probes_json="$(jq -c . "$TMP/probes.json" 2>/dev/null || echo '[]')"
   agent_events="$(cat "$TMP"/newagent/events.jsonl* 2>/dev/null | jq -s -c 'group_by(.id) | map({key: (.[0].id | tostring), value: length}) | from_entries' || echo '{}')"
   kill "$newagent_pid" 2>/dev/null || true
-  extra="$(jq -n -c --argjson flood "$flood_json" --argjson probes "$probes_json" \
+  extra="$(jq -n -c --argjson flood "$flood_json" \
+    --argjson probes_before "$(jq -c . "$TMP/probes_before.json" 2>/dev/null || echo '[]')" \
+    --argjson probes_during "$(jq -c . "$TMP/probes_during.json" 2>/dev/null || echo '[]')" \
     --argjson agent_events "$agent_events" --argjson lb "$listener_before" \
-    --argjson ld "$listener_during" --argjson la "$listener_after" \
+    --argjson lm "$listener_at_admission" --argjson le "$listener_at_end" --argjson la "$listener_after" \
     --argjson held "$junk_held" --argjson per_source "$junk_per_source" \
-    --argjson cycles "$junk_cycles" --argjson reopen "$junk_reopen_ms" \
-    --argjson admission_ms "$admission_ms" --argjson rss_before "$rss_before" \
-    --argjson rss_during "$rss_during" --argjson rss_peak "$peak_during" --argjson rss_after "$rss_after" \
+    --argjson cycles "$junk_cycles" --argjson cycle_sources "$junk_cycle_sources" \
+    --argjson reopen "$junk_reopen_ms" \
+    --argjson admission_ms "$admission_ms" --argjson after_flood_ms "$after_flood_ms" \
+    --argjson rss_before "$rss_before" --argjson rss_during "$rss_during" \
+    --argjson rss_peak "$peak_during" --argjson rss_after "$rss_after" \
+    --argjson rss_trimmed "$rss_trimmed" --argjson malloc_before "$malloc_before" \
+    --argjson malloc_after "$malloc_after" \
     --argjson log_before "$log_before" --argjson log_after "$log_after" \
     --argjson connected_min "${still:-0}" --argjson drained "$drained" \
     --argjson new_handshakes "$new_handshakes" \
     --argjson flood_s "$(echo "scale=2; ($flood_stop - $flood_start) / 1000" | bc)" \
-    '{flood: {settings: {held: $held, per_source: $per_source, cycles: $cycles, reopen_ms: $reopen},
+    '{flood: {settings: {held: $held, per_source: $per_source, cycles: $cycles,
+                         cycle_sources: $cycle_sources, reopen_ms: $reopen},
               client: $flood, seconds: $flood_s,
-              new_agent: {admission_ms: $admission_ms, events: $agent_events},
-              probes: $probes,
+              new_agent: {admission_ms: $admission_ms, admitted_after_flood_ms: $after_flood_ms,
+                          events: $agent_events},
+              probes_before: $probes_before, probes_during: $probes_during,
               gateway_rss_kb: {before: $rss_before, during: $rss_during, peak_during: $rss_peak,
-                               after: $rss_after},
+                               after: $rss_after, after_malloc_trim: $rss_trimmed},
+              gateway_malloc_in_use_bytes: {before: $malloc_before, after: $malloc_after},
               gateway_log_bytes: {before: $log_before, after: $log_after,
                                   written: ($log_after - $log_before)},
-              listener: {before: $lb, during: $ld, after: $la, drained: $drained},
-              agents: {fewest_connected: $connected_min, handshakes_since_flood_start: $new_handshakes}}}')"
+              listener: {before: $lb, at_admission: $lm, at_end: $le, after: $la,
+                         drained: $drained},
+              agents: {fewest_connected: $connected_min,
+                       handshakes_since_flood_start: $new_handshakes}}}')"
 }
 
 # --- the load
@@ -400,7 +453,8 @@ counts_ok=true
 if [ "$scenario" = flood ]; then  # no agent dropped by the flood, and the new one admitted
   [ "$(jq .flood.agents.fewest_connected <<<"$extra")" = "$agents" ] || counts_ok=false
   [ "$(jq .flood.agents.handshakes_since_flood_start <<<"$extra")" = 0 ] || counts_ok=false
-  [ "$(jq .flood.new_agent.admission_ms <<<"$extra")" -ge 0 ] || counts_ok=false
+  [ "$(jq .flood.new_agent.admission_ms <<<"$extra")" -ge 0 ] ||
+    [ "$(jq .flood.new_agent.admitted_after_flood_ms <<<"$extra")" -ge 0 ] || counts_ok=false
 fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -448,16 +502,23 @@ printf '  %-34s %s\n' \
   "count check" "$counts_ok"
 [ "$scenario" = reconnect ] && printf '  %-34s %s\n' "all back after gateway restart" "$(j .all_back_s) s"
 if [ "$scenario" = flood ]; then
+  probes_ok() { j "[.flood.$1[] | select(.outcome == \"ok\")] | length"; }
+  probes_ms() {
+    j "[.flood.$1[] | select(.outcome == \"ok\") | .handshake_ms] | sort |
+       if length > 0 then \"\\(.[0]) / \\(.[length / 2 | floor]) / \\(.[-1]) ms\" else \"-\" end"
+  }
   printf '  %-38s %s\n' \
-    "junk held / per source / cycles" "$(j .flood.settings.held) / $(j .flood.settings.per_source) / $(j .flood.settings.cycles) (reopen after ~$(j .flood.settings.reopen_ms) ms)" \
+    "junk held / per source / cycles" "$(j .flood.settings.held) / $(j .flood.settings.per_source) / $(j .flood.settings.cycles) from $(j .flood.settings.cycle_sources) sources (reopen after ~$(j .flood.settings.reopen_ms) ms)" \
     "junk connects / closed by gateway" "$(j .flood.client.connects) in $(j .flood.client.seconds) s / $(j .flood.client.held_closed_by_peer)" \
     "agents: fewest connected / reconnects" "$(j .flood.agents.fewest_connected) / $(j .flood.agents.handshakes_since_flood_start) (since the flood started)" \
-    "new agent admitted after" "$(j .flood.new_agent.admission_ms) ms (its events: $(jq -c .flood.new_agent.events "$file"))" \
-    "legit handshakes ok / tried" "$(j '[.flood.probes[] | select(.outcome == "ok")] | length') / $(j '.flood.probes | length')" \
-    "legit handshake ms min/median/max" "$(j '[.flood.probes[] | select(.outcome == "ok") | .handshake_ms] | sort | if length > 0 then "\(.[0]) / \(.[length / 2 | floor]) / \(.[-1])" else "-" end')" \
+    "new agent admitted under flood after" "$(j .flood.new_agent.admission_ms) ms (-1: not within 120 s; then $(j .flood.new_agent.admitted_after_flood_ms) ms after the flood)" \
+    "new agent's events" "$(jq -c .flood.new_agent.events "$file")" \
+    "legit handshakes before: ok / tried" "$(probes_ok probes_before) / $(j '.flood.probes_before | length'); min/median/max $(probes_ms probes_before)" \
+    "legit handshakes during: ok / tried" "$(probes_ok probes_during) / $(j '.flood.probes_during | length'); min/median/max $(probes_ms probes_during)" \
     "gateway RSS before/during/peak/after" "$(j .flood.gateway_rss_kb.before) / $(j .flood.gateway_rss_kb.during) / $(j .flood.gateway_rss_kb.peak_during) / $(j .flood.gateway_rss_kb.after) kB" \
+    "gateway malloc in use before/after" "$(j .flood.gateway_malloc_in_use_bytes.before) / $(j .flood.gateway_malloc_in_use_bytes.after) bytes; RSS after malloc_trim $(j .flood.gateway_rss_kb.after_malloc_trim) kB (-1: OUTPOST_BENCH_MALLOC unset)" \
     "gateway log bytes written" "$(j .flood.gateway_log_bytes.written)" \
-    "listener at end of flood" "$(jq -c .flood.listener.during.at_end "$file")" \
+    "listener at end of flood" "$(jq -c .flood.listener.at_end "$file")" \
     "listener after" "$(jq -c .flood.listener.after "$file")"
 fi
 echo "  json: $file"
