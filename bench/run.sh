@@ -248,17 +248,20 @@ probe() {  # probe NAME PAUSE_MS: --probes timed TLS handshakes of a legitimate 
     --cert "$TMP/issued/probe.bench.test.crt" --key "$TMP/issued/probe.bench.test.key" \
     --ca "$CACHE/ca/ca.crt" --name gw1.bench.test >"$TMP/$1.json" 2>"$TMP/$1.err"
 }
+# gdb stops the gateway while it attaches: without reading symbols (but libc's) that is ~0.3 s,
+# well below the gateway's dead-peer timeout (3 s) towards its server.
+gdb_quick=(--readnever -batch -iex 'set auto-solib-add off' -ex 'sharedlibrary libc.so')
 # malloc_in_use: with OUTPOST_BENCH_MALLOC=1 and gdb, the gateway's malloc "in use" bytes (glibc
 # malloc_stats, which the gateway prints on its stderr); otherwise -1.
 malloc_in_use() {
   if [ "${OUTPOST_BENCH_MALLOC:-}" != 1 ] || ! command -v gdb >/dev/null; then echo -1; return; fi
-  timeout 60 gdb -p "$gw1_pid" -batch -ex 'call (void) malloc_stats()' >/dev/null 2>&1 || true
+  timeout 60 gdb "${gdb_quick[@]}" -p "$gw1_pid" -ex 'call (void) malloc_stats()' >/dev/null 2>&1 || true
   sleep 0.5
   grep -A2 '^Total (incl. mmap):' "$TMP/gw1.err" | awk '/in use bytes/ {v = $NF} END {print v + 0}'
 }
 malloc_trim() {  # with OUTPOST_BENCH_MALLOC=1: malloc_trim(0) in the gateway, then its RSS
   if [ "${OUTPOST_BENCH_MALLOC:-}" != 1 ] || ! command -v gdb >/dev/null; then echo -1; return; fi
-  timeout 60 gdb -p "$gw1_pid" -batch -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || true
+  timeout 60 gdb "${gdb_quick[@]}" -p "$gw1_pid" -ex 'call (int) malloc_trim(0)' >/dev/null 2>&1 || true
   rss_now
 }
 flood_scenario() {
