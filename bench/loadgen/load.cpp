@@ -288,7 +288,7 @@ asio::awaitable<void> LoadGenerator::agent_loop(std::size_t index) {
             if (answer) session->send(std::move(*answer));
           }
         },
-        [this, state](const auto& session, const std::string&) {
+        [this, state](const auto& session, const channel::Closure&) {
           if (state->session != session) return;
           state->session.reset();
           --stats_.connected;

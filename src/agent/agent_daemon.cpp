@@ -76,7 +76,8 @@ int AgentDaemon::run() {
       [this] {
         session_.reset();
         sender_->lost();
-      }};
+      },
+      nullptr};  // one session: its own bounds suffice
   asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },

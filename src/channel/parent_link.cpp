@@ -74,11 +74,11 @@ struct Connected {
 
 // Starts the session on an admitted connection; Reject from the parent ends it with 20070.
 Connected start_session(const ParentLink& link, AuthenticatedPeer peer, asio::steady_timer& closed,
-                        std::string& why) {
+                        Closure& why) {
   EventLog& log = *link.log;
   const std::string parent_name = peer.identity().fqdn;
   const std::uint32_t offered = peer.identity().heartbeat_interval_s;
-  SessionSettings settings;
+  SessionSettings settings = session_settings(*link.config, link.budget);
   settings.dead_peer = std::chrono::seconds(link.config->dead_peer_timeout_s);
   settings.keepalive = std::max<std::chrono::milliseconds>(settings.dead_peer / 4, 500ms);
   // A management server keeps checking, through the gateway, that this agent is alive: each
@@ -107,8 +107,8 @@ Connected start_session(const ParentLink& link, AuthenticatedPeer peer, asio::st
         (void)log.write(EventId::closed_after_auth, reason);
         s->close(reason);
       },
-      [&closed, &why](const auto&, const std::string& reason) {
-        why = reason;
+      [&closed, &why](const auto&, const Closure& closure) {
+        why = closure;
         closed.cancel();
       });
   if (!link.dialing_a_child) {
@@ -174,7 +174,7 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
       connected = true;
       failed_rounds = 0;
       asio::steady_timer closed(executor, std::chrono::steady_clock::time_point::max());
-      std::string why;
+      Closure why;
       auto [session, parent_name] = start_session(link, std::move(*peer), closed, why);
       const auto began = std::chrono::steady_clock::now();
       (void)log.write(EventId::peer_admitted,
@@ -214,8 +214,8 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
       on_failover = now_targets.empty() || !(now_targets.front() == parent);
       if (link.on_lost) link.on_lost();
       if (link.stopping()) co_return;
-      (void)log.write(EventId::peer_disconnected,
-                      fmt::format("The connection to {} closed: {}", parent_name, why));
+      (void)log.write(why.event,
+                      fmt::format("The connection to {} closed: {}", parent_name, why.reason));
     }
     if (connected && lasted >= 2s) continue;  // lost after a while: try again at once
     if (!connected && !link.dialing_a_child && !unreachable.empty()) {

@@ -40,6 +40,7 @@ struct ParentLink {
   Session::MessageHandler on_message;
   std::function<void(const std::shared_ptr<Session>&, const Endpoint&)> on_connected;
   std::function<void()> on_lost;
+  std::shared_ptr<BufferBudget> budget;  // the daemon's, shared with its other sessions; or none
 };
 
 // Runs until `link.stopping()` is true. Taken by value (a coroutine parameter).

@@ -14,7 +14,15 @@ nlohmann::json session_status(const Session& session) {
   return {{"fqdn", session.peer().fqdn},
           {"role", role_name(session.peer().role)},
           {"address", session.remote_address()},
-          {"since", format_utc(session.since())}};
+          {"since", format_utc(session.since())},
+          {"queued_bytes", session.queued_bytes()}};
+}
+
+nlohmann::json buffer_status(const BufferBudget& budget) {
+  return {{"held_bytes", budget.held()},
+          {"peak_bytes", budget.peak()},
+          {"limit_bytes", budget.limit()},
+          {"connections", budget.sessions()}};
 }
 
 nlohmann::json parent_status(const Session& session, const Endpoint& dialled, bool primary) {

@@ -12,8 +12,11 @@ namespace outpost::channel {
 
 [[nodiscard]] nlohmann::json certificate_status(const pki::ChannelCertificate& certificate);
 
-// {"fqdn", "role", "address", "since"} of the peer of an open session.
+// {"fqdn", "role", "address", "since", "queued_bytes"} of the peer of an open session.
 [[nodiscard]] nlohmann::json session_status(const Session& session);
+
+// {"held_bytes", "peak_bytes", "limit_bytes", "connections"}: what the daemon's sessions hold.
+[[nodiscard]] nlohmann::json buffer_status(const BufferBudget& budget);
 
 // The parent connection: the peer plus the host and port dialled and whether it is the primary.
 [[nodiscard]] nlohmann::json parent_status(const Session& session, const Endpoint& dialled,

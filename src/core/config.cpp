@@ -180,12 +180,21 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
            std::tuple{"limits", "preauth_max_connections", &c.preauth_max_connections, 1, 1000000},
            std::tuple{"limits", "preauth_max_per_source", &c.preauth_max_per_source, 1, 1000000},
            std::tuple{"limits", "handshake_timeout_s", &c.handshake_timeout_s, 1, 300},
+           std::tuple{"limits", "session_max_buffered_mb", &c.session_max_buffered_mb, 17, 4096},
+           std::tuple{"limits", "daemon_max_buffered_mb", &c.daemon_max_buffered_mb, 17, 65536},
            std::tuple{"log", "max_file_mb", &c.log_max_file_mb, 1, 65536},
            std::tuple{"log", "keep_files", &c.log_keep_files, 1, 1000},
        }) {
     auto value = r.integer(section, key, low, high);
     if (!value) return std::unexpected(value.error());
     *target = static_cast<int>(value->value_or(*target));
+  }
+  if (c.daemon_max_buffered_mb < c.session_max_buffered_mb) {
+    return fail(fmt::format("{}: [limits] daemon_max_buffered_mb ({}) is smaller than "
+                            "session_max_buffered_mb ({})",
+                            c.file.string(), c.daemon_max_buffered_mb, c.session_max_buffered_mb),
+                "make daemon_max_buffered_mb at least session_max_buffered_mb",
+                EventId::config_invalid);
   }
   return {};
 }
@@ -292,7 +301,9 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
           {"admission", {"agents"}},
           {"heartbeat", {"interval_s", "missed_allowed"}},
           {"queue", {"max_mb", "max_age_h"}},
-          {"limits", {"preauth_max_connections", "preauth_max_per_source", "handshake_timeout_s"}},
+          {"limits",
+           {"preauth_max_connections", "preauth_max_per_source", "handshake_timeout_s",
+            "session_max_buffered_mb", "daemon_max_buffered_mb"}},
           {"log", {"max_file_mb", "keep_files"}},
           {"hosts", {}},
           {"collect", {}},

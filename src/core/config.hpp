@@ -67,6 +67,12 @@ struct NodeConfig {
   int preauth_max_connections = 512;
   int preauth_max_per_source = 16;
   int handshake_timeout_s = 10;
+  // After authentication: the bytes waiting to be sent to one peer (more closes it, 30080) and
+  // to all peers together (over it, the peers holding more than their fair share are closed).
+  // A gateway stops reading from its agents while a quarter of the per-peer figure waits for its
+  // management server (30081, 30082). Larger than one frame (16 MiB).
+  int session_max_buffered_mb = 64;
+  int daemon_max_buffered_mb = 256;
   // [log]: events.jsonl (and a daemon log written to a file) rotate at this size, keeping this
   // many rotated files.
   int log_max_file_mb = 16;

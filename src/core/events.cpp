@@ -206,6 +206,19 @@ constexpr std::array kCatalogue{
               "A connection was refused because the peer did not offer the Outpost protocol "
               "(ALPN outpost/1).",
               "Connect with an Outpost agent, gateway or server of a matching version."},
+    EventInfo{EventId::peer_over_buffer, Level::warning,
+              "A connection was closed because it held more than its share of this node's "
+              "buffered bytes: messages waited to be sent to a peer that does not read them.",
+              "Look at the peer named in the message: overloaded, stopped or a slow network. "
+              "If it is only slow, raise [limits] session_max_buffered_mb or "
+              "daemon_max_buffered_mb."},
+    EventInfo{EventId::relay_held_back, Level::warning,
+              "A gateway stopped reading from its agents because its management server does not "
+              "take what it relays fast enough; the agents keep their data queued meanwhile.",
+              "Look at the management server and its database; if it stays slow, add a "
+              "server or move agents to another gateway."},
+    EventInfo{EventId::relay_resumed, Level::info,
+              "A gateway resumed reading from its agents: its management server caught up.", ""},
     EventInfo{EventId::agent_proof_refused, Level::error,
               "A management server refused an agent behind a gateway: its certificate chain or "
               "its proof of possession of the key did not verify.",

@@ -20,7 +20,9 @@ namespace outpost::gateway {
 GatewayDaemon::GatewayDaemon(NodeConfig config)
     : initial_(std::move(config)),
       log_(initial_.state_dir, "gateway", Echo::stderr_stream),
-      received_(initial_.state_dir) {
+      received_(initial_.state_dir),
+      buffers_(std::make_shared<channel::BufferBudget>(
+          static_cast<std::size_t>(initial_.daemon_max_buffered_mb) << 20)) {
   log_.rotate_at(LogRotation{initial_.log_max_file_mb, initial_.log_keep_files});
 }
 
@@ -80,7 +82,8 @@ int GatewayDaemon::run() {
         [this] { return stopping_; },
         [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
         [this](const auto& s, const Endpoint& parent) { upstream_up(s, parent); },
-        [this] { upstream_lost(); }};
+        [this] { upstream_lost(); },
+        buffers_};
     asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   }
   listener_.start(
@@ -110,6 +113,8 @@ nlohmann::json GatewayDaemon::status() const {
   nlohmann::json out =
       channel::node_status(node_->config(), "gateway", node_->certificate(), listening_);
   out["listener"] = listener_.status();
+  out["buffers"] = channel::buffer_status(*buffers_);
+  out["buffers"]["agents_held_back"] = held_back_since_.has_value();
   out["server_initiates"] = node_->config().server_initiates;
   if (upstream_ && upstream_->is_open()) {
     const auto parents = received_.parents(node_->config());
@@ -246,14 +251,14 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
   const channel::PeerIdentity identity = peer->identity();
   if (identity.role == wire::ROLE_MANAGEMENT_SERVER) {
     auto session = channel::Session::start(
-        std::move(*peer), channel::SessionSettings{},
+        std::move(*peer), channel::session_settings(config, buffers_),
         [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
-        [this](const auto& s, const std::string& why) {
+        [this](const auto& s, const channel::Closure& why) {
           if (s == upstream_) upstream_lost();
-          (void)log_.write(
-              EventId::peer_disconnected,
-              fmt::format("The connection of management server {} closed: {}", s->peer().fqdn, why),
-              {{"peer", s->peer().fqdn}});
+          (void)log_.write(why.event,
+                           fmt::format("The connection of management server {} closed: {}",
+                                       s->peer().fqdn, why.reason),
+                           {{"peer", s->peer().fqdn}});
         });
     if (upstream_) upstream_->close("replaced by a new connection from " + identity.fqdn);
     upstream_up(session, Endpoint{identity.fqdn, kDefaultPort});
@@ -271,21 +276,60 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
         asio::detached);
     co_return;
   }
+  channel::SessionSettings settings = channel::session_settings(config, buffers_);
+  settings.before_read = [this] { return room_upstream(); };
   auto session = channel::Session::start(
-      std::move(*peer), channel::SessionSettings{},
+      std::move(*peer), settings,
       [this](const auto& s, wire::Envelope e) { on_agent_message(s, std::move(e)); },
-      [this](const auto& s, const std::string& why) {
+      [this](const auto& s, const channel::Closure& why) {
         agents_.erase(s);
         liveness_.erase(s);
-        (void)log_.write(EventId::peer_disconnected,
-                         fmt::format("The connection of agent {} closed: {}", s->peer().fqdn, why),
-                         {{"peer", s->peer().fqdn}});
+        (void)log_.write(
+            why.event,
+            fmt::format("The connection of agent {} closed: {}", s->peer().fqdn, why.reason),
+            {{"peer", s->peer().fqdn}});
       });
   agents_.insert(session);
   (void)log_.write(EventId::peer_admitted,
                    fmt::format("Admitted agent {} from {} (the management server agreed).",
                                identity.fqdn, session->remote_address()),
                    {{"peer", identity.fqdn}});
+}
+
+// Backpressure: an agent's next message is read only while less than a quarter of
+// session_max_buffered_mb waits for the management server; held back, the agents wait until it
+// falls below an eighth (30081 once when it starts, 30082 with how long when it ends). The TCP
+// window then holds the agents back, and their data waits in their durable queues.
+asio::awaitable<void> GatewayDaemon::room_upstream() {
+  const std::size_t share = static_cast<std::size_t>(node_->config().session_max_buffered_mb) << 20;
+  for (;;) {
+    const auto upstream = upstream_;
+    if (!upstream || !upstream->is_open() || upstream->queued_bytes() < share / 4) break;
+    if (!held_back_since_) {
+      held_back_since_ = Clock::now();
+      held_back_peak_ = upstream->queued_bytes();
+      (void)log_.write(
+          EventId::relay_held_back,
+          fmt::format("Gateway {} stops reading from its {} agents: {:.1f} MiB wait to be sent "
+                      "to management server {}, which does not take them fast enough. The agents "
+                      "keep their data queued meanwhile.",
+                      node_->config().fqdn, agents_.size(),
+                      static_cast<double>(upstream->queued_bytes()) / (1 << 20),
+                      upstream->peer().fqdn),
+          {{"parent", upstream->peer().fqdn}});
+    }
+    held_back_peak_ = std::max(held_back_peak_, upstream->queued_bytes());
+    co_await upstream->wait_below(share / 8);
+  }
+  if (held_back_since_) {
+    const auto held = std::chrono::duration<double>(Clock::now() - *held_back_since_).count();
+    held_back_since_.reset();
+    (void)log_.write(
+        EventId::relay_resumed,
+        fmt::format("Gateway {} reads from its agents again after {:.1f} s; at most "
+                    "{:.1f} MiB waited for the management server.",
+                    node_->config().fqdn, held, static_cast<double>(held_back_peak_) / (1 << 20)));
+  }
 }
 
 void GatewayDaemon::on_agent_message(const std::shared_ptr<channel::Session>& session,

@@ -65,6 +65,7 @@ class GatewayDaemon {
   void relay_config_update(const std::shared_ptr<channel::Session>& upstream,
                            wire::Envelope& envelope);
   void on_agent_message(const std::shared_ptr<channel::Session>& session, wire::Envelope envelope);
+  asio::awaitable<void> room_upstream();
   void stop(const std::string& why);
   nlohmann::json status() const;
 
@@ -83,6 +84,9 @@ class GatewayDaemon {
   std::map<std::uint64_t, PendingQuery*> queries_;
   std::map<std::shared_ptr<channel::Session>, LivenessChallenge> liveness_;
   std::uint64_t next_query_ = 1;
+  std::shared_ptr<channel::BufferBudget> buffers_;  // [limits] daemon_max_buffered_mb
+  std::optional<TimePoint> held_back_since_;        // agents held back (room_upstream)
+  std::size_t held_back_peak_ = 0;
   bool stopping_ = false;
 };
 

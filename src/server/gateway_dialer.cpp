@@ -10,8 +10,9 @@
 namespace outpost::server {
 
 GatewayDialer::GatewayDialer(boost::asio::io_context& io, const channel::NodeContext& node,
-                             EventLog& log, DialerHooks hooks)
-    : io_(io), node_(node), log_(log), hooks_(std::move(hooks)) {}
+                             EventLog& log, DialerHooks hooks,
+                             std::shared_ptr<channel::BufferBudget> budget)
+    : io_(io), node_(node), log_(log), hooks_(std::move(hooks)), budget_(std::move(budget)) {}
 
 GatewayDialer::~GatewayDialer() {
   stop_all();
@@ -82,7 +83,8 @@ void GatewayDialer::start(const storage::Computer& gateway) {
         if (auto it = links_.find(fqdn); it != links_.end() && !*stop) it->second.session = s;
         hooks_.on_connected(s);
       },
-      [this, fqdn] { hooks_.on_lost(fqdn); }};
+      [this, fqdn] { hooks_.on_lost(fqdn); },
+      budget_};
   boost::asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), boost::asio::detached);
 }
 

@@ -27,7 +27,7 @@ struct DialerHooks {
 class GatewayDialer {
  public:
   GatewayDialer(boost::asio::io_context& io, const channel::NodeContext& node, EventLog& log,
-                DialerHooks hooks);
+                DialerHooks hooks, std::shared_ptr<channel::BufferBudget> budget);
   ~GatewayDialer();
   GatewayDialer(const GatewayDialer&) = delete;
   GatewayDialer& operator=(const GatewayDialer&) = delete;
@@ -47,7 +47,8 @@ class GatewayDialer {
   const channel::NodeContext& node_;
   EventLog& log_;
   DialerHooks hooks_;
-  std::map<std::string, Link> links_;  // by gateway FQDN
+  std::shared_ptr<channel::BufferBudget> budget_;  // the server's, for the dialled sessions too
+  std::map<std::string, Link> links_;              // by gateway FQDN
 };
 
 }  // namespace outpost::server

@@ -43,7 +43,10 @@ wire::Envelope withdrawal(const std::string& agent, const std::string& reason) {
 }  // namespace
 
 ManagementServer::ManagementServer(NodeConfig config)
-    : initial_(std::move(config)), log_(initial_.state_dir, "server", Echo::stderr_stream) {
+    : initial_(std::move(config)),
+      log_(initial_.state_dir, "server", Echo::stderr_stream),
+      buffers_(std::make_shared<channel::BufferBudget>(
+          static_cast<std::size_t>(initial_.daemon_max_buffered_mb) << 20)) {
   log_.rotate_at(LogRotation{initial_.log_max_file_mb, initial_.log_keep_files});
 }
 
@@ -140,7 +143,8 @@ void ManagementServer::start_services() {
                   [this](const std::string& gateway) {
                     relayed_.drop_gateway(gateway);
                     std::erase_if(sessions_, [](const auto& s) { return !s->is_open(); });
-                  }});
+                  }},
+      buffers_);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
 }
 
@@ -272,6 +276,7 @@ nlohmann::json ManagementServer::status() const {
   nlohmann::json out =
       channel::node_status(node_->config(), "management_server", node_->certificate(), listening_);
   out["listener"] = listener_.status();
+  out["buffers"] = channel::buffer_status(*buffers_);
   for (const auto& s : sessions_)
     out["children"].push_back(channel::session_status(*s));
   return out;
@@ -298,15 +303,16 @@ asio::awaitable<void> ManagementServer::serve(net::TlsStream stream) {
     co_return;
   }
   auto session = channel::Session::start(
-      std::move(*peer), channel::SessionSettings{},
+      std::move(*peer), channel::session_settings(config, buffers_),
       [this](const auto& s, wire::Envelope e) { on_message(s, std::move(e)); },
-      [this](const auto& s, const std::string& why) {
+      [this](const auto& s, const channel::Closure& why) {
         sessions_.erase(s);
         if (s->peer().role == wire::ROLE_GATEWAY) relayed_.drop_gateway(s->peer().fqdn);
-        (void)log_.write(EventId::peer_disconnected,
-                         fmt::format("The connection of {} {} closed: {}",
-                                     channel::role_name(s->peer().role), s->peer().fqdn, why),
-                         {{"peer", s->peer().fqdn}});
+        (void)log_.write(
+            why.event,
+            fmt::format("The connection of {} {} closed: {}", channel::role_name(s->peer().role),
+                        s->peer().fqdn, why.reason),
+            {{"peer", s->peer().fqdn}});
       });
   admitted(session);
 }

@@ -77,6 +77,7 @@ class ManagementServer {
   std::optional<net::tcp::acceptor> acceptor_;
   std::optional<Endpoint> listening_;
   std::set<std::shared_ptr<channel::Session>> sessions_;
+  std::shared_ptr<channel::BufferBudget> buffers_;  // [limits] daemon_max_buffered_mb
   std::optional<GatewayDialer> dialer_;
   std::optional<Ingest> ingest_;
   HealthWatch health_;

@@ -110,7 +110,9 @@ asio::awaitable<void> run(const Options& o, channel::NodeContext& node) {
                     << std::endl;
         }
       },
-      [](const auto&, const std::string& why) { std::cout << "closed: " << why << std::endl; });
+      [](const auto&, const channel::Closure& why) {
+        std::cout << "closed: " << why.reason << std::endl;
+      });
   session->send(query(1, "not a name!", ""));
   session->send(query(2, std::string(300, 'a') + ".lab.test", ""));
   if (!o.proof_agent.empty()) session->send(query(3, o.proof_agent, der_of_pem(o.proof_agent_pem)));

@@ -5,16 +5,22 @@
 // gateway_memory_test.sh).
 //
 //   outpost_test_agent --config AGENT.toml --batches FILE.json [--first-seq N] [--wait-s S]
-//   outpost_test_agent --config AGENT.toml --big-frames N --frame-bytes B [--first-seq N]
+//   outpost_test_agent --config AGENT.toml --big-frames N --frame-bytes B [--items-per-frame K]
+//                      [--first-seq N] [--hold-s S]
 //
 // FILE.json: [{"items": [{"kind": "sample", "payload": "{...}"}, ...]}, ...]; "payload_hex"
 // gives bytes that are not UTF-8; kind "none" sends an item without a payload. Items are numbered
 // from --first-seq on, across batches. Every Ack is printed as "ack THROUGH [resend]". Exit 0
 // when the last item sent is acknowledged, 1 when the time ran out, 2 when a write or the
-// connection failed (the peer closed it: printed as "closed: REASON").
+// connection failed (the peer closed it: printed as "closed: REASON"). Big frames carry K valid
+// event items (one by default) whose messages fill the frame. --hold-s waits S seconds between
+// the hello and the first batch.
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -37,6 +43,8 @@ struct Options {
   std::uint64_t first_seq = 1;
   int big_frames = 0;
   std::size_t frame_bytes = 0;
+  int items_per_frame = 1;
+  int hold_s = 0;  // waits this long after the hello before it sends
   int wait_s = 30;
 };
 
@@ -62,9 +70,17 @@ void add_item(wire::DataBatch& batch, std::uint64_t seq, const nlohmann::json& s
 std::vector<wire::Envelope> make_batches(const Options& o, const std::string& origin) {
   nlohmann::json specs = nlohmann::json::array();
   if (o.big_frames > 0) {
+    const std::size_t per_item = o.frame_bytes / static_cast<std::size_t>(o.items_per_frame);
+    const nlohmann::json item = {
+        {"kind", "event"},
+        {"payload", nlohmann::json{{"source", "test"},
+                                   {"level", "info"},
+                                   {"rule", "big"},
+                                   {"message", std::string(per_item > 80 ? per_item - 80 : 1, 'x')}}
+                        .dump()}};
     for (int i = 0; i < o.big_frames; ++i)
-      specs.push_back(
-          {{"items", {{{"kind", "event"}, {"payload", std::string(o.frame_bytes, 'x')}}}}});
+      specs.push_back({{"items", nlohmann::json(std::vector<nlohmann::json>(
+                                     static_cast<std::size_t>(o.items_per_frame), item))}});
   } else {
     std::ifstream in(o.batches);
     specs = nlohmann::json::parse(in);
@@ -102,6 +118,10 @@ asio::awaitable<int> run(Options o, NodeConfig config, net::asio::ssl::context& 
   if (!peer) {
     std::cerr << "hello: " << peer.error().describe() << '\n';
     co_return 2;
+  }
+  if (o.hold_s > 0) {
+    asio::steady_timer hold(co_await asio::this_coro::executor, std::chrono::seconds(o.hold_s));
+    co_await hold.async_wait(asio::use_awaitable);
   }
   const auto batches = make_batches(o, config.fqdn);
   const std::uint64_t last = o.first_seq + [&] {
@@ -152,11 +172,14 @@ int main(int argc, char** argv) {
     if (key == "--first-seq") o.first_seq = std::stoull(value);
     if (key == "--big-frames") o.big_frames = std::stoi(value);
     if (key == "--frame-bytes") o.frame_bytes = std::stoull(value);
+    if (key == "--items-per-frame") o.items_per_frame = std::max(1, std::stoi(value));
     if (key == "--wait-s") o.wait_s = std::stoi(value);
+    if (key == "--hold-s") o.hold_s = std::stoi(value);
   }
   if (o.config.empty() || (o.batches.empty() && o.big_frames == 0)) {
     std::cerr << "usage: outpost_test_agent --config AGENT.toml (--batches FILE.json | "
-                 "--big-frames N --frame-bytes B) [--first-seq N] [--wait-s S]\n";
+                 "--big-frames N --frame-bytes B [--items-per-frame K]) [--first-seq N] "
+                 "[--wait-s S] [--hold-s S]\n";
     return 2;
   }
   auto config = load_node_config(o.config);

@@ -1,12 +1,14 @@
 // Two sessions over real mutual TLS on loopback: messages flow both ways, keepalives keep an
-// idle connection open, a silent peer is closed after the dead-peer timeout, and a close on one
-// side is seen on the other.
+// idle connection open, a silent peer is closed after the dead-peer timeout, a close on one
+// side is seen on the other, the send queue is bounded in bytes for the session and for the
+// daemon (30080), and a held-back reader reads nothing until it is let go.
 #include "channel/session.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -24,6 +26,7 @@ struct Side {
   std::shared_ptr<Session> session;
   std::vector<wire::Envelope> received;
   std::optional<std::string> closed;
+  EventId closed_event = EventId::none;
   int close_reports = 0;
 };
 
@@ -46,8 +49,9 @@ class SessionTest : public ::testing::Test {
       };
     };
     auto on_closed = [](Side& side) {
-      return [&side](const std::shared_ptr<Session>&, const std::string& why) {
-        side.closed = why;
+      return [&side](const std::shared_ptr<Session>&, const Closure& why) {
+        side.closed = why.reason;
+        side.closed_event = why.event;
         ++side.close_reports;
       };
     };
@@ -173,6 +177,104 @@ TEST_F(SessionTest, CloseIsSeenByThePeerAndReportedOnce) {
   EXPECT_EQ(*client_.closed, "operator asked");
   EXPECT_EQ(client_.close_reports, 1);
   EXPECT_FALSE(client_.session->send(heartbeat("late")));
+}
+
+wire::Envelope sized(std::size_t bytes) {
+  return heartbeat(std::string(bytes, 'x'));
+}
+
+TEST_F(SessionTest, ASessionHoldingMoreThanItsShareIsClosedWith30080) {
+  SessionSettings small;
+  small.max_queued_bytes = 3u << 20;
+  connect(small, {});
+  EXPECT_TRUE(server_.session->send(sized(1u << 20)));
+  EXPECT_TRUE(server_.session->send(sized(1u << 20)));
+  EXPECT_FALSE(server_.session->send(sized(1u << 20)));  // 3 MiB and some: over
+  EXPECT_FALSE(server_.session->send(heartbeat("late")));
+  EXPECT_FALSE(server_.closed);  // closed after the caller's turn, not inside send()
+  run_until([&] { return server_.closed.has_value(); });
+  ASSERT_TRUE(server_.closed);
+  EXPECT_EQ(server_.closed_event, EventId::peer_over_buffer);
+  EXPECT_NE(server_.closed->find("session_max_buffered_mb = 3"), std::string::npos)
+      << *server_.closed;
+  EXPECT_EQ(server_.session->queued_bytes(), 0U);
+}
+
+TEST_F(SessionTest, OverTheDaemonBudgetTheSessionHoldingMoreThanItsShareIsClosed) {
+  auto budget = std::make_shared<BufferBudget>(2u << 20);
+  SessionSettings shared;
+  shared.budget = budget;
+  connect(shared, {});
+  EXPECT_EQ(budget->sessions(), 1U);
+  EXPECT_TRUE(server_.session->send(sized(1u << 20)));
+  EXPECT_GT(budget->held(), 1U << 20);
+  EXPECT_FALSE(server_.session->send(sized(1u << 20)));
+  run_until([&] { return server_.closed.has_value(); });
+  ASSERT_TRUE(server_.closed);
+  EXPECT_EQ(server_.closed_event, EventId::peer_over_buffer);
+  EXPECT_NE(server_.closed->find("daemon_max_buffered_mb = 2"), std::string::npos)
+      << *server_.closed;
+  EXPECT_EQ(budget->held(), 0U);  // what waited was released with the session
+  EXPECT_EQ(budget->sessions(), 0U);
+}
+
+TEST_F(SessionTest, WrittenBytesAreReleasedFromTheBudget) {
+  auto budget = std::make_shared<BufferBudget>(64u << 20);
+  SessionSettings shared;
+  shared.budget = budget;
+  connect(shared, {});
+  for (int i = 0; i < 8; ++i)
+    EXPECT_TRUE(server_.session->send(sized(256u << 10)));
+  EXPECT_GE(budget->held(), 2U << 20);
+  run_until([&] { return client_.received.size() == 8; });
+  EXPECT_EQ(client_.received.size(), 8U);
+  run_until([&] { return budget->held() == 0; });
+  EXPECT_EQ(budget->held(), 0U);
+  EXPECT_EQ(server_.session->queued_bytes(), 0U);
+  EXPECT_GE(budget->peak(), 2U << 20);
+  EXPECT_FALSE(server_.closed);
+}
+
+TEST_F(SessionTest, AHeldBackReaderReadsNothingUntilLetGo) {
+  bool hold = true;
+  auto gate =
+      std::make_shared<asio::steady_timer>(io_, std::chrono::steady_clock::time_point::max());
+  SessionSettings held;
+  held.before_read = [&hold, gate]() -> asio::awaitable<void> {
+    while (hold) {
+      boost::system::error_code ec;
+      co_await gate->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  };
+  connect({}, held);
+  for (int i = 0; i < 3; ++i)
+    server_.session->send(heartbeat("held" + std::to_string(i)));
+  run_for(300ms);
+  EXPECT_TRUE(client_.received.empty());
+  hold = false;
+  gate->cancel();
+  run_until([&] { return client_.received.size() == 3; });
+  EXPECT_EQ(client_.received.size(), 3U);
+  EXPECT_FALSE(client_.closed);
+}
+
+TEST(BufferBudget, TheFairShareIsTheBudgetOverTheSessionsAtLeastOneMiB) {
+  BufferBudget budget(8u << 20);
+  EXPECT_EQ(budget.fair_share(), 8U << 20);
+  for (int i = 0; i < 4; ++i)
+    budget.opened();
+  EXPECT_EQ(budget.fair_share(), 2U << 20);
+  for (int i = 0; i < 60; ++i)
+    budget.opened();
+  EXPECT_EQ(budget.fair_share(), BufferBudget::kMinShare);
+  budget.add(8u << 20);
+  EXPECT_FALSE(budget.allows(2u << 20, 1));  // over the budget and over its share
+  EXPECT_TRUE(budget.allows(0, 1000));       // over the budget, a small holder still passes
+  budget.release(1u << 20);
+  EXPECT_TRUE(budget.allows(5u << 20, 1000));  // under the budget: anyone
+  budget.release(100u << 20);                  // never below zero
+  EXPECT_EQ(budget.held(), 0U);
+  EXPECT_EQ(budget.peak(), 8U << 20);
 }
 
 }  // namespace
