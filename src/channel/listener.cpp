@@ -29,6 +29,7 @@ nlohmann::json Listener::status() const {
           {"refused_over_total", c.refused_total},
           {"refused_over_per_source", c.refused_per_source},
           {"deadline_expired", c.deadline_expired},
+          {"evicted_silent", c.evicted_silent},
           {"max_connections", budget_->limits().max_connections},
           {"max_per_source", budget_->limits().max_per_source},
           {"handshake_timeout_s", handshake_timeout_s_}};

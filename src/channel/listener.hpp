@@ -30,7 +30,8 @@ class Listener {
   }
 
   // {"in_progress", "accepted", "refused_over_total", "refused_over_per_source",
-  //  "deadline_expired", "max_connections", "max_per_source", "handshake_timeout_s"}
+  //  "deadline_expired", "evicted_silent", "max_connections", "max_per_source",
+  //  "handshake_timeout_s"}
   [[nodiscard]] nlohmann::json status() const;
 
  private:

@@ -166,15 +166,36 @@ std::string remote_text(const tcp::socket& socket) {
 
 namespace {
 
-// One accepted connection inside the budget: the handshake and the session handler's hello,
-// raced against one deadline. The slot is released when this coroutine ends.
+// One accepted connection inside the budget: its first bytes, the handshake and the session
+// handler's hello, raced against one deadline. Until its first bytes arrive it has no TLS
+// state (a junk connection costs a socket and this frame) and the budget may close it to make
+// room for a newer one. The slot is released when this coroutine ends.
 asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::context& tls,
                                             std::chrono::milliseconds deadline, AcceptBudget budget,
-                                            [[maybe_unused]] AcceptBudget::Slot slot,
-                                            std::string remote, std::string source,
-                                            SessionHandler on_session, RefusalHandler on_refused) {
-  TlsStream stream(std::move(socket), tls);
+                                            AcceptBudget::Slot slot, std::string remote,
+                                            std::string source, SessionHandler on_session,
+                                            RefusalHandler on_refused) {
+  // Silent: nothing has arrived since accept. Waiting for readability consumes nothing, so bytes
+  // that arrived while this coroutine waits to run still count.
+  slot.watch(
+      [&socket] {
+        error_code ec;
+        return socket.available(ec) == 0 && !ec;
+      },
+      [&socket, &remote, &source, &on_refused] {
+        error_code ignored;
+        socket.close(ignored);
+        on_refused(Refusal{remote, EventId::preauth_budget_exceeded,
+                           "closed to make room for a newer connection: every place for "
+                           "unauthenticated connections was taken and this one had sent "
+                           "nothing ([limits] preauth_max_connections)",
+                           source});
+      });
   auto handshake_then_hello = [&]() -> asio::awaitable<void> {
+    auto [waited] = co_await socket.async_wait(tcp::socket::wait_read, kTuple);
+    if (slot.evicted() || waited == asio::error::operation_aborted) co_return;
+    slot.talking();  // from here on the socket belongs to the TLS stream
+    TlsStream stream(std::move(socket), tls);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (ec == asio::error::operation_aborted) co_return;  // the deadline; reported below
     if (ec) {

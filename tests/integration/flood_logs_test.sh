@@ -4,12 +4,17 @@
 # gateway write without bound (refusals rate-limited per source, then one summary event 30070 /
 # 30071), the idle ones beyond [limits] preauth_max_per_source are closed at accept and the rest
 # at the handshake deadline, and an agent from another address is admitted meanwhile. The
-# counters are in `outpost status --json` ("listener"). Every process is stopped by its PID.
+# counters are in `outpost status --json` ("listener"). Then junk from many addresses
+# (bench/flood.py: 200 idle connections from 25 addresses, each reopened 50 ms after it is
+# closed) keeps every place of the total budget taken; a second agent is still admitted while it
+# lasts, because the oldest connection that has sent nothing is closed to make room for it.
+# Every process is stopped by its PID.
 source "$(dirname "$0")/lib.sh"
 FLOOD="$(cd "$(dirname "$0")/../tools" && pwd)/flood.py"
+JUNK="$(cd "$(dirname "$0")/../../bench" && pwd)/flood.py"
 cd "$TMP"
 
-computers "Flood Test CA" ms1 gw1 agent1
+computers "Flood Test CA" ms1 gw1 agent1 agent2
 cat >ms1.toml <<TOML
 $(node_section ms1)
 [listen]
@@ -35,6 +40,7 @@ servers = ["ms1.lab.test:$ms_port"]
 [hosts]
 "ms1.lab.test" = "127.0.0.1"
 [limits]
+preauth_max_connections = 32
 preauth_max_per_source = 8
 handshake_timeout_s = 3
 TOML
@@ -88,4 +94,27 @@ echo "# events.jsonl grew by $events_growth bytes, the daemon's log by $err_grow
 check "events.jsonl grew by less than 64 KiB (not ~300 bytes per connection)" \
   test "$events_growth" -lt 65536
 check "the daemon's log grew by less than 64 KiB" test "$err_growth" -lt 65536
+
+# --- junk from 25 addresses holds every one of the 32 places, again and again
+python3 "$JUNK" junk 127.0.0.1 "$gw_port" --held 200 --per-source 8 --held-net 127.4 \
+  --reopen-ms 50 --cycles 0 --max-seconds 90 >junk.out 2>&1 &
+junk_pid=$!
+pids+=("$junk_pid")
+full() {
+  status="$("$OUTPOST" status --config gw1.toml --json | tr -d ' \n')"
+  test "$(counter in_progress)" -ge 30
+}
+check "the junk takes the places for unauthenticated connections" wait_for 60 full
+sed "s/agent1/agent2/" agent1.toml >agent2.toml
+"$OUTPOST" agent --config agent2.toml 2>agent2.err &
+pids+=($!)
+check "an agent is admitted while junk from many addresses holds every place" \
+  wait_for 60 has_event gw1 30022 "Admitted agent agent2.lab.test"
+check "the junk was still running then" kill -0 "$junk_pid"
+status="$("$OUTPOST" status --config gw1.toml --json | tr -d ' \n')"
+echo "# $(grep -o '"listener":{[^}]*}' <<<"$status")"
+check "status: silent connections closed to make room are counted" \
+  test "$(counter evicted_silent)" -gt 0
+kill "$junk_pid"
+wait "$junk_pid" 2>/dev/null || true
 finish
