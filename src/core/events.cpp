@@ -191,7 +191,8 @@ constexpr std::array kCatalogue{
               "Find the source address in the message; block it or fix the computer there."},
     EventInfo{EventId::preauth_budget_exceeded, Level::warning,
               "Connections were refused at accept because the budget for unauthenticated "
-              "connections (in total or per source address) was used up.",
+              "connections (in total or per source address) was used up, or closed to make "
+              "room for a newer one because they had sent nothing.",
               "If the sources are legitimate, raise [limits]; otherwise block them."},
     EventInfo{EventId::rogue_root_same_name, Level::error,
               "A peer's certificate chains to a root with the same name as a trusted root but a "
