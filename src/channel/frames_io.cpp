@@ -34,15 +34,21 @@ asio::awaitable<Result<wire::Envelope>> read_envelope(net::TlsStream& stream,
     auto outcome =
         co_await (stream.async_read_some(asio::buffer(buffer), kTuple) || timer.async_wait(kTuple));
     if (outcome.index() == 1) {
-      co_return fail(fmt::format("no message from the peer within {} ms", limit.count()),
-                     "check the peer's health and the network path", EventId::closed_before_auth);
+      auto failure =
+          fail(fmt::format("no message from the peer within {} ms", limit.count()),
+               "check the peer's health and the network path", EventId::closed_before_auth);
+      failure.error().cause = Cause::timed_out;
+      co_return failure;
     }
     const auto [ec, n] = std::get<0>(outcome);
     if (ec) {
-      co_return fail(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
-                         ? std::string("the peer closed the connection")
-                         : "reading from the peer failed: " + net::describe_tls_error(ec),
-                     "look at the peer's event log for its reason", EventId::closed_before_auth);
+      auto failure =
+          fail(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
+                   ? std::string("the peer closed the connection")
+                   : "reading from the peer failed: " + net::describe_tls_error(ec),
+               "look at the peer's event log for its reason", EventId::closed_before_auth);
+      failure.error().cause = net::tls_cause(ec);
+      co_return failure;
     }
     decoder.feed(std::span<const std::uint8_t>(buffer.data(), n));
   }

@@ -222,19 +222,24 @@ asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, Loc
     answer = co_await read_envelope(stream, decoder, timeouts.hello);
   }
   if (!answer) {
-    co_return fail(
+    auto failure = fail(
         "the parent closed the connection before admitting this node: " + answer.error().message,
         "look for the reason in the parent's event log", EventId::closed_before_auth);
+    failure.error().cause = answer.error().cause;
+    co_return failure;
   }
   if (answer->has_reject()) {
     const wire::Reject& r = answer->reject();
-    co_return fail(
-        fmt::format("the parent refused this node ({}, parent event {}): {}",
-                    wire::RejectCode_Name(r.code()), r.event_id(), r.reason()),
-        r.code() == wire::REJECT_PENDING_APPROVAL || r.code() == wire::REJECT_NOT_APPROVED
-            ? "approve this computer on the management server"
-            : "correct what the reason names",
-        EventId::closed_after_auth);
+    auto failure =
+        fail(fmt::format("the parent refused this node ({}, parent event {}): {}",
+                         wire::RejectCode_Name(r.code()), r.event_id(), r.reason()),
+             r.code() == wire::REJECT_PENDING_APPROVAL || r.code() == wire::REJECT_NOT_APPROVED
+                 ? "approve this computer on the management server"
+                 : "correct what the reason names",
+             EventId::closed_after_auth);
+    failure.error().cause = Cause::rejected;
+    failure.error().reject_code = r.code();
+    co_return failure;
   }
   if (!answer->has_welcome()) {
     co_return fail("the parent answered the hello with something other than a welcome", "",

@@ -9,10 +9,34 @@
 
 namespace outpost {
 
+// Why a connection failed, set where it is known (net, channel) so that doctor and the daemons
+// decide on a value, never on the words of a message.
+enum class Cause {
+  unspecified,
+  connection_refused,  // TCP: nothing listens, or a firewall rejects
+  host_unreachable,    // TCP: no route
+  timed_out,           // connect, handshake or an awaited message
+  peer_closed,         // the peer closed the connection without saying why
+  // The peer refused this node during TLS (its alert):
+  peer_distrusts_our_issuer,     // unknown_ca
+  peer_wants_a_certificate,      // certificate_required
+  peer_refused_our_certificate,  // bad, unsupported, unknown or expired certificate
+  no_common_tls_version,
+  no_common_protocol,  // ALPN outpost/1
+  // This node refused the peer's certificate:
+  peer_name_mismatch,  // it does not carry the name dialled
+  peer_purpose_wrong,  // it lacks the extended key usage for its role
+  peer_untrusted,      // any other verification failure
+  peer_root_impostor,  // its root bears a trusted root's name with another key (30072)
+  rejected,            // the parent's Reject after the hello (Error::reject_code)
+};
+
 struct Error {
   EventId event = EventId::none;  // the event a user sees for this failure, if there is one
   std::string message;            // what went wrong, with the evidence
   std::string fix;                // what to do about it; may be empty
+  Cause cause = Cause::unspecified;
+  int reject_code = 0;  // with Cause::rejected: the parent's wire::RejectCode
 
   // "Message. Fix: fix." in one line; full stops are added where missing.
   [[nodiscard]] std::string describe() const;

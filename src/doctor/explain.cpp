@@ -1,135 +1,110 @@
 #include "doctor/explain.hpp"
 
-#include <cctype>
-
 #include <fmt/format.h>
 
 namespace outpost::doctor {
-namespace {
 
-bool has(std::string_view text, std::string_view words) {
-  return text.find(words) != std::string_view::npos;
+std::string connect_failure_reason(Cause cause, std::string_view os_message) {
+  switch (cause) {
+    case Cause::connection_refused:
+      return "connection refused (nothing listens on the port, or a firewall rejects it)";
+    case Cause::timed_out:
+      return "timed out (a firewall drops the packets, or the host is down)";
+    case Cause::host_unreachable:
+      return fmt::format("no route to the host ({})", os_message);
+    default:
+      return std::string(os_message);
+  }
 }
 
-}  // namespace
-
-std::string connect_failure_reason(std::string_view os_message) {
-  if (has(os_message, "refused")) {
-    return "connection refused (nothing listens on the port, or a firewall rejects it)";
+bool is_tls_refusal(Cause cause) {
+  switch (cause) {
+    case Cause::peer_distrusts_our_issuer:
+    case Cause::peer_refused_our_certificate:
+    case Cause::peer_wants_a_certificate:
+    case Cause::no_common_tls_version:
+    case Cause::no_common_protocol:
+      return true;
+    default:
+      return false;
   }
-  if (has(os_message, "timed out")) {
-    return "timed out (a firewall drops the packets, or the host is down)";
-  }
-  if (has(os_message, "unreachable")) {
-    return fmt::format("no route to the host ({})", os_message);
-  }
-  return std::string(os_message);
-}
-
-bool is_tls_refusal(std::string_view message) {
-  return has(message, "does not trust this node's certificate issuer") ||
-         has(message, "refused this node's certificate") ||
-         has(message, "a certificate is required") || has(message, "no TLS version in common") ||
-         has(message, "(ALPN)");
 }
 
 Explanation explain_tls_failure(const Error& error, std::string_view parent_host,
                                 const LocalFacts& me) {
   const std::string& m = error.message;
-  if (has(m, "does not trust this node's certificate issuer")) {
-    return {
-        fmt::format("the parent refused this node: it does not trust this node's issuer {} "
-                    "({})",
-                    me.issuer, m),
-        fmt::format("on the parent {}, trust the CA that issued this node's certificate: "
-                    "outpost cert trust --state PARENT-STATE-DIR ROOT-CA.crt (the root of '{}')",
-                    parent_host, me.issuer),
-        EventId::closed_before_auth};
+  switch (error.cause) {
+    case Cause::peer_distrusts_our_issuer:
+      return {fmt::format("the parent refused this node: it does not trust this node's issuer {} "
+                          "({})",
+                          me.issuer, m),
+              fmt::format("on the parent {}, trust the CA that issued this node's certificate: "
+                          "outpost cert trust --state PARENT-STATE-DIR ROOT-CA.crt (the root of "
+                          "'{}')",
+                          parent_host, me.issuer),
+              EventId::closed_before_auth};
+    case Cause::peer_refused_our_certificate:
+      return {fmt::format("the parent refused this node's certificate ({})", m),
+              "fix this node's certificate (check 7: both EKUs, valid now) and import it again; "
+              "the parent's event log (20071/20072) says what it disliked",
+              EventId::closed_before_auth};
+    case Cause::peer_wants_a_certificate:
+      return {fmt::format("the parent says this node presented no certificate ({})", m),
+              fmt::format("import the channel certificate: outpost cert import --state {} --fqdn "
+                          "{} ...",
+                          me.state_dir, me.fqdn),
+              EventId::closed_before_auth};
+    case Cause::no_common_tls_version:
+      return {fmt::format("no TLS protocol version in common with the parent ({})", m),
+              "run TLS 1.3 on both ends (Outpost requires TLS 1.3 unless 1.2 is allowed)",
+              EventId::closed_before_auth};
+    case Cause::no_common_protocol:
+      return {fmt::format("the parent does not speak the Outpost protocol ({})", m),
+              fmt::format("check that [parents] servers in {} names the port of an outpost server "
+                          "or gateway",
+                          me.config_file),
+              error.event == EventId::none ? EventId::alpn_refused : error.event};
+    case Cause::peer_name_mismatch:
+      return {fmt::format("this node refused the parent: its certificate does not carry the name "
+                          "{} ({})",
+                          parent_host, m),
+              fmt::format("name the parent in [parents] servers of {} by the FQDN in its "
+                          "certificate, or reissue the parent's certificate with CN={}",
+                          me.config_file, parent_host),
+              EventId::remote_cert_untrusted};
+    case Cause::peer_purpose_wrong:
+      return {
+          fmt::format("this node refused the parent's certificate: it lacks serverAuth ({})", m),
+          "reissue the parent's certificate with both serverAuth and clientAuth",
+          EventId::remote_cert_untrusted};
+    case Cause::peer_root_impostor:  // never advise trusting that root
+      return {fmt::format("the parent's root only bears the name of a trusted root ({})", m),
+              "compare both SHA-256 fingerprints with your CA's out of band; if the parent's root "
+              "is not the one your CA published, the parent is not who it claims to be",
+              EventId::rogue_root_same_name};
+    case Cause::peer_untrusted:
+      return {fmt::format("this node does not trust the parent's certificate ({})", m),
+              fmt::format("trust the parent's root CA here: outpost cert trust --state {} "
+                          "PARENT-ROOT-CA.crt (and any intermediate)",
+                          me.state_dir),
+              EventId::remote_cert_untrusted};
+    case Cause::timed_out:
+      return {fmt::format("the TLS handshake did not complete in time ({})", m),
+              "the parent accepted TCP but did not complete TLS: check that it is an Outpost "
+              "node and not overloaded, and look at its event log",
+              EventId::closed_before_auth};
+    default:
+      return {fmt::format("the connection closed during TLS ({})", m),
+              fmt::format("look for the reason in the parent's event log: outpost events "
+                          "--config PARENT.toml --id 20071 (and 20072); it names {}",
+                          me.fqdn),
+              error.event == EventId::none ? EventId::closed_before_auth : error.event};
   }
-  if (has(m, "refused this node's certificate")) {
-    return {fmt::format("the parent refused this node's certificate ({})", m),
-            "fix this node's certificate (check 7: both EKUs, valid now) and import it again; the "
-            "parent's event log (20071/20072) says what it disliked",
-            EventId::closed_before_auth};
-  }
-  if (has(m, "a certificate is required")) {
-    return {fmt::format("the parent says this node presented no certificate ({})", m),
-            fmt::format("import the channel certificate: outpost cert import --state {} --fqdn {} "
-                        "...",
-                        me.state_dir, me.fqdn),
-            EventId::closed_before_auth};
-  }
-  if (has(m, "no TLS version in common")) {
-    return {fmt::format("no TLS protocol version in common with the parent ({})", m),
-            "run TLS 1.3 on both ends (Outpost requires TLS 1.3 unless 1.2 is allowed)",
-            EventId::closed_before_auth};
-  }
-  if (has(m, "(ALPN)")) {
-    return {fmt::format("the parent does not speak the Outpost protocol ({})", m),
-            fmt::format("check that [parents] servers in {} names the port of an outpost server "
-                        "or gateway",
-                        me.config_file),
-            EventId::closed_before_auth};
-  }
-  if (has(m, "hostname mismatch")) {
-    return {fmt::format("this node refused the parent: its certificate does not carry the name {} "
-                        "({})",
-                        parent_host, m),
-            fmt::format("name the parent in [parents] servers of {} by the FQDN in its "
-                        "certificate, or reissue the parent's certificate with CN={}",
-                        me.config_file, parent_host),
-            EventId::remote_cert_untrusted};
-  }
-  if (has(m, "unsupported certificate purpose")) {
-    return {fmt::format("this node refused the parent's certificate: it lacks serverAuth ({})", m),
-            "reissue the parent's certificate with both serverAuth and clientAuth",
-            EventId::remote_cert_untrusted};
-  }
-  if (error.event == EventId::rogue_root_same_name) {  // never advise trusting that root
-    return {fmt::format("the parent's root only bears the name of a trusted root ({})", m),
-            "compare both SHA-256 fingerprints with your CA's out of band; if the parent's root "
-            "is not the one your CA published, the parent is not who it claims to be",
-            EventId::rogue_root_same_name};
-  }
-  if (error.event == EventId::remote_cert_untrusted) {
-    return {fmt::format("this node does not trust the parent's certificate ({})", m),
-            fmt::format("trust the parent's root CA here: outpost cert trust --state {} "
-                        "PARENT-ROOT-CA.crt (and any intermediate)",
-                        me.state_dir),
-            EventId::remote_cert_untrusted};
-  }
-  if (has(m, "timed out")) {
-    return {fmt::format("the TLS handshake did not complete in time ({})", m),
-            "the parent accepted TCP but did not complete TLS: check that it is an Outpost node "
-            "and not overloaded, and look at its event log",
-            EventId::closed_before_auth};
-  }
-  return {fmt::format("the connection closed during TLS ({})", m),
-          fmt::format("look for the reason in the parent's event log: outpost events --config "
-                      "PARENT.toml --id 20071 (and 20072); it names {}",
-                      me.fqdn),
-          error.event == EventId::none ? EventId::closed_before_auth : error.event};
-}
-
-std::optional<wire::RejectCode> reject_code_in(std::string_view message) {
-  const auto at = message.find("REJECT_");
-  if (at == std::string_view::npos) return std::nullopt;
-  auto end = at;
-  while (end < message.size() &&
-         (std::isupper(static_cast<unsigned char>(message[end])) != 0 || message[end] == '_')) {
-    ++end;
-  }
-  wire::RejectCode code{};
-  if (!wire::RejectCode_Parse(std::string(message.substr(at, end - at)), &code)) {
-    return std::nullopt;
-  }
-  return code;
 }
 
 Explanation explain_admission_failure(const Error& error, bool gateway, const LocalFacts& me) {
   const std::string& m = error.message;
-  const auto code = reject_code_in(m);
-  if (!code) {
+  if (error.cause != Cause::rejected) {
     if (error.event == EventId::cert_name_mismatch) {
       return {
           m,
@@ -142,7 +117,7 @@ Explanation explain_admission_failure(const Error& error, bool gateway, const Lo
             error.event == EventId::none ? EventId::closed_before_auth : error.event};
   }
   std::string fix;
-  switch (*code) {
+  switch (static_cast<wire::RejectCode>(error.reject_code)) {
     case wire::REJECT_PENDING_APPROVAL:
       fix = fmt::format(
           "approve it on the management server: outpost agent approve {} --config "

@@ -1,6 +1,7 @@
 // Pure functions that turn what the channel reports about a failed dial or hello into doctor's
-// findings: which side refused and why, and what to do. The words they look for are the ones
-// net (tls.cpp, describe_tls_error / explain_handshake_failure) and channel (hello.cpp) write.
+// findings: which side refused and why, and what to do. They decide on the failure's typed cause
+// (Error::cause, set by net and channel where it is known), never on the message's words; the
+// message is only quoted as evidence.
 #pragma once
 
 #include <optional>
@@ -25,19 +26,16 @@ struct LocalFacts {
   std::string issuer;  // the issuer of this node's certificate, for "trust it on the parent"
 };
 
-// Check 3: a failed TCP connect in words: refused, timed out, no route.
-[[nodiscard]] std::string connect_failure_reason(std::string_view os_message);
+// Check 3: a failed TCP connect in words: refused, timed out, no route (the OS message otherwise).
+[[nodiscard]] std::string connect_failure_reason(Cause cause, std::string_view os_message);
 
 // A 20071 from the hello that is really the TLS layer: TLS 1.3 reports the parent's refusal of
 // this node's certificate on the first read, after the handshake seemed to complete.
-[[nodiscard]] bool is_tls_refusal(std::string_view message);
+[[nodiscard]] bool is_tls_refusal(Cause cause);
 
 // Check 8: a failed dial (20072 / 20071) or a TLS refusal read during the hello.
 [[nodiscard]] Explanation explain_tls_failure(const Error& error, std::string_view parent_host,
                                               const LocalFacts& me);
-
-// The RejectCode named in the message channel::send_hello builds for a Reject.
-[[nodiscard]] std::optional<wire::RejectCode> reject_code_in(std::string_view message);
 
 // Check 9: the parent's verdict when it was not a Welcome.
 [[nodiscard]] Explanation explain_admission_failure(const Error& error, bool gateway,

@@ -9,6 +9,7 @@
 
 #include "doctor/context.hpp"
 #include "doctor/explain.hpp"
+#include "net/connect.hpp"
 
 namespace outpost::doctor {
 namespace {
@@ -44,9 +45,9 @@ Attempt connect_once(const std::string& address, std::uint16_t port,
     socket.close(ignored);
   });
   io.run();
-  if (timed_out) return {false, connect_failure_reason("timed out")};
+  if (timed_out) return {false, connect_failure_reason(Cause::timed_out, "timed out")};
   if (!result) return {true, {}};
-  return {false, connect_failure_reason(result.message())};
+  return {false, connect_failure_reason(net::connect_cause(result), result.message())};
 }
 
 Finding unreachable(const ParentState& parent, std::string why) {
@@ -67,12 +68,14 @@ Finding reach(Context& c, ParentState& parent) {
   if (tls_context(c) != nullptr) {  // the real dial, whose TLS and hello checks 8 and 9 read
     probe_parent(c, parent);
     if (parent.probe.connect_error) {
-      const std::string& m = parent.probe.connect_error->message;
-      const auto colon = m.rfind(": ");
-      return unreachable(parent,
-                         fmt::format("{} port {}: {}", address, parent.endpoint.port,
-                                     connect_failure_reason(
-                                         colon == std::string::npos ? m : m.substr(colon + 2))));
+      const Error& failure = *parent.probe.connect_error;
+      const std::string& m = failure.message;
+      const auto colon = m.rfind(": ");  // the OS's words after the address, as evidence
+      return unreachable(
+          parent,
+          fmt::format("{} port {}: {}", address, parent.endpoint.port,
+                      connect_failure_reason(
+                          failure.cause, colon == std::string::npos ? m : m.substr(colon + 2))));
     }
   } else {
     const Attempt attempt = connect_once(address, parent.endpoint.port, c.options.network);

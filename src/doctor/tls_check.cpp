@@ -53,7 +53,7 @@ asio::awaitable<void> probe(asio::ssl::context& context, Endpoint parent, net::H
   const std::string expected = parent.host;
   auto peer = co_await channel::send_hello(std::move(*stream), me, hello_timeouts, expected);
   if (!peer) {
-    if (peer.error().event == EventId::closed_before_auth && is_tls_refusal(peer.error().message)) {
+    if (peer.error().event == EventId::closed_before_auth && is_tls_refusal(peer.error().cause)) {
       out->tls_error = peer.error();
     } else {
       out->hello_error = peer.error();

@@ -55,6 +55,7 @@ asio::awaitable<Result<void>> connect_any(tcp::socket& socket,
                                           std::chrono::milliseconds limit) {
   std::string tried;
   std::string why = "no address";
+  Cause cause = Cause::unspecified;
   for (const auto& entry : addresses) {
     tried = text(entry.endpoint());
     boost::system::error_code ignored;
@@ -64,15 +65,19 @@ asio::awaitable<Result<void>> connect_any(tcp::socket& socket,
         co_await (socket.async_connect(entry.endpoint(), kTuple) || timer.async_wait(kTuple));
     if (outcome.index() == 1) {
       why = "timed out";
+      cause = Cause::timed_out;
       continue;
     }
     const auto [ec] = std::get<0>(outcome);
     if (!ec) co_return Result<void>{};
     why = ec.message();
+    cause = connect_cause(ec);
   }
-  co_return fail(fmt::format("could not connect to {} ({}): {}", parent.text(), tried, why),
-                 "check that the parent runs and that the port is open on the path",
-                 EventId::parent_connect_failed);
+  auto failure = fail(fmt::format("could not connect to {} ({}): {}", parent.text(), tried, why),
+                      "check that the parent runs and that the port is open on the path",
+                      EventId::parent_connect_failed);
+  failure.error().cause = cause;
+  co_return failure;
 }
 
 // The handshake against the timeout; nullopt when it completed, otherwise why not.
@@ -82,7 +87,8 @@ asio::awaitable<std::optional<HandshakeFailure>> handshake(
   asio::steady_timer timer(co_await asio::this_coro::executor, limit);
   auto outcome = co_await (stream.async_handshake(type, kTuple) || timer.async_wait(kTuple));
   if (outcome.index() == 1) {
-    co_return HandshakeFailure{EventId::closed_before_auth, "the TLS handshake timed out"};
+    co_return HandshakeFailure{EventId::closed_before_auth, "the TLS handshake timed out",
+                               Cause::timed_out};
   }
   const auto [ec] = std::get<0>(outcome);
   if (ec) co_return explain_handshake_failure(stream, ec);
@@ -132,8 +138,10 @@ asio::awaitable<Result<TlsStream>> dial(asio::ssl::context& context, Endpoint pa
              const_cast<char*>(parent.host.c_str()));
   }
   if (auto why = co_await handshake(stream, asio::ssl::stream_base::client, timeouts.handshake)) {
-    co_return fail(fmt::format("TLS with {} failed: {}", parent.text(), why->reason),
-                   fix_for(why->event), why->event);
+    auto failure = fail(fmt::format("TLS with {} failed: {}", parent.text(), why->reason),
+                        fix_for(why->event), why->event);
+    failure.error().cause = why->cause;
+    co_return failure;
   }
   co_return std::move(stream);
 }
@@ -156,6 +164,15 @@ Result<tcp::acceptor> listen_on(const asio::any_io_executor& executor, const End
                 "check that no other process uses the port and that the address is local");
   }
   return acceptor;
+}
+
+Cause connect_cause(const error_code& ec) {
+  if (ec == asio::error::connection_refused) return Cause::connection_refused;
+  if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable) {
+    return Cause::host_unreachable;
+  }
+  if (ec == asio::error::timed_out) return Cause::timed_out;
+  return Cause::unspecified;
 }
 
 std::string remote_text(const tcp::socket& socket) {
@@ -186,7 +203,7 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
         error_code ignored;
         socket.close(ignored);
         on_refused(Refusal{remote, EventId::preauth_budget_exceeded,
-                           "closed to make room for a newer connection: every place for "
+                           "to make room for a newer connection: every place for "
                            "unauthenticated connections was taken and this one had sent "
                            "nothing ([limits] preauth_max_connections)",
                            source});
@@ -194,9 +211,36 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
   auto handshake_then_hello = [&]() -> asio::awaitable<void> {
     auto [waited] = co_await socket.async_wait(tcp::socket::wait_read, kTuple);
     if (slot.evicted() || waited == asio::error::operation_aborted) co_return;
-    slot.talking();  // from here on the socket belongs to the TLS stream
+    if (error_code ec; socket.available(ec) == 0) {  // readable with nothing to read: it closed
+      on_refused(Refusal{remote, EventId::closed_before_auth,
+                         "the peer closed the connection without sending anything (a port "
+                         "check or a scan)",
+                         source});
+      co_return;
+    }
     TlsStream stream(std::move(socket), tls);
+    // Until its ClientHello is complete it may still be closed to make room: one byte and then
+    // silence holds no place.
+    // (OpenSSL's server stays in TLS_ST_BEFORE, then TLS_ST_SR_CLNT_HELLO, until the whole
+    // ClientHello is read and processed.)
+    slot.watch(
+        [&stream] {
+          const OSSL_HANDSHAKE_STATE state = SSL_get_state(stream.native_handle());
+          return state == TLS_ST_BEFORE || state == TLS_ST_SR_CLNT_HELLO;
+        },
+        [&stream, &remote, &source, &on_refused] {
+          error_code ignored;
+          stream.next_layer().close(ignored);
+          on_refused(Refusal{remote, EventId::preauth_budget_exceeded,
+                             "to make room for a newer connection: every place for "
+                             "unauthenticated connections was taken and this one had not "
+                             "completed its TLS ClientHello ([limits] "
+                             "preauth_max_connections)",
+                             source});
+        });
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+    slot.talking();  // handshake done (or failed): never closed to make room from here on
+    if (slot.evicted()) co_return;                        // reported when it was closed
     if (ec == asio::error::operation_aborted) co_return;  // the deadline; reported below
     if (ec) {
       const HandshakeFailure why = explain_handshake_failure(stream, ec);
@@ -246,11 +290,12 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ContextSource context
       const BudgetLimits& limits = budget.limits();
       on_refused(Refusal{remote, EventId::preauth_budget_exceeded,
                          decision.refusal == BudgetRefusal::per_source
-                             ? fmt::format("{} connections from {} are already being authenticated "
-                                           "([limits] preauth_max_per_source)",
+                             ? fmt::format("at accept: {} connections from {} are already being "
+                                           "authenticated ([limits] preauth_max_per_source)",
                                            limits.max_per_source, source)
-                             : fmt::format("{} connections are already being authenticated "
-                                           "([limits] preauth_max_connections)",
+                             : fmt::format("at accept: {} connections are already being "
+                                           "authenticated and all are talking ([limits] "
+                                           "preauth_max_connections)",
                                            limits.max_connections),
                          source});
       continue;

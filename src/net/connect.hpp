@@ -62,6 +62,9 @@ using RefusalHandler = std::function<void(const Refusal&)>;
 // The peer's address and port as text ("127.0.0.5:40112", "[::1]:40112"), "unknown" if closed.
 [[nodiscard]] std::string remote_text(const tcp::socket& socket);
 
+// A failed TCP connect as a value: refused, no route, timed out (unspecified otherwise).
+[[nodiscard]] Cause connect_cause(const boost::system::error_code& ec);
+
 // Opens a listening socket (SO_REUSEADDR) on `listen`; port 0 picks a free one.
 [[nodiscard]] Result<tcp::acceptor> listen_on(const asio::any_io_executor& executor,
                                               const Endpoint& listen);

@@ -179,7 +179,8 @@ HandshakeFailure alpn_failure(bool accepting) {
                               kAlpn)
                 : fmt::format("the parent did not select the Outpost protocol (ALPN {}): it is "
                               "not an Outpost node, or speaks another version",
-                              kAlpn)};
+                              kAlpn),
+      Cause::no_common_protocol};
 }
 
 HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::system::error_code& ec) {
@@ -190,7 +191,7 @@ HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::syste
   }
   if (const auto* rogue = static_cast<std::string*>(SSL_get_ex_data(ssl, rogue_root_index()))) {
     ERR_clear_error();
-    return HandshakeFailure{EventId::rogue_root_same_name, *rogue};
+    return HandshakeFailure{EventId::rogue_root_same_name, *rogue, Cause::peer_root_impostor};
   }
   const long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
@@ -201,13 +202,48 @@ HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::syste
       subject = buffer;
     }
     ERR_clear_error();
+    const Cause cause = verify == X509_V_ERR_HOSTNAME_MISMATCH ? Cause::peer_name_mismatch
+                        : verify == X509_V_ERR_INVALID_PURPOSE ? Cause::peer_purpose_wrong
+                                                               : Cause::peer_untrusted;
     return HandshakeFailure{EventId::remote_cert_untrusted,
                             fmt::format("the peer's certificate {} is not trusted here: {}",
-                                        subject, X509_verify_cert_error_string(verify))};
+                                        subject, X509_verify_cert_error_string(verify)),
+                            cause};
   }
   std::string what = describe_tls_error(ec);
+  const Cause cause = tls_cause(ec);
   ERR_clear_error();
-  return HandshakeFailure{EventId::closed_before_auth, what};
+  return HandshakeFailure{EventId::closed_before_auth, what, cause};
+}
+
+Cause tls_cause(const boost::system::error_code& ec) {
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+      ec == asio::error::connection_reset) {
+    return Cause::peer_closed;
+  }
+  if (ec.category() != asio::error::get_ssl_category()) return Cause::unspecified;
+  switch (ERR_GET_REASON(static_cast<unsigned long>(ec.value()))) {
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+      return Cause::peer_distrusts_our_issuer;
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+    case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+      return Cause::peer_wants_a_certificate;
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+      return Cause::peer_refused_our_certificate;
+    case SSL_R_CERTIFICATE_VERIFY_FAILED:
+      return Cause::peer_untrusted;
+    case SSL_R_NO_APPLICATION_PROTOCOL:
+    case SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL:
+      return Cause::no_common_protocol;
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+      return Cause::no_common_tls_version;
+    default:
+      return Cause::unspecified;
+  }
 }
 
 std::string describe_tls_error(const boost::system::error_code& ec) {

@@ -41,6 +41,7 @@ struct TlsIdentity {
 struct HandshakeFailure {
   EventId event = EventId::closed_before_auth;  // 20072 when we do not trust the peer
   std::string reason;
+  Cause cause = Cause::unspecified;
 };
 [[nodiscard]] HandshakeFailure explain_handshake_failure(TlsStream& stream,
                                                          const boost::system::error_code& ec);
@@ -53,6 +54,8 @@ struct HandshakeFailure {
 // A TLS error (handshake or later: TLS 1.3 reports a refused client certificate on the first
 // read) in words an operator can act on.
 [[nodiscard]] std::string describe_tls_error(const boost::system::error_code& ec);
+// The same error as a value: which side refused and why (unspecified when TLS did not say).
+[[nodiscard]] Cause tls_cause(const boost::system::error_code& ec);
 
 // The peer's certificate after a successful handshake (null if none, which verification
 // forbids).
