@@ -3,11 +3,12 @@
 
 flood.py junk HOST PORT [--held N] [--per-source K] [--held-net 127.2] [--reopen-ms MS]
                         [--cycles M] [--cycle-sources S] [--cycle-net 127.3] [--concurrency C]
-                        [--max-seconds T]
+                        [--max-seconds T] [--first-bytes B]
     N idle TCP connections held open from ceil(N / K) loopback source addresses
     (HELD_NET.x.y), each opened again about MS ms after the listener closes it (0: never), so
     that N stay attempted at all times; meanwhile M TCP connect/close cycles, C at a time, from
-    S source addresses (CYCLE_NET.x.y). Not a byte is sent. One progress line a second,
+    S source addresses (CYCLE_NET.x.y). Not a byte is sent, unless --first-bytes B (1-3): each
+    held connection then sends the first B bytes of a TLS record header and nothing more. One progress line a second,
     "held: all N attempted" once, "cycles: done" once; on SIGTERM or SIGINT, or after T s,
     everything is closed and the last line is a JSON summary.
 
@@ -158,6 +159,11 @@ def junk(a):
                     finish(fd, False)
                     continue
                 conns[fd][3] = "open"
+                if a.first_bytes:  # a TLS record header's first bytes, then silence
+                    try:
+                        s.send(b"\x16\x03\x01"[:a.first_bytes])
+                    except OSError:
+                        pass
                 held_open += 1
                 stats["held_opened"] += 1
                 stats["held_max_open"] = max(stats["held_max_open"], held_open)
@@ -257,6 +263,7 @@ def main():
     j.add_argument("--cycle-net", default="127.3")
     j.add_argument("--concurrency", type=int, default=64)
     j.add_argument("--max-seconds", type=float, default=300)
+    j.add_argument("--first-bytes", type=int, default=0, choices=range(0, 4))
     r = sub.add_parser("probe")
     r.add_argument("host")
     r.add_argument("port", type=int)

@@ -4,11 +4,15 @@
 
 namespace outpost::channel {
 
-RefusalLimiter::RefusalLimiter(LimiterSettings settings) : settings_(settings) {}
+RefusalLimiter::RefusalLimiter(LimiterSettings settings)
+    : settings_(settings), cap_(settings.total_lines) {}
 
 bool RefusalLimiter::admit(RefusalKind kind, const std::string& source, TimePoint now) {
   const auto k = static_cast<std::size_t>(kind);
   if (now - window_start_ >= settings_.interval) {
+    cap_ = logged_ >= cap_
+               ? std::max(std::min(settings_.min_total_lines, settings_.total_lines), cap_ / 2)
+               : settings_.total_lines;
     window_start_ = now;
     logged_ = 0;
   }
@@ -26,7 +30,7 @@ bool RefusalLimiter::admit(RefusalKind kind, const std::string& source, TimePoin
     s.window_start = now;
     s.logged = 0;
   }
-  if (s.logged < settings_.per_source && logged_ < settings_.total_lines) {
+  if (s.logged < settings_.per_source && logged_ < cap_) {
     ++s.logged;
     ++logged_;
     return true;

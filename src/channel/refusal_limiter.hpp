@@ -1,8 +1,12 @@
 // Rate limits of refusal lines per source address, so that no unauthenticated peer can make a
 // node write without bound: per source, the first few refusals of an interval are logged one by
 // one, the others only counted; the counts come out as one summary per kind and period. The map
-// of sources is bounded: beyond it every source shares one "other sources" bucket. Pure logic
-// with the time passed in (unit-tested); RefusalLog writes what it decides.
+// of sources is bounded: beyond it every source shares one "other sources" bucket. While a flood
+// lasts the budget shrinks: the cap of lines from all sources halves after each interval that
+// used it up (to `min_total_lines`) and is whole again after one that did not; RefusalLog
+// doubles its summary period the same way. So a flood of any length writes about a line a
+// few seconds, not a steady stream. Pure logic with the time passed in (unit-tested);
+// RefusalLog writes what it decides.
 #pragma once
 
 #include <array>
@@ -17,12 +21,14 @@
 namespace outpost::channel {
 
 struct LimiterSettings {
-  int per_source = 5;                      // lines per source and interval
-  std::chrono::seconds interval{60};       // the window of `per_source` and `total_lines`
-  int total_lines = 100;                   // lines per interval from all sources together
-  std::size_t max_sources = 4096;          // sources tracked one by one
-  std::chrono::seconds summary_every{10};  // how often RefusalLog writes the summaries
-  std::size_t summary_sources = 20;        // sources named in one summary (the most refused)
+  int per_source = 5;                 // lines per source and interval
+  std::chrono::seconds interval{60};  // the window of `per_source` and `total_lines`
+  int total_lines = 100;              // lines per interval from all sources together
+  int min_total_lines = 10;           // the cap halves after each interval that used it up, to this
+  std::size_t max_sources = 4096;     // sources tracked one by one
+  std::chrono::seconds summary_every{10};       // how often RefusalLog writes the summaries; the
+  std::chrono::seconds summary_every_max{600};  // period doubles while a flood lasts, to this
+  std::size_t summary_sources = 20;             // sources named in one summary (the most refused)
 };
 
 // refusal: a TLS or hello refusal, summarised as 30070; budget: refused at accept, as 30071.
@@ -48,6 +54,8 @@ class RefusalLimiter {
 
   [[nodiscard]] const LimiterSettings& settings() const { return settings_; }
   [[nodiscard]] std::size_t tracked_sources() const { return sources_.size(); }
+  // The cap of lines from all sources in the current interval.
+  [[nodiscard]] int total_cap() const { return cap_; }
 
  private:
   struct Source {
@@ -62,6 +70,7 @@ class RefusalLimiter {
   std::array<std::uint64_t, 2> overflow_{0, 0};  // sources beyond max_sources
   TimePoint window_start_{};
   int logged_ = 0;
+  int cap_;
 };
 
 }  // namespace outpost::channel

@@ -39,7 +39,9 @@ void write_summary(EventLog& log, const RefusalSummary& s, std::chrono::seconds 
           "{} more connections were refused {} in the last {} s without a line each "
           "(rate limit per source address): {}",
           s.total,
-          budget ? "at accept, over the pre-authentication budget ([limits])," : "before admission",
+          budget ? "before any TLS work, over the pre-authentication budget ([limits]: at accept, "
+                   "or to make room),"
+                 : "before admission",
           period.count(), named),
       {{"refused", s.total},
        {"sources", std::move(sources)},
@@ -74,14 +76,19 @@ void RefusalLog::start(const boost::asio::any_io_executor& executor) {
       executor,
       [state = state_]() -> asio::awaitable<void> {
         asio::steady_timer timer(co_await asio::this_coro::executor);
+        const LimiterSettings& settings = state->limiter.settings();
+        auto period = settings.summary_every;
         for (;;) {
-          const auto period = state->limiter.settings().summary_every;
           timer.expires_after(period);
           auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
           if (ec) co_return;
-          for (const auto& summary : state->limiter.take_summaries(Clock::now())) {
+          const auto summaries = state->limiter.take_summaries(Clock::now());
+          for (const auto& summary : summaries)
             write_summary(state->log, summary, period);
-          }
+          // A flood that goes on is summarised less and less often; a quiet period resets it.
+          period = summaries.empty() ? settings.summary_every
+                                     : std::min(period * 2, std::max(settings.summary_every,
+                                                                     settings.summary_every_max));
         }
       },
       log_failure(state_->log, EventId::refusals_summarized,
@@ -98,11 +105,10 @@ net::RefusalHandler RefusalLog::handler() {
       return;
     }
     if (budget) {
-      (void)state->log.write(
-          EventId::preauth_budget_exceeded,
-          fmt::format("A connection from {} was closed at accept, before any TLS work: {}",
-                      refusal.remote, refusal.reason),
-          {{"remote", refusal.remote}});
+      (void)state->log.write(EventId::preauth_budget_exceeded,
+                             fmt::format("A connection from {} was closed before any TLS work: {}",
+                                         refusal.remote, refusal.reason),
+                             {{"remote", refusal.remote}});
       return;
     }
     if (refusal.event == EventId::alpn_refused ||  // their own events: typed, not from text

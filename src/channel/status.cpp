@@ -15,7 +15,7 @@ nlohmann::json session_status(const Session& session) {
           {"role", role_name(session.peer().role)},
           {"address", session.remote_address()},
           {"since", format_utc(session.since())},
-          {"queued_bytes", session.queued_bytes()}};
+          {"send_queue_bytes", session.queued_bytes()}};
 }
 
 nlohmann::json buffer_status(const BufferBudget& budget) {

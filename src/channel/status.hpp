@@ -12,7 +12,7 @@ namespace outpost::channel {
 
 [[nodiscard]] nlohmann::json certificate_status(const pki::ChannelCertificate& certificate);
 
-// {"fqdn", "role", "address", "since", "queued_bytes"} of the peer of an open session.
+// {"fqdn", "role", "address", "since", "send_queue_bytes"} of the peer of an open session.
 [[nodiscard]] nlohmann::json session_status(const Session& session);
 
 // {"held_bytes", "peak_bytes", "limit_bytes", "connections"}: what the daemon's sessions hold.

@@ -7,14 +7,15 @@
 # counters are in `outpost status --json` ("listener"). Then junk from many addresses
 # (bench/flood.py: 200 idle connections from 25 addresses, each reopened 50 ms after it is
 # closed) keeps every place of the total budget taken; a second agent is still admitted while it
-# lasts, because the oldest connection that has sent nothing is closed to make room for it.
+# lasts, because the oldest connection that has sent nothing is closed to make room for it; and
+# again with junk that sends one byte of a TLS record and stops (no complete ClientHello).
 # Every process is stopped by its PID.
 source "$(dirname "$0")/lib.sh"
 FLOOD="$(cd "$(dirname "$0")/../tools" && pwd)/flood.py"
 JUNK="$(cd "$(dirname "$0")/../../bench" && pwd)/flood.py"
 cd "$TMP"
 
-computers "Flood Test CA" ms1 gw1 agent1 agent2
+computers "Flood Test CA" ms1 gw1 agent1
 cat >ms1.toml <<TOML
 $(node_section ms1)
 [listen]
@@ -96,25 +97,41 @@ check "events.jsonl grew by less than 64 KiB (not ~300 bytes per connection)" \
 check "the daemon's log grew by less than 64 KiB" test "$err_growth" -lt 65536
 
 # --- junk from 25 addresses holds every one of the 32 places, again and again
-python3 "$JUNK" junk 127.0.0.1 "$gw_port" --held 200 --per-source 8 --held-net 127.4 \
-  --reopen-ms 50 --cycles 0 --max-seconds 90 >junk.out 2>&1 &
-junk_pid=$!
-pids+=("$junk_pid")
 full() {
   status="$("$OUTPOST" status --config gw1.toml --json | tr -d ' \n')"
   test "$(counter in_progress)" -ge 30
 }
-check "the junk takes the places for unauthenticated connections" wait_for 60 full
-sed "s/agent1/agent2/" agent1.toml >agent2.toml
-"$OUTPOST" agent --config agent2.toml 2>agent2.err &
-pids+=($!)
-check "an agent is admitted while junk from many addresses holds every place" \
-  wait_for 60 has_event gw1 30022 "Admitted agent agent2.lab.test"
-check "the junk was still running then" kill -0 "$junk_pid"
-status="$("$OUTPOST" status --config gw1.toml --json | tr -d ' \n')"
-echo "# $(grep -o '"listener":{[^}]*}' <<<"$status")"
-check "status: silent connections closed to make room are counted" \
-  test "$(counter evicted_silent)" -gt 0
-kill "$junk_pid"
-wait "$junk_pid" 2>/dev/null || true
+# junk_run AGENT NET WHAT [FLOOD OPTIONS]: 200 junk connections from 25 addresses in NET.x.y
+# (each reopened 50 ms after it is closed) take every place; AGENT is admitted meanwhile, and
+# more connections were closed to make room than before.
+junk_run() {
+  local agent="$1" net="$2" what="$3" junk_pid evicted_before; shift 3
+  python3 "$JUNK" junk 127.0.0.1 "$gw_port" --held 200 --per-source 8 --held-net "$net" \
+    --reopen-ms 50 --cycles 0 --max-seconds 90 "$@" >"junk-$agent.out" 2>&1 &
+  junk_pid=$!
+  pids+=("$junk_pid")
+  check "$what takes the places for unauthenticated connections" wait_for 60 full
+  evicted_before="$(counter evicted_silent)"
+  if [ ! -d "$agent" ]; then
+    install -d -m 700 "$agent"
+    "$OUTPOST" ca issue --dir ca --fqdn "$agent.lab.test" --out issued >/dev/null
+    "$OUTPOST" cert trust --state "$PWD/$agent" ca/ca.crt >/dev/null
+    "$OUTPOST" cert import --state "$PWD/$agent" --fqdn "$agent.lab.test" \
+      --cert "issued/$agent.lab.test.crt" --key "issued/$agent.lab.test.key" >/dev/null
+  fi
+  sed "s/agent1/$agent/" agent1.toml >"$agent.toml"
+  "$OUTPOST" agent --config "$agent.toml" 2>"$agent.err" &
+  pids+=($!)
+  check "$agent is admitted while $what holds every place" \
+    wait_for 60 has_event gw1 30022 "Admitted agent $agent.lab.test"
+  check "$what was still running then" kill -0 "$junk_pid"
+  status="$("$OUTPOST" status --config gw1.toml --json | tr -d ' \n')"
+  echo "# $(grep -o '"listener":{[^}]*}' <<<"$status")"
+  check "status: connections closed to make room are counted" \
+    test "$(counter evicted_silent)" -gt "$evicted_before"
+  kill "$junk_pid"
+  wait "$junk_pid" 2>/dev/null || true
+}
+junk_run agent2 127.4 "junk that sends nothing"
+junk_run agent3 127.5 "junk that sends one byte of a TLS record" --first-bytes 1
 finish

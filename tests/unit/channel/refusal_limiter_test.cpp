@@ -77,5 +77,31 @@ TEST(RefusalLimiter, AllSourcesTogetherHaveACapOfLines) {
   EXPECT_EQ(summaries[0].other_sources, 950U - settings.summary_sources);
 }
 
+TEST(RefusalLimiter, TheCapOfLinesShrinksWhileAFloodLasts) {
+  LimiterSettings settings;
+  settings.total_lines = 80;
+  settings.min_total_lines = 10;
+  RefusalLimiter limiter(settings);
+  const TimePoint t0 = Clock::now();
+  auto flood_for_one_interval = [&](int interval) {
+    int logged = 0;
+    const TimePoint t = t0 + interval * settings.interval;
+    for (int i = 0; i < 1000; ++i) {
+      logged += limiter.admit(RefusalKind::refusal,
+                              fmt::format("10.{}.{}.{}", interval, i / 256, i % 256), t);
+    }
+    (void)limiter.take_summaries(t + settings.interval);  // as RefusalLog does, every few s
+    return logged;
+  };
+  EXPECT_EQ(flood_for_one_interval(0), 80);
+  EXPECT_EQ(flood_for_one_interval(1), 40);
+  EXPECT_EQ(flood_for_one_interval(2), 20);
+  EXPECT_EQ(flood_for_one_interval(3), 10);
+  EXPECT_EQ(flood_for_one_interval(4), 10);  // never below the floor
+  // A quiet interval (fewer than the cap) restores the whole cap after it.
+  EXPECT_TRUE(limiter.admit(RefusalKind::refusal, "192.0.2.1", t0 + 5 * settings.interval));
+  EXPECT_EQ(flood_for_one_interval(6), 80);
+}
+
 }  // namespace
 }  // namespace outpost::channel
