@@ -58,7 +58,9 @@ int run(const Options& o, nlohmann::json request) {
     return result.error().event == EventId::admin_no_change ? kExitNothingChanged : code;
   }
   if (result->is_object() && result->contains("warning")) {
-    std::cerr << fmt::format("outpost: warning [event {}] {}\n", result->value("event", 0),
+    const int event = result->value("event", 0);
+    std::cerr << fmt::format("outpost: warning {}{}\n",
+                             event != 0 ? fmt::format("[event {}] ", event) : std::string(),
                              result->value("warning", ""));
   }
   if (result->is_array()) {

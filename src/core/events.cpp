@@ -137,6 +137,9 @@ constexpr std::array kCatalogue{
               "A database or secret file could be read by other users; its mode was set to "
               "owner-only.",
               "Check who may have read the file while it was open to others."},
+    EventInfo{EventId::computer_unknown, Level::error,
+              "A command named a computer that the management group does not know.",
+              "Check the spelling against outpost inventory --config SERVER.toml."},
     EventInfo{EventId::daemon_started, Level::info, "The Outpost service started.", ""},
     EventInfo{EventId::daemon_stopped, Level::info, "The Outpost service stopped.", ""},
     EventInfo{EventId::peer_admitted, Level::info, "A connection was authenticated and admitted.",

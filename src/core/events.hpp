@@ -53,6 +53,7 @@ enum class EventId : int {
   admission_name_invalid = 30015,
   state_dir_missing = 30016,
   file_mode_tightened = 30017,
+  computer_unknown = 30018,
   daemon_started = 30020,
   daemon_stopped = 30021,
   peer_admitted = 30022,

@@ -222,6 +222,16 @@ json query_data(storage::Storage& db, const json& request) {
   query.limit = std::clamp<std::size_t>(request.value("limit", std::size_t{1000}), 1, 100000);
   auto rows = db.items(query);
   if (!rows) return net::admin_error(rows.error());
+  if (rows->empty()) {  // nothing stored: say so when the name itself is unknown (a typo)
+    auto known = db.computer(query.origin);
+    if (!known) return net::admin_error(known.error());
+    if (!*known) {
+      return net::admin_error(
+          Error{EventId::computer_unknown,
+                fmt::format("the management group knows no computer named '{}'", query.origin),
+                "check the spelling against outpost inventory --config SERVER.toml"});
+    }
+  }
   json out = json::array();
   for (const auto& r : *rows)
     out.push_back(item_json(r));

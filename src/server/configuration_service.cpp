@@ -17,9 +17,13 @@ namespace {
 using nlohmann::json;
 
 // The parents named in a request, primary first, each a known computer of an allowed role.
+// The parents named, each a known server (or gateway, for an agent). With --force a name the
+// group does not know yet is taken too (a management server about to start) and listed in
+// `unknown`; a known computer of the wrong role never is.
 Result<std::vector<Endpoint>> requested_parents(
     const json& request, const std::string& target, storage::Role role,
-    const std::map<std::string, storage::Computer>& known) {
+    const std::map<std::string, storage::Computer>& known, std::vector<std::string>& unknown) {
+  const bool force = request.value("force", false);
   std::vector<std::string> names{request.value("primary", "")};
   for (const auto& f : request.value("failover", json::array()))
     names.push_back(f.get<std::string>());
@@ -36,12 +40,18 @@ Result<std::vector<Endpoint>> requested_parents(
         it != known.end() &&
         (it->second.role == storage::Role::management_server ||
          (role == storage::Role::agent && it->second.role == storage::Role::gateway));
-    if (!allowed || endpoint->host == target) {
+    const bool yet_to_start = it == known.end() && force;
+    if ((!allowed && !yet_to_start) || endpoint->host == target) {
       return fail(fmt::format("{} is not a known {}", endpoint->host,
                               role == storage::Role::agent ? "gateway or management server"
                                                            : "management server"),
-                  "see outpost inventory for the names of the group's servers and gateways");
+                  it == known.end()
+                      ? "see outpost inventory for the names of the group's servers and "
+                        "gateways; for a server that has not started yet, pass --force"
+                      : "see outpost inventory for the names of the group's servers and "
+                        "gateways");
     }
+    if (yet_to_start) unknown.push_back(endpoint->host);
     for (const auto& p : parents) {
       if (p.host == endpoint->host) {
         return fail(fmt::format("{} is named twice", endpoint->host), "name each parent once");
@@ -118,7 +128,8 @@ json set_topology(storage::Storage& db, const NodeConfig& config, const json& re
   if (node->second.role != role) {
     return wrong_role(node->second, role, "check the name");
   }
-  auto parents = requested_parents(request, target, role, known);
+  std::vector<std::string> unknown;
+  auto parents = requested_parents(request, target, role, known, unknown);
   if (!parents) return net::admin_error(parents.error());
   if (!request.value("force", false)) {
     if (std::string why = orphan_reason(node->second, *parents, *all, config); !why.empty()) {
@@ -145,12 +156,20 @@ json set_topology(storage::Storage& db, const NodeConfig& config, const json& re
   std::string failovers;
   for (std::size_t i = 1; i < texts.size(); ++i)
     failovers += (i == 1 ? "" : ", ") + texts[i];
-  return net::admin_ok(
-      {{"message", fmt::format("The parents of {} are now: primary {}, failover {}. The "
-                               "configuration service sends them to the node (state cookie {}).",
-                               target, texts.front(), failovers.empty() ? "none" : failovers,
-                               composed->cookie)},
-       {"cookie", composed->cookie}});
+  json answer{
+      {"message", fmt::format("The parents of {} are now: primary {}, failover {}. The "
+                              "configuration service sends them to the node (state cookie {}).",
+                              target, texts.front(), failovers.empty() ? "none" : failovers,
+                              composed->cookie)},
+      {"cookie", composed->cookie}};
+  if (!unknown.empty()) {
+    answer["warning"] = fmt::format(
+        "{} {} not known to the group yet (no server of that name has started); taken because "
+        "of --force. Until {} up, the node uses the other parents.",
+        fmt::join(unknown, ", "), unknown.size() == 1 ? "is" : "are",
+        unknown.size() == 1 ? "it is" : "they are");
+  }
+  return net::admin_ok(std::move(answer));
 }
 
 }  // namespace outpost::server

@@ -113,4 +113,13 @@ check "a reload with a bad pattern is refused (30025) and names it" \
   wait_for 30 has_event ms1 30025 "(unclosed"
 printf 'FATAL still watched\n' >>app.log
 check "the agent still runs the rules in force" wait_for 30 has_line "FATAL still watched"
+
+# --- a mistyped computer name is said to be unknown (30018), not answered with nothing
+expect_fail "events --computer with an unknown name says so (30018)" \
+  "[event 30018] the management group knows no computer named 'agent11.lab.test'" \
+  "$OUTPOST" events --config ms1.toml --computer agent11.lab.test
+expect_fail "perf --computer with an unknown name says so" "knows no computer named" \
+  "$OUTPOST" perf --config ms1.toml --computer nosuch.lab.test --counter cpu.percent
+check "a known computer with nothing of that kind is an empty answer, not an error" \
+  "$OUTPOST" perf --config ms1.toml --computer agent1.lab.test --counter no.such.counter
 finish

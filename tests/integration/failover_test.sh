@@ -169,4 +169,17 @@ expect_fail "an unknown parent is refused" "is not a known gateway or management
   "$OUTPOST" agent set-parent --config ms1.toml --agent agent1.lab.test --primary gw9.lab.test
 check "--force overrides the guard" "$OUTPOST" agent set-parent --config ms1.toml \
   --agent agent1.lab.test --primary "gw2.lab.test:$g2" --failover "gw1.lab.test:$g1" --force
+expect_fail "a server that has not started yet is refused without --force, naming --force" \
+  "for a server that has not started yet, pass --force" \
+  "$OUTPOST" gateway set-failover --config ms1.toml --gateway gw1.lab.test \
+  --primary "ms1.lab.test:$p1" --failover ms9.lab.test
+forced="$("$OUTPOST" gateway set-failover --config ms1.toml --gateway gw1.lab.test \
+  --primary "ms1.lab.test:$p1" --failover ms9.lab.test --force 2>&1)" || forced="FAILED: $forced"
+check "with --force a server about to start is taken, with a warning" \
+  contains "$forced" "ms9.lab.test is not known to the group yet"
+check "and the change is made" contains "$forced" "failover ms9.lab.test:5723"
+expect_fail "--force never takes a known computer of the wrong role (an agent as a server)" \
+  "agent1.lab.test is not a known management server" \
+  "$OUTPOST" gateway set-failover --config ms1.toml --gateway gw1.lab.test \
+  --primary "ms1.lab.test:$p1" --failover agent1.lab.test --force
 finish
