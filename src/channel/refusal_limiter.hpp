@@ -4,8 +4,8 @@
 // of sources is bounded: beyond it every source shares one "other sources" bucket. While a flood
 // lasts the budget shrinks: the cap of lines from all sources halves after each interval that
 // used it up (to `min_total_lines`) and is whole again after one that did not; RefusalLog
-// doubles its summary period the same way. So a flood of any length writes about a line a
-// few seconds, not a steady stream. Pure logic with the time passed in (unit-tested);
+// doubles its summary period the same way. So a long flood writes a couple of lines a minute,
+// not a steady stream. Pure logic with the time passed in (unit-tested);
 // RefusalLog writes what it decides.
 #pragma once
 
@@ -24,7 +24,7 @@ struct LimiterSettings {
   int per_source = 5;                 // lines per source and interval
   std::chrono::seconds interval{60};  // the window of `per_source` and `total_lines`
   int total_lines = 100;              // lines per interval from all sources together
-  int min_total_lines = 10;           // the cap halves after each interval that used it up, to this
+  int min_total_lines = 2;            // the cap halves after each interval that used it up, to this
   std::size_t max_sources = 4096;     // sources tracked one by one
   std::chrono::seconds summary_every{10};       // how often RefusalLog writes the summaries; the
   std::chrono::seconds summary_every_max{600};  // period doubles while a flood lasts, to this
