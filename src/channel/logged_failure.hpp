@@ -1,5 +1,6 @@
 // The completion handler for a daemon's long-running coroutines (co_spawn): an exception that
-// ends one is written to the event log with what stopped, never dropped (asio::detached would).
+// ends one is written to the event log with what stopped, never dropped (as a detached spawn
+// would drop it).
 #pragma once
 
 #include <exception>

@@ -16,9 +16,7 @@ kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 computers "Gateway Memory Test CA" ms1 gw1 agent1
 cat >ms1.toml <<TOML
 $(node_section ms1)
-[listen]
-address = "127.0.0.1"
-port = 0
+$(listen_section)
 [database]
 url = "sqlite://$TMP/ms1.db"
 [admission]
@@ -32,15 +30,10 @@ ms_port="$(port_of ms1)"
 
 cat >gw1.toml <<TOML
 $(node_section gw1)
-[listen]
-address = "127.0.0.1"
-port = 0
-[parents]
-servers = ["ms1.lab.test:$ms_port"]
+$(listen_section)
+$(parent_sections ms1 "$ms_port")
 [failover]
 dead_peer_timeout_s = 120
-[hosts]
-"ms1.lab.test" = "127.0.0.1"
 TOML
 "$OUTPOST" gateway approve --config ms1.toml --gateway gw1.lab.test >/dev/null
 # The sanitizer keeps freed memory in quarantine (256 MiB by default), which would hide what the
@@ -52,10 +45,7 @@ check "gw1 is admitted" wait_for 60 has_event gw1 30022 "Connected to ms1.lab.te
 gw_port="$(port_of gw1)"
 cat >agent1.toml <<TOML
 $(node_section agent1)
-[parents]
-servers = ["gw1.lab.test:$gw_port"]
-[hosts]
-"gw1.lab.test" = "127.0.0.1"
+$(parent_sections gw1 "$gw_port")
 TOML
 
 rss_before="$(kib "$gw_pid" VmRSS)"

@@ -65,6 +65,16 @@ node_section() {
   printf '[node]\nfqdn = "%s.lab.test"\nmanagement_group = "LAB"\nstate_dir = "%s"\n' "$1" "$1"
 }
 
+# listen_section: a [listen] section on 127.0.0.1 with a port the system picks (see port_of).
+listen_section() { printf '[listen]\naddress = "127.0.0.1"\nport = 0\n'; }
+
+# parent_sections PARENT PORT: [parents] naming PARENT.lab.test:PORT and [hosts] mapping it to
+# 127.0.0.1.
+parent_sections() {
+  printf '[parents]\nservers = ["%s.lab.test:%s"]\n[hosts]\n"%s.lab.test" = "127.0.0.1"\n' \
+    "$1" "$2" "$1"
+}
+
 # inventory_is CONFIG FQDN KEY=VALUE...: the inventory of the server of CONFIG lists FQDN with
 # each KEY equal to VALUE (compared with jq, so new inventory fields never break a test).
 inventory_is() {

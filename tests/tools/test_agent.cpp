@@ -196,7 +196,17 @@ int main(int argc, char** argv) {
   asio::io_context io;
   int code = 2;
   asio::co_spawn(io, run(o, *config, *tls->connecting), [&](std::exception_ptr e, int c) {
-    if (!e) code = c;
+    if (!e) {
+      code = c;
+      return;
+    }
+    try {  // exit 2, with the reason
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::cerr << "failed: " << x.what() << '\n';
+    } catch (...) {
+      std::cerr << "failed: an unknown exception\n";
+    }
   });
   io.run();
   return code;
