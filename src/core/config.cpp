@@ -95,6 +95,16 @@ Result<void> read_network(const ConfigReader& r, NodeConfig& c) {
       return std::unexpected(r.bad_value("parents", "servers", in_quotes(text),
                                          "\"host\" or \"host:port\" with a port from 1 to 65535"));
     }
+    if (is_ip_literal(endpoint->host)) {  // the parent's certificate names it by FQDN
+      Error refused = r.bad_value("parents", "servers", in_quotes(text),
+                                  "the parent's FQDN, the name in its certificate");
+      refused.event = EventId::parent_named_by_address;
+      refused.fix = fmt::format(
+          "name the parent by the FQDN in its certificate; if DNS does not know that name, map "
+          "it to {} in [hosts]: \"PARENT-FQDN\" = \"{}\"",
+          endpoint->host, endpoint->host);
+      return std::unexpected(std::move(refused));
+    }
     c.parents.push_back(*endpoint);
   }
   auto initiates = r.boolean("parents", "server_initiates");

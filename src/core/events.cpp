@@ -140,6 +140,10 @@ constexpr std::array kCatalogue{
     EventInfo{EventId::computer_unknown, Level::error,
               "A command named a computer that the management group does not know.",
               "Check the spelling against outpost inventory --config SERVER.toml."},
+    EventInfo{EventId::command_line_invalid, Level::error,
+              "The command line was not understood: an unknown option or subcommand, a missing "
+              "required option, or a value that is not valid for its option.",
+              "Correct the command line; outpost COMMAND --help lists the options."},
     EventInfo{EventId::daemon_started, Level::info, "The Outpost service started.", ""},
     EventInfo{EventId::daemon_stopped, Level::info, "The Outpost service stopped.", ""},
     EventInfo{EventId::peer_admitted, Level::info, "A connection was authenticated and admitted.",
@@ -151,6 +155,16 @@ constexpr std::array kCatalogue{
     EventInfo{EventId::config_reload_failed, Level::error,
               "A reload (SIGHUP) failed; the service goes on with its previous configuration.",
               "Correct what the message names and send SIGHUP again."},
+    EventInfo{EventId::parent_named_by_address, Level::error,
+              "A parent is named by an IP address. Certificates name computers by FQDN, so the "
+              "parent's certificate can never match and every connection to it is refused.",
+              "Name the parent by the FQDN in its certificate; map that name to the address in "
+              "DNS or in [hosts] if DNS does not have it."},
+    EventInfo{EventId::daemon_not_running, Level::error,
+              "A command needs a running Outpost service, and none answers on the node's admin "
+              "socket.",
+              "Start the service (outpost server|gateway|agent --config FILE) and look at outpost "
+              "events --config FILE for why it stopped."},
     EventInfo{EventId::database_error, Level::error,
               "The operational database could not be read or written.",
               "SQLite: check the database file's permissions, its disk's free space, and its "

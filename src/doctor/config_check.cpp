@@ -15,7 +15,9 @@ std::vector<Finding> check_configuration(Context& c) {
   const std::string file = c.options.config.string();
   auto config = load_node_config(c.options.config);
   if (!config) {
-    return {failed(EventId::config_invalid, config.error().message,
+    const EventId event =
+        config.error().event == EventId::none ? EventId::config_invalid : config.error().event;
+    return {failed(event, config.error().message,
                    config.error().fix.empty() ? "correct the file and run outpost doctor again"
                                               : config.error().fix)};
   }
