@@ -239,6 +239,8 @@ asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, Loc
              EventId::closed_after_auth);
     failure.error().cause = Cause::rejected;
     failure.error().reject_code = r.code();
+    failure.error().parent_event =
+        event_id_from_number(static_cast<int>(r.event_id())).value_or(EventId::none);
     co_return failure;
   }
   if (!answer->has_welcome()) {

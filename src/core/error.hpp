@@ -36,7 +36,8 @@ struct Error {
   std::string message;            // what went wrong, with the evidence
   std::string fix;                // what to do about it; may be empty
   Cause cause = Cause::unspecified;
-  int reject_code = 0;  // with Cause::rejected: the parent's wire::RejectCode
+  int reject_code = 0;                   // with Cause::rejected: the parent's wire::RejectCode
+  EventId parent_event = EventId::none;  // with Cause::rejected: the event the parent logged
 
   // "Message. Fix: fix." in one line; full stops are added where missing.
   [[nodiscard]] std::string describe() const;

@@ -6,10 +6,51 @@
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
 #include "core/names.hpp"
+#include "core/node_document.hpp"
 #include "doctor/context.hpp"
 
 namespace outpost::doctor {
+namespace {
+
+// The full name a single-label [node] fqdn stands for: the subject of a certificate in the
+// personal store whose first label it is ("" when there is none).
+std::string full_name_in_store(const NodeConfig& config) {
+  const pki::PersonalStore personal = pki::load_personal(pki::StatePaths{config.state_dir});
+  const std::string prefix = canonical_host_name(config.fqdn) + ".";
+  for (const auto& e : personal.entries) {
+    const std::string name = canonical_host_name(e.certificate.common_name());
+    if (name.starts_with(prefix)) return e.certificate.common_name();
+  }
+  return {};
+}
+
+// The parents the daemon uses: those the configuration service pushed (set-parent,
+// set-failover), kept in STATE_DIR/configuration.toml, else the file's own [parents]. A damaged
+// configuration.toml is check 10's finding; the daemon then keeps the file's parents too.
+struct ParentsInForce {
+  std::vector<Endpoint> parents;
+  bool pushed = false;
+};
+
+ParentsInForce parents_in_force(const NodeConfig& config) {
+  if (auto text = read_file(config.state_dir / "configuration.toml")) {
+    if (auto document = parse_document(*text); document && !document->parents.empty()) {
+      return {document->parents, true};
+    }
+  }
+  return {config.parents, false};
+}
+
+std::string joined(const std::vector<Endpoint>& endpoints) {
+  std::vector<std::string> texts;
+  for (const auto& p : endpoints)
+    texts.push_back(p.text());
+  return fmt::format("{}", fmt::join(texts, ", "));
+}
+
+}  // namespace
 
 std::vector<Finding> check_configuration(Context& c) {
   const std::string file = c.options.config.string();
@@ -52,16 +93,34 @@ std::vector<Finding> check_configuration(Context& c) {
                     "certificate: outpost cert import --state {} --fqdn {} ...",
                     config->state_dir.string(), config->fqdn))};
   }
-  std::vector<std::string> parents;
-  for (const auto& p : config->parents) {
-    parents.push_back(p.text());
-    c.parents.push_back(ParentState{p, {}, false, {}});
+  const bool single_label = config->fqdn.find('.') == std::string::npos;
+  if (single_label) {
+    // Every later check compares names with [node] fqdn: a short name that stands for the
+    // certificate's full name would make check 7 advise a certificate for the short name.
+    if (const std::string full = full_name_in_store(*config); !full.empty()) {
+      return {failed(EventId::config_invalid,
+                     fmt::format("{}: [node] fqdn = '{}' is a single label, not the fully "
+                                 "qualified name; this computer's certificate names it {}",
+                                 file, config->fqdn, full),
+                     fmt::format("set [node] fqdn = \"{}\" in {} (the name in the certificate) "
+                                 "and run outpost doctor again",
+                                 full, file))};
+    }
   }
+  const ParentsInForce in_force = parents_in_force(*config);
+  for (const auto& p : in_force.parents)
+    c.parents.push_back(ParentState{.endpoint = p});
   std::string evidence = fmt::format("{} is valid: {} {} in management group {}, state_dir {}",
                                      file, node_role_name(c.role), config->fqdn,
                                      config->management_group, config->state_dir.string());
-  if (!parents.empty()) evidence += fmt::format(", parents {}", fmt::join(parents, ", "));
-  const bool single_label = config->fqdn.find('.') == std::string::npos;
+  if (in_force.pushed) {
+    evidence += fmt::format(
+        ", parents {} (pushed by the configuration service, kept in configuration.toml; they "
+        "replace [parents] {} of the file)",
+        joined(in_force.parents), joined(config->parents));
+  } else if (!in_force.parents.empty()) {
+    evidence += fmt::format(", parents {}", joined(in_force.parents));
+  }
   const std::string fqdn = config->fqdn;
   c.config = std::move(*config);
   if (single_label) {

@@ -11,6 +11,7 @@
 
 #include "core/config.hpp"
 #include "doctor/doctor.hpp"
+#include "doctor/names.hpp"
 #include "net/tls.hpp"
 #include "pki/stores.hpp"
 
@@ -33,8 +34,10 @@ struct ParentProbe {
 
 struct ParentState {
   Endpoint endpoint;
-  std::vector<std::string> addresses;  // from check 2; empty when the name did not resolve
-  bool reachable = false;              // check 3: the TCP connection was accepted
+  std::vector<std::string> addresses;    // from check 2; empty when the name did not resolve
+  NameSource source = NameSource::none;  // which source answered check 2's lookup
+  std::string source_text;
+  bool reachable = false;  // check 3: the TCP connection was accepted
   ParentProbe probe;
 };
 

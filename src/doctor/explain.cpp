@@ -30,9 +30,39 @@ bool is_tls_refusal(Cause cause) {
   }
 }
 
-Explanation explain_tls_failure(const Error& error, std::string_view parent_host,
+namespace {
+
+// The remedy for a parent whose certificate does not carry the dialled name: first the mapping
+// that sent this node to that address, then naming or reissuing the parent.
+std::string name_mismatch_fix(const ParentFacts& parent, const LocalFacts& me) {
+  std::string mapping;
+  switch (parent.source) {
+    case NameSource::hosts_table:
+      mapping = fmt::format("correct [hosts] \"{}\" = \"{}\" in {} to the parent's address",
+                            parent.host, parent.address, me.config_file);
+      break;
+    case NameSource::hosts_file:
+      mapping = fmt::format("correct the line for {} in {} to the parent's address", parent.host,
+                            parent.source_text);
+      break;
+    default:
+      mapping = fmt::format("correct the DNS record of {} to the parent's address", parent.host);
+      break;
+  }
+  return fmt::format(
+      "{} resolved to {} ({}), and the computer there presents another name. If "
+      "that computer is not the parent, {}. If it is the parent, name it in "
+      "[parents] servers of {} by the FQDN in its certificate, or reissue its "
+      "certificate with CN={}",
+      parent.host, parent.address, parent.source_text, mapping, me.config_file, parent.host);
+}
+
+}  // namespace
+
+Explanation explain_tls_failure(const Error& error, const ParentFacts& parent,
                                 const LocalFacts& me) {
   const std::string& m = error.message;
+  const std::string& parent_host = parent.host;
   switch (error.cause) {
     case Cause::peer_distrusts_our_issuer:
       return {fmt::format("the parent refused this node: it does not trust this node's issuer {} "
@@ -68,10 +98,7 @@ Explanation explain_tls_failure(const Error& error, std::string_view parent_host
       return {fmt::format("this node refused the parent: its certificate does not carry the name "
                           "{} ({})",
                           parent_host, m),
-              fmt::format("name the parent in [parents] servers of {} by the FQDN in its "
-                          "certificate, or reissue the parent's certificate with CN={}",
-                          me.config_file, parent_host),
-              EventId::remote_cert_untrusted};
+              name_mismatch_fix(parent, me), EventId::remote_cert_untrusted};
     case Cause::peer_purpose_wrong:
       return {
           fmt::format("this node refused the parent's certificate: it lacks serverAuth ({})", m),
@@ -116,6 +143,18 @@ Explanation explain_admission_failure(const Error& error, bool gateway, const Lo
             "--since 15m); a gateway refuses agents while its own server is unreachable",
             error.event == EventId::none ? EventId::closed_before_auth : error.event};
   }
+  // The event the parent logged names the cause more precisely than the Reject code: a gateway
+  // with another key is refused as "not approved" too.
+  const EventId event =
+      error.parent_event == EventId::none ? EventId::closed_after_auth : error.parent_event;
+  if (event == EventId::gateway_key_mismatch) {
+    return {m,
+            fmt::format("the management server has {} bound to another key. If you renewed this "
+                        "gateway's key on purpose: outpost gateway approve --config SERVER.toml "
+                        "--gateway {} --rebind. If not, find out which computer holds that key",
+                        me.fqdn, me.fqdn),
+            event};
+  }
   std::string fix;
   switch (static_cast<wire::RejectCode>(error.reject_code)) {
     case wire::REJECT_PENDING_APPROVAL:
@@ -157,7 +196,7 @@ Explanation explain_admission_failure(const Error& error, bool gateway, const Lo
                     : "correct what the reason names";
       break;
   }
-  return {m, std::move(fix), EventId::closed_after_auth};
+  return {m, std::move(fix), event};
 }
 
 }  // namespace outpost::doctor

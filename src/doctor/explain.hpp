@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "doctor/names.hpp"
 #include "wire/frame.hpp"
 
 namespace outpost::doctor {
@@ -26,6 +27,15 @@ struct LocalFacts {
   std::string issuer;  // the issuer of this node's certificate, for "trust it on the parent"
 };
 
+// The parent as this node found it (check 2): the name dialled, the address it resolved to and
+// which source answered, so that a name mapped to the wrong computer is blamed on the mapping.
+struct ParentFacts {
+  std::string host;
+  std::string address;
+  NameSource source = NameSource::none;
+  std::string source_text;  // "[hosts]", "the hosts file /etc/hosts", "DNS"
+};
+
 // Check 3: a failed TCP connect in words: refused, timed out, no route (the OS message otherwise).
 [[nodiscard]] std::string connect_failure_reason(Cause cause, std::string_view os_message);
 
@@ -34,7 +44,7 @@ struct LocalFacts {
 [[nodiscard]] bool is_tls_refusal(Cause cause);
 
 // Check 8: a failed dial (20072 / 20071) or a TLS refusal read during the hello.
-[[nodiscard]] Explanation explain_tls_failure(const Error& error, std::string_view parent_host,
+[[nodiscard]] Explanation explain_tls_failure(const Error& error, const ParentFacts& parent,
                                               const LocalFacts& me);
 
 // Check 9: the parent's verdict when it was not a Welcome.

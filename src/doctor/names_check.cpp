@@ -44,6 +44,8 @@ Finding parent_name(const Context& c, const Resolver& resolver, ParentState& par
                   hosts_fix(c, host, "PARENT-ADDRESS"), host);
   }
   parent.addresses = found.answers;
+  parent.source = found.source;
+  parent.source_text = source_text(found.source, c.options.hosts_file);
   const std::string forward =
       fmt::format("{} -> {} (answered by {})", host, fmt::join(found.answers, ", "),
                   source_text(found.source, c.options.hosts_file));

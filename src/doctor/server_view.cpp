@@ -41,21 +41,67 @@ Finding approval(const storage::Computer& c, const std::string& config) {
   return failed(EventId::none, "unknown approval", "");
 }
 
+// How long without a heartbeat the group allows before it reports a heartbeat failure.
+std::chrono::seconds allowed_silence(const NodeConfig& config) {
+  return std::chrono::seconds(config.heartbeat_interval_s) * (config.heartbeat_missed_allowed + 1);
+}
+
+bool heartbeating(const storage::Computer& c, const NodeConfig& config, TimePoint now) {
+  return c.last_heartbeat && now - *c.last_heartbeat <= allowed_silence(config);
+}
+
+long seconds_since(TimePoint then, TimePoint now) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(now - then).count());
+}
+
+// Check 4: which node reports the computer now. The database knows only the node its last
+// heartbeat came through, so "connected" is said only while heartbeats arrive, and only while
+// that node itself heartbeats too.
+Finding connection(const storage::Computer& c, storage::Storage& db, const NodeConfig& config,
+                   TimePoint now) {
+  if (c.parent.empty() || !c.last_heartbeat) {
+    return warned(EventId::entity_not_heartbeating, "no node has reported it yet",
+                  fmt::format("run outpost doctor on {}", c.fqdn));
+  }
+  const long ago = seconds_since(*c.last_heartbeat, now);
+  const bool direct = c.parent == config.fqdn;
+  const std::string through =
+      direct ? fmt::format("directly to this server ({})", c.parent) : "through " + c.parent;
+  if (!heartbeating(c, config, now)) {
+    return warned(
+        EventId::entity_not_heartbeating,
+        fmt::format("not connected: no node reports it; its last heartbeat came {} {} s ago",
+                    through, ago),
+        direct ? fmt::format("run outpost doctor on {}", c.fqdn)
+               : fmt::format("run outpost doctor on {}; outpost status --config GATEWAY.toml on "
+                             "{} lists the agents connected to it",
+                             c.fqdn, c.parent));
+  }
+  if (!direct) {
+    auto parent = db.computer(c.parent);
+    if (parent && *parent && !heartbeating(**parent, config, now)) {
+      return warned(EventId::entity_unreachable,
+                    fmt::format("its last heartbeat came through {} {} s ago, but {} itself is "
+                                "not heartbeating: the agent is unreachable",
+                                c.parent, ago, c.parent),
+                    fmt::format("run outpost doctor --config GATEWAY.toml on {}", c.parent));
+    }
+  }
+  return passed(fmt::format("connected {}: its last heartbeat came {} s ago", through, ago));
+}
+
 Finding heartbeat(const storage::Computer& c, const NodeConfig& config, TimePoint now) {
   if (!c.last_heartbeat) {
-    return warned(EventId::none, "no heartbeat received yet",
+    return warned(EventId::entity_not_heartbeating, "no heartbeat received yet",
                   fmt::format("run outpost doctor on {} to see why it does not report", c.fqdn));
   }
-  const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - *c.last_heartbeat);
-  const auto allowed =
-      std::chrono::seconds(config.heartbeat_interval_s) * (config.heartbeat_missed_allowed + 1);
   const std::string when =
       fmt::format("last heartbeat {} ({} s ago; expected every {} s, {} may be missed)",
-                  format_utc(*c.last_heartbeat), age.count(), config.heartbeat_interval_s,
-                  config.heartbeat_missed_allowed);
-  if (age > allowed) {
+                  format_utc(*c.last_heartbeat), seconds_since(*c.last_heartbeat, now),
+                  config.heartbeat_interval_s, config.heartbeat_missed_allowed);
+  if (!heartbeating(c, config, now)) {
     return failed(
-        EventId::none, "heartbeat_failure: " + when,
+        EventId::entity_not_heartbeating, "heartbeat_failure: " + when,
         fmt::format("run outpost doctor on {}{}", c.fqdn,
                     c.parent.empty() ? std::string() : fmt::format(" and on {}", c.parent)));
   }
@@ -150,18 +196,7 @@ Report run_computer_view(const Options& o, const std::string& fqdn_given) {
                passed(fmt::format("{} {}, first seen {}", storage::role_name(c.role), c.fqdn,
                                   format_utc(c.first_seen)))));
   report.findings.push_back(numbered(3, "approval", approval(c, file)));
-  report.findings.push_back(numbered(
-      4, "connection",
-      c.parent.empty()
-          ? warned(EventId::none, "no node has reported it yet",
-                   fmt::format("run outpost doctor on {}", c.fqdn))
-          : passed(
-                c.parent == config->fqdn
-                    ? fmt::format("connected directly to this server ({}): its last heartbeat came "
-                                  "straight here",
-                                  c.parent)
-                    : fmt::format("connected through {}: its last heartbeat came through it",
-                                  c.parent))));
+  report.findings.push_back(numbered(4, "connection", connection(c, **db, *config, o.now)));
   report.findings.push_back(numbered(5, "heartbeat", heartbeat(c, *config, o.now)));
   report.findings.push_back(numbered(6, "certificate", expiry(c, o.now)));
   report.findings.push_back(numbered(7, "name resolution", resolution(fqdn, *config, o)));

@@ -87,6 +87,12 @@ std::vector<Finding> check_trusted_store(Context& c) {
                             "holds {}",
                             folder, fmt::join(names, ", ")))};
   }
+  if (entry->certificate.is_self_issued()) {  // no CA to trust: check 7 says what is wrong
+    return {
+        skipped(fmt::format("{} is self-signed: no CA issued it, so there is no chain to "
+                            "build (check 7); {} holds {}",
+                            entry->certificate.subject(), folder, fmt::join(names, ", ")))};
+  }
   const pki::CheckInput input{&entry->certificate,    nullptr,        entry->intermediates,
                               c.trusted.certificates, c.config->fqdn, c.options.now,
                               c.trusted.problems};

@@ -144,7 +144,10 @@ std::vector<Finding> check_tls(Context& c) {
     probe_parent(c, parent);
     if (parent.probe.tls_error) {
       const Explanation why =
-          explain_tls_failure(*parent.probe.tls_error, parent.endpoint.host, facts(c));
+          explain_tls_failure(*parent.probe.tls_error,
+                              ParentFacts{parent.endpoint.host, parent.addresses.front(),
+                                          parent.source, parent.source_text},
+                              facts(c));
       out.push_back(failed(why.event, why.evidence, why.fix, subject));
     } else if (!parent.probe.tls_evidence.empty()) {
       out.push_back(passed(parent.probe.tls_evidence, subject));
