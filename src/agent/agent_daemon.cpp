@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "channel/goodbye.hpp"
 #include "channel/parent_link.hpp"
 #include "channel/status.hpp"
 #include "net/signals.hpp"
@@ -186,8 +187,9 @@ void AgentDaemon::stop(const std::string& why) {
   if (admin_) admin_->close();
   if (collectors_) collectors_->stop();
   if (expiry_) expiry_->cancel();
-  if (session_) session_->close("the agent is stopping (" + why + ")");
-  io_.stop();
+  // The management group shows this agent stopped at once, not after the heartbeat timeout.
+  channel::stop_after_goodbye(io_, session_, node_->config().fqdn,
+                              "the agent is stopping (" + why + ")");
 }
 
 }  // namespace outpost::agent

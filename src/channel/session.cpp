@@ -122,6 +122,14 @@ void Session::close_after_flush(const std::string& reason) {
   wake_writer_.cancel();
 }
 
+void Session::say_goodbye(const std::string& origin, const std::string& reason) {
+  wire::Envelope goodbye;
+  goodbye.mutable_goodbye()->set_origin(origin);
+  goodbye.mutable_goodbye()->set_reason(reason);
+  send(std::move(goodbye));
+  close_after_flush("this node is stopping (" + reason + ")");
+}
+
 void Session::close(const std::string& reason) {
   close(Closure{EventId::peer_disconnected, reason});
 }

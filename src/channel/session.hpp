@@ -63,6 +63,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void close(Closure closure);
   // Closes once what is queued (e.g. a Reject) has been written, within the write timeout.
   void close_after_flush(const std::string& reason);
+  // This node stops on purpose: a Goodbye for `origin` (this node) goes after what is queued,
+  // then the session closes.
+  void say_goodbye(const std::string& origin, const std::string& reason);
 
   [[nodiscard]] const PeerIdentity& peer() const { return peer_.identity(); }
   [[nodiscard]] bool is_open() const { return !closed_; }

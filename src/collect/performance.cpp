@@ -148,8 +148,11 @@ Reading read_snapshot(const std::optional<std::vector<std::string>>& mounts,
   std::vector<std::string> points;
   if (mounts) {
     points = *mounts;
-  } else if (auto text = read_text(proc / "self" / "mounts", problems)) {
-    points = default_mount_points(parse_mounts(*text));
+  } else {
+    if (auto text = read_text(proc / "self" / "mounts", problems)) {
+      points = default_mount_points(parse_mounts(*text));
+    }
+    if (points.empty()) points.emplace_back("/");  // statvfs of the root works where we run
   }
   for (const auto& point : points) {
     struct statvfs st {};

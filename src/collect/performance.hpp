@@ -38,7 +38,9 @@ struct Reading {
 };
 
 // Reads the real files under `proc` ("/proc") and statvfs of `mounts`, or of every real file
-// system in /proc/self/mounts when none are given. Block devices are those in `sys_block`
+// system in `proc`/self/mounts when none are given; when that lists none (a chroot whose root is
+// not a mount point of its own, some containers) or cannot be read, of "/", the root this
+// process sees. Block devices are those in `sys_block`
 // ("/sys/block": whole disks, not partitions), without loop and ram devices; interfaces are
 // all but "lo".
 [[nodiscard]] Reading read_snapshot(const std::optional<std::vector<std::string>>& mounts,

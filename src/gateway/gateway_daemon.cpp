@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "channel/goodbye.hpp"
 #include "channel/parent_link.hpp"
 #include "channel/refusal_log.hpp"
 #include "channel/status.hpp"
@@ -105,8 +106,9 @@ void GatewayDaemon::stop(const std::string& why) {
   auto agents = agents_;
   for (const auto& a : agents)
     a->close("the gateway is stopping (" + why + ")");
-  if (upstream_) upstream_->close("the gateway is stopping (" + why + ")");
-  io_.stop();
+  // The management server shows this gateway stopped, and its agents unreachable, at once.
+  channel::stop_after_goodbye(io_, upstream_, node_->config().fqdn,
+                              "the gateway is stopping (" + why + ")");
 }
 
 nlohmann::json GatewayDaemon::status() const {
@@ -347,6 +349,17 @@ void GatewayDaemon::on_agent_message(const std::shared_ptr<channel::Session>& se
   }
   if (envelope.has_challenge_response()) {
     on_challenge_response(session, envelope.challenge_response());
+    return;
+  }
+  if (envelope.has_goodbye()) {  // relayed, so the server shows the agent stopped at once
+    if (envelope.goodbye().origin() != session->peer().fqdn) {
+      session->close(
+          fmt::format("{} said goodbye for {}", session->peer().fqdn, envelope.goodbye().origin()));
+      return;
+    }
+    const std::string reason = envelope.goodbye().reason();
+    if (upstream_ && upstream_->is_open()) upstream_->send(std::move(envelope));
+    session->close("the agent stopped: " + reason);
     return;
   }
   if (envelope.has_data_batch()) {

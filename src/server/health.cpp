@@ -5,16 +5,28 @@
 namespace outpost::server {
 namespace {
 
+// A gateway or agent that said goodbye when it stopped: not connected, its heartbeat kept.
+bool stopped(const storage::Computer& c) {
+  return c.role != storage::Role::management_server && c.last_heartbeat && c.parent.empty();
+}
+
 Health own_health(const storage::Computer& c, HeartbeatPolicy policy, TimePoint now) {
   if (c.approval != storage::Approval::approved) return Health::not_approved;
   if (!c.last_heartbeat) return Health::unknown;
+  if (stopped(c)) return Health::heartbeat_failure;
   const auto allowed = std::chrono::seconds(policy.interval_s) * (policy.missed_allowed + 1);
   return now - *c.last_heartbeat > allowed ? Health::heartbeat_failure : Health::healthy;
 }
 
 void log_change(const storage::Computer& c, Health before, Health now, EventLog& log) {
   const nlohmann::json fields{{"computer", c.fqdn}, {"parent", c.parent}};
-  if (now == Health::heartbeat_failure) {
+  if (now == Health::heartbeat_failure && stopped(c)) {
+    (void)log.write(EventId::entity_not_heartbeating,
+                    fmt::format("The {} {} is not heartbeating: its service stopped (it said "
+                                "goodbye).",
+                                storage::role_name(c.role), c.fqdn),
+                    fields);
+  } else if (now == Health::heartbeat_failure) {
     (void)log.write(
         EventId::entity_not_heartbeating,
         fmt::format("The {} {} is not heartbeating (last heartbeat through {}).",
@@ -65,11 +77,20 @@ std::map<std::string, Health> health_of_all(const std::vector<storage::Computer>
   std::map<std::string, Health> health;
   for (const auto& c : all)
     health[c.fqdn] = own_health(c, policy, now);
+  std::map<std::string, storage::Role> roles;
+  for (const auto& c : all)
+    roles[c.fqdn] = c.role;
   for (const auto& c : all) {
     const auto parent = health.find(c.parent);
-    if (health[c.fqdn] == Health::heartbeat_failure && c.role == storage::Role::agent &&
-        parent != health.end() && parent->first != c.fqdn &&
-        parent->second == Health::heartbeat_failure) {
+    if (c.role != storage::Role::agent || parent == health.end() || parent->first == c.fqdn ||
+        parent->second != Health::heartbeat_failure) {
+      continue;
+    }
+    // Its heartbeats stopped with its parent's; or they still look fresh, but the gateway they
+    // came through stopped (a gateway that said goodbye is down at once, its agents are not).
+    const Health own = health[c.fqdn];
+    if (own == Health::heartbeat_failure ||
+        (own == Health::healthy && roles[c.parent] == storage::Role::gateway)) {
       health[c.fqdn] = Health::unreachable;
     }
   }

@@ -1,8 +1,9 @@
 // Health of the computers of a management group, from what the database records: `healthy`
 // while heartbeats arrive; `heartbeat_failure` once more than `missed_allowed` heartbeats were
-// missed; `unreachable` for an agent whose heartbeats stopped because the gateway it is
-// connected through failed too (the gateway is what to look at); `not_approved`, or `unknown`
-// when never heard from.
+// missed, or at once when its service said goodbye as it stopped; `unreachable` for an agent
+// whose heartbeats stopped because the gateway it is connected through failed too, or whose
+// gateway failed or stopped (the gateway is what to look at); `not_approved`, or `unknown` when
+// never heard from.
 #pragma once
 
 #include <map>

@@ -344,6 +344,10 @@ void ManagementServer::on_message(const std::shared_ptr<channel::Session>& sessi
     on_agent_proof(session, envelope.agent_proof());
     return;
   }
+  if (envelope.has_goodbye()) {
+    on_goodbye(session, envelope.goodbye());
+    return;
+  }
   session->close(
       fmt::format("{} sent a message this server does not handle yet", session->peer().fqdn));
 }
@@ -368,6 +372,31 @@ void ManagementServer::on_data(const std::shared_ptr<channel::Session>& session,
     }
   }
   ingest_->submit(session, std::move(batch));
+}
+
+// A gateway or agent stopping on purpose (for an agent behind a gateway, relayed by the gateway
+// that holds its proof): not connected any more, so the next health pass shows it stopped and a
+// gateway's agents unreachable, without waiting for the heartbeat timeout.
+void ManagementServer::on_goodbye(const std::shared_ptr<channel::Session>& session,
+                                  const wire::Goodbye& goodbye) {
+  const auto& peer = session->peer();
+  const std::string& origin = goodbye.origin();
+  const bool relayed = origin != peer.fqdn;
+  if (relayed && (peer.role != wire::ROLE_GATEWAY ||
+                  relayed_.standing(peer.fqdn, origin, Clock::now(), proof_fresh_for()) !=
+                      RelayedAgents::Standing::proven)) {
+    return;  // only the gateway the agent is proven through speaks for it
+  }
+  auto recorded = storage_->record_goodbye(origin, relayed ? peer.fqdn : node_->config().fqdn);
+  if (!recorded) (void)log_.write(EventId::database_error, recorded.error().describe());
+  if (relayed) {
+    (void)log_.write(EventId::peer_disconnected,
+                     fmt::format("Agent {} stopped (relayed by gateway {}): {}", origin, peer.fqdn,
+                                 goodbye.reason()),
+                     {{"peer", origin}});
+    return;
+  }
+  session->close(fmt::format("it stopped: {}", goodbye.reason()));
 }
 
 void ManagementServer::on_heartbeat(const std::shared_ptr<channel::Session>& session,

@@ -53,6 +53,7 @@ class ManagementServer {
   bool challenge_agent(const std::shared_ptr<channel::Session>& gateway, const std::string& agent,
                        std::uint64_t query_id, RelayedAgents::Key key,
                        const pki::Certificate* verified = nullptr);
+  void on_goodbye(const std::shared_ptr<channel::Session>& session, const wire::Goodbye& goodbye);
   bool relay_allowed(const std::shared_ptr<channel::Session>& gateway, const std::string& origin);
   void challenge_due(TimePoint now);
   void log_relay_refusal(EventId event, const std::string& gateway, const std::string& agent,

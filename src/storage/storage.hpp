@@ -30,7 +30,8 @@ struct Computer {
   Approval approval = Approval::pending;
   bool server_initiates = false;  // gateways approved with --server-initiates
   std::string address;            // host:port the server dials when it initiates
-  std::string parent;             // the node it is connected through; empty when not connected
+  std::string parent;  // the node it is connected through; empty when not connected (never
+                       // reported, or it said goodbye when it stopped)
   std::optional<TimePoint> last_heartbeat;
   std::string certificate_sha256;
   std::optional<TimePoint> certificate_not_after;
@@ -163,6 +164,12 @@ class Storage {
                                                       const std::string& parent, TimePoint at,
                                                       const std::string& certificate_sha256,
                                                       TimePoint certificate_not_after) = 0;
+
+  // A computer that stopped on purpose (it sent a Goodbye through `parent`): not connected any
+  // more, its last heartbeat kept. Changes nothing when its last heartbeat came through another
+  // node since (it is connected there now).
+  [[nodiscard]] virtual Result<void> record_goodbye(const std::string& fqdn,
+                                                    const std::string& parent) = 0;
 
   // A management server records itself when it starts.
   [[nodiscard]] virtual Result<void> register_management_server(

@@ -69,18 +69,21 @@ broken() { cp -a agent1 "$1"; config agent1 "$1"; }
 
 show() { jq -r '.checks[] | "    \(.check) \(.status) \(.name) \(.subject // "") \(.evidence) fix: \(.fix // "")"' <<<"$1" 2>/dev/null || echo "$1"; }
 
-# first_fail NAME CONFIG CHECK "words of the fix": doctor exits 1 and its first FAIL is CHECK with
-# a fix that says the words.
+# first_fail NAME CONFIG CHECK EVENT "words of the fix": doctor exits 1 and its first FAIL is CHECK
+# with event id EVENT and a fix that says the words (the remedy, not a neighbouring one).
 first_fail() {
-  local name="$1" config="$2" want="$3" words="$4" json rc=0 got fix
+  local name="$1" config="$2" want="$3" event="$4" words="$5" json rc=0 got got_event fix
   # shellcheck disable=SC2086  # CONFIG may carry more options (--computer FQDN)
   json="$("$OUTPOST" doctor --config $config --json 2>/dev/null)" || rc=$?
   got="$(jq -r '.first_failure.check // "none"' <<<"$json" 2>/dev/null || echo unparsable)"
+  got_event="$(jq -r '.first_failure.event // "none"' <<<"$json" 2>/dev/null || echo unparsable)"
   fix="$(jq -r '.first_failure.fix // ""' <<<"$json" 2>/dev/null || true)"
-  if [ "$rc" -eq 1 ] && [ "$got" = "$want" ] && contains "$fix" "$words"; then
-    ok "$name: first FAIL is check $want, fix: $fix"
+  if [ "$rc" -eq 1 ] && [ "$got" = "$want" ] && [ "$got_event" = "$event" ] &&
+    contains "$fix" "$words"; then
+    ok "$name: first FAIL is check $want, event $event, fix: $fix"
   else
-    not_ok "$name: wanted first FAIL check $want with '$words'; got check $got (exit $rc)"
+    not_ok "$name: wanted first FAIL check $want, event $event, with '$words'; got check $got," \
+      "event $got_event (exit $rc)"
     show "$json"
   fi
 }
@@ -93,7 +96,7 @@ check "server: names its role" contains "$(jq -r '.heading' <<<"$json")" "manage
 
 # --- agent pending (review), then approved: a healthy agent passes everything
 config agent1
-first_fail "agent pending" agent1.toml 9 "outpost agent approve agent1.lab.test"
+first_fail "agent pending" agent1.toml 9 20000 "outpost agent approve agent1.lab.test"
 "$OUTPOST" agent approve agent1.lab.test --config ms1.toml >/dev/null
 "$OUTPOST" agent --config agent1.toml 2>agent1.err &
 pids+=($!)
@@ -133,20 +136,20 @@ check "--computer: connected through the server" contains "$view" "connected dir
 check "--computer: last heartbeat" contains "$view" "last heartbeat"
 check "--computer: certificate expiry" contains "$view" "days left"
 check "--computer: the server resolves it" contains "$view" "agent1.lab.test -> 127.0.0.1 (answered by [hosts]"
-first_fail "--computer: an unknown computer" "ms1.toml --computer nobody.lab.test" 2 "run outpost doctor on nobody.lab.test"
+first_fail "--computer: an unknown computer" "ms1.toml --computer nobody.lab.test" 2 20000 "run outpost doctor on nobody.lab.test"
 
 # --- one thing broken at a time
 config agent1 unresolvable LAB "nowhere.lab.test:$port"
 cp -a agent1 unresolvable
 start=$SECONDS
-first_fail "parent name unresolvable" unresolvable.toml 2 "add it to [hosts]"
+first_fail "parent name unresolvable" unresolvable.toml 2 21005 "add it to [hosts]"
 check "doctor takes seconds when the parent cannot be found ($((SECONDS - start)) s)" \
   test $((SECONDS - start)) -le 12
 
 config agent1 closed LAB "ms1.lab.test:1"
 cp -a agent1 closed
 start=$SECONDS
-first_fail "port closed" closed.toml 3 "TCP port 1 is open"
+first_fail "port closed" closed.toml 3 21006 "TCP port 1 is open"
 check "the evidence says the connection was refused" \
   contains "$("$OUTPOST" doctor --config closed.toml || true)" "connection refused"
 check "doctor takes seconds when the port is closed ($((SECONDS - start)) s)" \
@@ -154,22 +157,22 @@ check "doctor takes seconds when the port is closed ($((SECONDS - start)) s)" \
 
 broken noroot
 rm noroot/pki/trusted/*
-first_fail "trusted root missing" noroot.toml 4 "outpost cert trust --state $PWD/noroot ROOT-CA.crt"
+first_fail "trusted root missing" noroot.toml 4 20072 "outpost cert trust --state $PWD/noroot ROOT-CA.crt"
 
 broken nocert
 rm nocert/pki/personal/*.crt
-first_fail "personal certificate missing" nocert.toml 5 "outpost cert import --state $PWD/nocert --fqdn agent1.lab.test --cert FILE --key FILE"
+first_fail "personal certificate missing" nocert.toml 5 20066 "outpost cert import --state $PWD/nocert --fqdn agent1.lab.test --cert FILE --key FILE"
 
 broken nokey
 rm nokey/pki/personal/*.key
-first_fail "private key missing" nokey.toml 5 "put the private key"
+first_fail "private key missing" nokey.toml 5 20068 "put the private key"
 
 broken renewed  # renewal tooling replaced the files; cert import was never run
 "$OUTPOST" ca issue --dir ca --fqdn agent1.lab.test --out issued-renewal >/dev/null
 rm renewed/pki/personal/*
 install -m 0644 issued-renewal/agent1.lab.test.crt renewed/pki/personal/agent1-renewed.crt
 install -m 0600 issued-renewal/agent1.lab.test.key renewed/pki/personal/agent1-renewed.key
-first_fail "serial not re-imported after renewal" renewed.toml 6 "--subject agent1.lab.test"
+first_fail "serial not re-imported after renewal" renewed.toml 6 20066 "--subject agent1.lab.test"
 
 # Certificates cert import refuses are put in place by hand, as a careless renewal would.
 openssl_ca osslca "Doctor OpenSSL CA"
@@ -189,29 +192,53 @@ TOML
 openssl_issue osslca agent1.lab.test expired computer rsa:2048 20200101000000Z 20210101000000Z
 broken expired
 by_hand expired expired
-first_fail "certificate expired" expired.toml 7 "renew the certificate"
+first_fail "certificate expired" expired.toml 7 20051 "renew the certificate"
 
 openssl_issue osslca agent1.lab.test server-only server_only
 broken noclient
 by_hand noclient server-only
-first_fail "missing clientAuth EKU" noclient.toml 7 "both serverAuth and clientAuth"
+first_fail "missing clientAuth EKU" noclient.toml 7 20050 "both serverAuth and clientAuth"
+
+openssl_issue osslca agent1.lab.test no-signature no_signature
+broken nosignature
+by_hand nosignature no-signature
+first_fail "key usage without digitalSignature" nosignature.toml 7 30001 "digitalSignature"
+
+openssl_issue osslca agent1.lab.test weak computer rsa:1024
+broken weak
+by_hand weak weak
+first_fail "a 1024-bit RSA key" weak.toml 7 30002 "key"
+
+# A self-signed certificate is not a missing root (check 4 would say "trust the root").
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -keyout self-signed.key -out self-signed.crt -subj "/CN=agent1.lab.test" \
+  -addext "subjectAltName=DNS:agent1.lab.test" -addext "basicConstraints=critical,CA:FALSE" \
+  -addext "keyUsage=critical,digitalSignature" \
+  -addext "extendedKeyUsage=serverAuth,clientAuth" 2>/dev/null
+broken selfsigned
+by_hand selfsigned self-signed
+first_fail "a self-signed certificate" selfsigned.toml 7 30003 "from a CA"
+check "  ... check 4 does not blame the trusted store" \
+  test "$("$OUTPOST" doctor --config selfsigned.toml --json | jq -r '.checks[] | select(.check == 4) | .status')" = SKIP
 
 "$OUTPOST" ca issue --dir ca --fqdn other.lab.test --out issued-other >/dev/null
 broken wrongname
 "$OUTPOST" cert import --state wrongname --fqdn other.lab.test \
   --cert issued-other/other.lab.test.crt --key issued-other/other.lab.test.key >/dev/null
-first_fail "certificate name is not the FQDN" wrongname.toml 7 "CN=agent1.lab.test"
+first_fail "certificate name is not the FQDN" wrongname.toml 7 20052 "CN=agent1.lab.test"
 
 config rogue  # its certificate is from a CA the server does not trust
-first_fail "the parent does not trust our CA" rogue.toml 8 "on the parent ms1.lab.test, trust the CA"
+first_fail "the parent does not trust our CA" rogue.toml 8 20071 "on the parent ms1.lab.test, trust the CA"
 
 config agent1 alias LAB "alias.lab.test:$port"
 cp -a agent1 alias
-first_fail "the parent's certificate does not carry the dialled name" alias.toml 8 \
-  "by the FQDN in its certificate"
+first_fail "the parent's name is mapped to another computer" alias.toml 8 20072 \
+  "correct [hosts] \"alias.lab.test\" = \"127.0.0.1\" in alias.toml"
+check "  ... and it still says how to name that computer if it is the parent" \
+  contains "$("$OUTPOST" doctor --config alias.toml || true)" "by the FQDN in its certificate"
 
 config gw1 gw1 LAB "ms1.lab.test:$port" $'[listen]\naddress = "127.0.0.1"\nport = 0'
-first_fail "gateway not approved" gw1.toml 9 "outpost gateway approve --config SERVER.toml --gateway gw1.lab.test"
+first_fail "gateway not approved" gw1.toml 9 20000 "outpost gateway approve --config SERVER.toml --gateway gw1.lab.test"
 check "the gateway is checked as a gateway" \
   contains "$("$OUTPOST" doctor --config gw1.toml || true)" "gw1.lab.test: gateway in management group LAB"
 
@@ -224,7 +251,7 @@ pids+=($!)
 wait_for 30 has_event gw1 30022 "Connected to ms1.lab.test"
 gw_port="$(port_of gw1)"
 config agent4 agent4 LAB "gw1.lab.test:$gw_port"
-first_fail "an agent behind the gateway, pending at the server" agent4.toml 9 \
+first_fail "an agent behind the gateway, pending at the server" agent4.toml 9 20000 \
   "outpost agent approve agent4.lab.test"
 "$OUTPOST" agent approve agent4.lab.test --config ms1.toml >/dev/null
 json="$("$OUTPOST" doctor --config agent4.toml --json)" && rc=0 || rc=$?
@@ -233,15 +260,47 @@ check "and it was admitted by the gateway" \
   contains "$(jq -r '.checks[] | select(.check == 9) | .evidence' <<<"$json")" "admitted by gw1.lab.test"
 
 config agent2
-first_fail "another agent pending" agent2.toml 9 "outpost agent approve agent2.lab.test"
+first_fail "another agent pending" agent2.toml 9 20000 "outpost agent approve agent2.lab.test"
 
 config agent3 agent3 OTHER
-first_fail "wrong management group" agent3.toml 9 "set [node] management_group"
+first_fail "wrong management group" agent3.toml 9 20001 "set [node] management_group"
+
+# [node] fqdn is the short name of the certificate's FQDN: check 1 says which name to set (check
+# 7 would advise a certificate for the short name).
+broken shortname
+sed -i 's/^fqdn = "agent1.lab.test"/fqdn = "agent1"/' shortname.toml
+first_fail "a single-label [node] fqdn" shortname.toml 1 30010 \
+  "set [node] fqdn = \"agent1.lab.test\""
+
+# A parent named by its IP address can never match its certificate: refused at load (30026).
+config agent1 byaddress LAB "127.0.0.1:$port"
+cp -a agent1 byaddress
+first_fail "a parent named by its IP address" byaddress.toml 1 30026 "by the FQDN in its certificate"
+check "  ... and the agent refuses to start with the same event" \
+  contains "$("$OUTPOST" agent --config byaddress.toml 2>&1 || true)" "[event 30026]"
+
+# The parents in force are the ones the configuration service pushed (set-parent), kept in
+# configuration.toml, not the file's: an unresolvable pushed parent fails check 2.
+broken pushed
+sed -i "s/^\(servers = \)\[.*\]/\1[\"nowhere.lab.test:$port\"]/" pushed/configuration.toml
+check "the test pushed a parent by editing configuration.toml" \
+  grep -q nowhere.lab.test pushed/configuration.toml
+first_fail "a pushed parent that does not resolve" pushed.toml 2 21005 "nowhere.lab.test"
+check "  ... check 1 says the parents were pushed" \
+  contains "$("$OUTPOST" doctor --config pushed.toml || true)" "pushed by the configuration service"
+
+# A gateway that comes back with another key: told to rebind (30093), not to get approved.
+"$OUTPOST" ca issue --dir ca --fqdn gw1.lab.test --out issued-rekeyed >/dev/null
+"$OUTPOST" cert trust --state "$PWD/rekeyed" ca/ca.crt >/dev/null
+"$OUTPOST" cert import --state "$PWD/rekeyed" --fqdn gw1.lab.test \
+  --cert issued-rekeyed/gw1.lab.test.crt --key issued-rekeyed/gw1.lab.test.key >/dev/null
+config gw1 rekeyed LAB "ms1.lab.test:$port" $'[listen]\naddress = "127.0.0.1"\nport = 0'
+first_fail "a gateway with another key" rekeyed.toml 9 30093 "--gateway gw1.lab.test --rebind"
 
 cat >bad.toml <<TOML
 [node]
 fqdn = "agent1.lab.test"
 management_grup = "LAB"
 TOML
-first_fail "an invalid configuration" bad.toml 1 ""
+first_fail "an invalid configuration" bad.toml 1 30010 "correct the file"
 finish

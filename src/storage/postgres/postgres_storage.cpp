@@ -199,6 +199,17 @@ Result<void> PostgresStorage::record_heartbeat(const std::string& fqdn, const st
   });
 }
 
+Result<void> PostgresStorage::record_goodbye(const std::string& fqdn, const std::string& parent) {
+  return locked([&](Connection& conn) -> Result<void> {
+    auto done = conn.exec("recording a goodbye",
+                          "UPDATE computers SET parent = '' WHERE fqdn = $1::text AND parent = "
+                          "$2::text",
+                          {fqdn, parent});
+    if (!done) return std::unexpected(done.error());
+    return {};
+  });
+}
+
 Result<void> PostgresStorage::register_management_server(const std::string& fqdn,
                                                          const std::string& certificate_sha256,
                                                          TimePoint certificate_not_after,

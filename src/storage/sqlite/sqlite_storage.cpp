@@ -203,6 +203,16 @@ Result<void> SqliteStorage::record_heartbeat(const std::string& fqdn, const std:
   });
 }
 
+Result<void> SqliteStorage::record_goodbye(const std::string& fqdn, const std::string& parent) {
+  return guarded(path_, "recording a goodbye", [&]() -> Result<void> {
+    SQLite::Statement q(*db_, "UPDATE computers SET parent = '' WHERE fqdn = ? AND parent = ?");
+    q.bind(1, fqdn);
+    q.bind(2, parent);
+    q.exec();
+    return {};
+  });
+}
+
 Result<void> SqliteStorage::register_management_server(const std::string& fqdn,
                                                        const std::string& certificate_sha256,
                                                        TimePoint certificate_not_after,

@@ -24,6 +24,7 @@ class SqliteStorage final : public Storage {
   Result<Approval> agent_seen(const std::string& fqdn, AgentPolicy policy, TimePoint now) override;
   Result<bool> set_agent_approval(const std::string& fqdn, Approval approval) override;
   Result<bool> forget_agent(const std::string& fqdn) override;
+  Result<void> record_goodbye(const std::string& fqdn, const std::string& parent) override;
   Result<void> record_heartbeat(const std::string& fqdn, const std::string& parent, TimePoint at,
                                 const std::string& certificate_sha256,
                                 TimePoint certificate_not_after) override;

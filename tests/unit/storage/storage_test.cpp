@@ -145,6 +145,22 @@ TEST_P(StorageTest, HeartbeatUpdatesTheInventory) {
   EXPECT_NE(unknown.error().message.find("not a known computer"), std::string::npos);
 }
 
+// A goodbye through the node the last heartbeat came through ends the connection in the
+// inventory; one through another node (the agent moved since) changes nothing.
+TEST_P(StorageTest, AGoodbyeClearsTheParentItCameThrough) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->agent_seen("a1.lab.test", AgentPolicy::automatic, Clock::now()));
+  ASSERT_TRUE(db->record_heartbeat("a1.lab.test", "gw2.lab.test", Clock::now(), "", TimePoint{}));
+  ASSERT_TRUE(db->record_goodbye("a1.lab.test", "gw1.lab.test"));
+  EXPECT_EQ(db->computer("a1.lab.test").value()->parent, "gw2.lab.test");
+  ASSERT_TRUE(db->record_goodbye("a1.lab.test", "gw2.lab.test"));
+  const auto gone = db->computer("a1.lab.test").value();
+  EXPECT_EQ(gone->parent, "");
+  EXPECT_TRUE(gone->last_heartbeat);  // kept: when it was last heard of
+  EXPECT_TRUE(db->record_goodbye("ghost.lab.test", "gw1.lab.test"));  // nothing to change
+}
+
 TEST_P(StorageTest, ManagementServerRegistersItselfAndTheListIsSorted) {
   auto db = open();
   ASSERT_TRUE(db);
