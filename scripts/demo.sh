@@ -66,6 +66,12 @@ agents = "review"
 [heartbeat]
 interval_s = 5
 missed_allowed = 3
+
+[hosts]                 # every demo computer, so that names resolve both ways without DNS
+"ms1.$domain" = "127.0.0.11"
+"gw1.$domain" = "127.0.0.12"
+"agent1.$domain" = "127.0.0.21"
+"agent2.$domain" = "127.0.0.22"
 TOML
 "$outpost" server --config "$demo/ms1.toml" >>"$demo/ms1.log" 2>&1 &
 echo $! >"$demo/ms1.pid"
@@ -114,6 +120,7 @@ interval_s = 5
 
 [hosts]
 "ms1.$domain" = "127.0.0.11"
+"gw1.$domain" = "127.0.0.12"
 TOML
 "$outpost" gateway --config "$demo/gw1.toml" >>"$demo/gw1.log" 2>&1 &
 echo $! >"$demo/gw1.pid"
@@ -140,6 +147,7 @@ interval_s = 5
 
 [hosts]
 "gw1.$domain" = "127.0.0.12"
+"$node.$domain" = "127.0.0.$((20 + ${node#agent}))"
 TOML
   "$outpost" agent --config "$demo/$node.toml" >>"$demo/$node.log" 2>&1 &
   echo $! >"$demo/$node.pid"

@@ -108,8 +108,11 @@ std::vector<Finding> check_configuration(Context& c) {
     }
   }
   const ParentsInForce in_force = parents_in_force(*config);
-  for (const auto& p : in_force.parents)
-    c.parents.push_back(ParentState{.endpoint = p});
+  for (const auto& p : in_force.parents) {
+    ParentState parent;
+    parent.endpoint = p;
+    c.parents.push_back(std::move(parent));
+  }
   std::string evidence = fmt::format("{} is valid: {} {} in management group {}, state_dir {}",
                                      file, node_role_name(c.role), config->fqdn,
                                      config->management_group, config->state_dir.string());

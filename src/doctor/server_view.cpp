@@ -46,8 +46,13 @@ std::chrono::seconds allowed_silence(const NodeConfig& config) {
   return std::chrono::seconds(config.heartbeat_interval_s) * (config.heartbeat_missed_allowed + 1);
 }
 
+// A gateway or agent whose service said goodbye when it stopped (storage::Computer::parent).
+bool said_goodbye(const storage::Computer& c) {
+  return c.role != storage::Role::management_server && c.last_heartbeat && c.parent.empty();
+}
+
 bool heartbeating(const storage::Computer& c, const NodeConfig& config, TimePoint now) {
-  return c.last_heartbeat && now - *c.last_heartbeat <= allowed_silence(config);
+  return c.last_heartbeat && !said_goodbye(c) && now - *c.last_heartbeat <= allowed_silence(config);
 }
 
 long seconds_since(TimePoint then, TimePoint now) {
@@ -59,6 +64,14 @@ long seconds_since(TimePoint then, TimePoint now) {
 // that node itself heartbeats too.
 Finding connection(const storage::Computer& c, storage::Storage& db, const NodeConfig& config,
                    TimePoint now) {
+  if (said_goodbye(c)) {
+    return warned(
+        EventId::entity_not_heartbeating,
+        fmt::format("not connected: its service stopped on purpose (it said goodbye); "
+                    "last heartbeat {} s ago",
+                    seconds_since(*c.last_heartbeat, now)),
+        fmt::format("start it again on {} (outpost agent|gateway --config FILE)", c.fqdn));
+  }
   if (c.parent.empty() || !c.last_heartbeat) {
     return warned(EventId::entity_not_heartbeating, "no node has reported it yet",
                   fmt::format("run outpost doctor on {}", c.fqdn));
@@ -99,6 +112,11 @@ Finding heartbeat(const storage::Computer& c, const NodeConfig& config, TimePoin
       fmt::format("last heartbeat {} ({} s ago; expected every {} s, {} may be missed)",
                   format_utc(*c.last_heartbeat), seconds_since(*c.last_heartbeat, now),
                   config.heartbeat_interval_s, config.heartbeat_missed_allowed);
+  if (said_goodbye(c)) {
+    return failed(EventId::entity_not_heartbeating,
+                  "heartbeat_failure: its service stopped on purpose (it said goodbye); " + when,
+                  fmt::format("start it again on {}", c.fqdn));
+  }
   if (!heartbeating(c, config, now)) {
     return failed(
         EventId::entity_not_heartbeating, "heartbeat_failure: " + when,

@@ -23,6 +23,17 @@ for node in agent1 agent2; do
 done
 check "gw1 is an approved gateway, healthy through ms1" inventory_is "$TMP/demo/ms1.toml" \
   gw1.lab.test approval=approved health=healthy parent=ms1.lab.test role=gateway
+# The demo is what a new operator tries doctor on first: nothing in it may look wrong.
+problems() { jq -r '[.checks[] | select(.status == "WARN" or .status == "FAIL")
+  | "\(.check) \(.status) \(.evidence)"] | join("; ")' <<<"$1"; }
+for node in ms1 gw1 agent1 agent2; do
+  json="$("$OUTPOST" doctor --config "$TMP/demo/$node.toml" --json)" || true
+  check "$node: doctor has no WARN or FAIL ($(problems "$json"))" test -z "$(problems "$json")"
+done
+for node in gw1 agent1 agent2; do
+  json="$("$OUTPOST" doctor --config "$TMP/demo/ms1.toml" --computer "$node.lab.test" --json)" || true
+  check "ms1's view of $node has no WARN or FAIL ($(problems "$json"))" test -z "$(problems "$json")"
+done
 check "the demo says how to stop it" contains "$out" "scripts/demo.sh --stop"
 pids="$(cat "$TMP"/demo/*.pid)"
 stopped="$(bash "$root/scripts/demo.sh" --stop)"

@@ -259,6 +259,28 @@ check "approved, the agent behind the gateway passes (exit $rc)" test "$rc" -eq 
 check "and it was admitted by the gateway" \
   contains "$(jq -r '.checks[] | select(.check == 9) | .evidence' <<<"$json")" "admitted by gw1.lab.test"
 
+# The server's view of an agent killed behind the gateway: "connected through gw1" only while its
+# heartbeats arrive; once they stopped, not connected (WARN 20022) and a heartbeat failure.
+"$OUTPOST" agent --config agent4.toml 2>agent4.err &
+agent4_pid=$!
+pids+=("$agent4_pid")
+check "agent4 runs through gw1" wait_for 30 inventory_is ms1.toml agent4.lab.test health=healthy \
+  parent=gw1.lab.test
+view_of() { "$OUTPOST" doctor --config ms1.toml --computer agent4.lab.test --json || true; }
+check "--computer: while it heartbeats, connected through gw1" \
+  contains "$(view_of | jq -r '.checks[] | select(.check == 4) | .evidence')" "connected through gw1.lab.test"
+kill -KILL "$agent4_pid"
+check "agent4's heartbeats stop" wait_for 30 inventory_is ms1.toml agent4.lab.test \
+  health=heartbeat_failure
+json="$(view_of)"
+check "--computer: a killed agent is not connected (WARN 20022), not 'connected through gw1'" \
+  test "$(jq -r '.checks[] | select(.check == 4) | "\(.status) \(.event)"' <<<"$json")" = "WARN 20022"
+check "  ... its evidence names where the last heartbeat came through" \
+  contains "$(jq -r '.checks[] | select(.check == 4) | .evidence' <<<"$json")" \
+  "not connected: no node reports it; its last heartbeat came through gw1.lab.test"
+check "  ... and the first failure is the heartbeat (20022)" \
+  test "$(jq -r '"\(.first_failure.check) \(.first_failure.event)"' <<<"$json")" = "5 20022"
+
 config agent2
 first_fail "another agent pending" agent2.toml 9 20000 "outpost agent approve agent2.lab.test"
 

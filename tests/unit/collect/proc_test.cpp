@@ -150,7 +150,10 @@ TEST(RealProc, WithoutARealFileSystemInTheMountListTheRootIsMeasured) {
   }
   const auto reading = read_snapshot(std::nullopt, dir, dir / "no-sys-block");
   std::filesystem::remove_all(dir);
-  ASSERT_EQ(reading.snapshot.file_systems.size(), 1u);
+  std::string problems;
+  for (const auto& p : reading.problems)
+    problems += p + "; ";
+  ASSERT_EQ(reading.snapshot.file_systems.size(), 1u) << problems;
   EXPECT_EQ(reading.snapshot.file_systems[0].mount_point, "/");
   EXPECT_GT(reading.snapshot.file_systems[0].free_bytes, 0u);
 }

@@ -18,7 +18,7 @@ address = "127.0.0.2"
 port = 15723
 
 [parents]
-servers = ["ms1.lab.test:5723", "ms2.lab.test", "[::1]:6000"]
+servers = ["ms1.lab.test:5723", "ms2.lab.test", "ms3.lab.test:6000"]
 
 [database]
 url = "sqlite:///var/lib/outpost/ms1/operations.db"
@@ -53,8 +53,8 @@ TEST(Config, ReadsEveryContractKey) {
   ASSERT_EQ(config->parents.size(), 3U);
   EXPECT_EQ(config->parents[0], (Endpoint{"ms1.lab.test", 5723}));
   EXPECT_EQ(config->parents[1], (Endpoint{"ms2.lab.test", 5723}));
-  EXPECT_EQ(config->parents[2], (Endpoint{"::1", 6000}));
-  EXPECT_EQ(config->parents[2].text(), "[::1]:6000");
+  EXPECT_EQ(config->parents[2], (Endpoint{"ms3.lab.test", 6000}));
+  EXPECT_EQ(config->parents[2].text(), "ms3.lab.test:6000");
   EXPECT_EQ(config->database_url, "sqlite:///var/lib/outpost/ms1/operations.db");
   EXPECT_EQ(config->agent_admission, AgentAdmission::review);
   EXPECT_EQ(config->heartbeat_interval_s, 5);
@@ -152,6 +152,20 @@ TEST(RedactUrl, HidesPasswordsOnly) {
             "postgresql://db.lab.test:5432/outpost");
   EXPECT_EQ(redact_url("sqlite:///var/lib/outpost/ms1/operations.db"),
             "sqlite:///var/lib/outpost/ms1/operations.db");
+}
+
+// A parent's certificate names it by FQDN: a parent named by an address (IPv4, or IPv6 in
+// brackets) could never match it and is refused at load with its own event.
+TEST(Config, AParentNamedByAnAddressIsRefused) {
+  const std::string base =
+      "[node]\nfqdn = \"a.lab.test\"\nmanagement_group = \"LAB\"\nstate_dir = \"/s\"\n";
+  for (const std::string parent : {"192.0.2.7:5723", "[::1]:6000", "10.1.2.3"}) {
+    auto config = parse_node_config(base + "[parents]\nservers = [\"" + parent + "\"]\n", kFile);
+    ASSERT_FALSE(config) << parent;
+    EXPECT_EQ(config.error().event, EventId::parent_named_by_address) << parent;
+    EXPECT_NE(config.error().message.find("expected the parent's FQDN"), std::string::npos);
+    EXPECT_NE(config.error().fix.find("[hosts]"), std::string::npos);
+  }
 }
 
 TEST(Config, SyntaxErrorNamesLineAndColumn) {
