@@ -111,27 +111,26 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_cert_import(CLI::App& cert, Action& action) {
+void add_cert_import(Command& cert, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = cert.add_subcommand(
-      "import", "check a certificate and make it this computer's channel certificate");
+  auto cmd = cert.subcommand("import",
+                             "check a certificate and make it this computer's channel certificate");
   add_state_options(cmd, o->state);
-  cmd->add_option("--fqdn", o->fqdn, "this computer's FQDN (default: [node] fqdn of --config)");
-  auto* pfx = cmd->add_option("--pfx", o->pfx, "a PKCS#12 file with the certificate and key");
-  cmd->add_option("--password-file", o->password_file,
-                  "a file whose first line is the PFX "
-                  "password")
-      ->needs(pfx);
-  auto* crt =
-      cmd->add_option("--cert", o->cert, "a PEM/DER certificate (intermediates may follow)");
-  cmd->add_option("--key", o->key, "its private key (PEM/DER)")->needs(crt);
-  auto* subject = cmd->add_option("--subject", o->subject,
-                                  "pick the newest certificate for this name from the personal "
-                                  "store");
-  pfx->excludes(crt)->excludes(subject);
-  crt->excludes(subject);
-  cmd->add_flag("--json", o->json, "print the checks and the result as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.option("--fqdn", o->fqdn, "this computer's FQDN (default: [node] fqdn of --config)");
+  auto pfx = cmd.option("--pfx", o->pfx, "a PKCS#12 file with the certificate and key");
+  cmd.option("--password-file", o->password_file,
+             "a file whose first line is the PFX "
+             "password")
+      .needs(pfx);
+  auto crt = cmd.option("--cert", o->cert, "a PEM/DER certificate (intermediates may follow)");
+  cmd.option("--key", o->key, "its private key (PEM/DER)").needs(crt);
+  auto subject = cmd.option("--subject", o->subject,
+                            "pick the newest certificate for this name from the personal "
+                            "store");
+  pfx.excludes(crt).excludes(subject);
+  crt.excludes(subject);
+  cmd.flag("--json", o->json, "print the checks and the result as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

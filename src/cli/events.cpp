@@ -84,20 +84,19 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_events(CLI::App& app, Action& action) {
+void add_events(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("events", "read a node's event log");
+  auto cmd = app.subcommand("events", "read a node's event log");
   add_state_options(cmd, o->state);
-  cmd->add_option("--id", o->id, "only this event id");
-  cmd->add_option("--since", o->since,
-                  "only events at or after this time (ISO 8601, or 15m/2h/7d)");
-  cmd->add_option("--computer", o->computer,
-                  "with a server's --config: the events this computer's agent sent");
-  cmd->add_option("--limit", o->limit, "with --computer: at most this many, the newest")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
-  cmd->add_flag("--catalogue", o->catalogue, "list every event id Outpost can write");
-  cmd->add_flag("--json", o->json, "print as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.option("--id", o->id, "only this event id");
+  cmd.option("--since", o->since, "only events at or after this time (ISO 8601, or 15m/2h/7d)");
+  cmd.option("--computer", o->computer,
+             "with a server's --config: the events this computer's agent sent");
+  cmd.option("--limit", o->limit, "with --computer: at most this many, the newest")
+      .range(1, 100000);
+  cmd.flag("--catalogue", o->catalogue, "list every event id Outpost can write");
+  cmd.flag("--json", o->json, "print as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli
