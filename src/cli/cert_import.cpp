@@ -36,7 +36,8 @@ Result<pki::ImportSource> source_of(const Options& o) {
   if (!o.subject.empty()) {
     return pki::FromPersonalStore{o.subject};
   }
-  return fail("nothing to import", "pass --pfx FILE, --cert FILE --key FILE, or --subject NAME");
+  return fail("nothing to import", "pass --pfx FILE, --cert FILE --key FILE, or --subject NAME",
+              EventId::command_line_invalid);
 }
 
 nlohmann::json report_json(const pki::ImportReport& r) {
@@ -83,7 +84,7 @@ int run(const Options& o) {
   std::string fqdn = o.fqdn;
   if (fqdn.empty() && state->config) fqdn = state->config->fqdn;
   if (fqdn.empty()) {
-    return report_failure(Error{EventId::none, "no FQDN given",
+    return report_failure(Error{EventId::command_line_invalid, "no FQDN given",
                                 "pass --fqdn NAME (or --config FILE with [node] fqdn)"});
   }
   auto source = source_of(o);

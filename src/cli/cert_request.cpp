@@ -21,7 +21,8 @@ struct Options {
 
 int run(const Options& o) {
   if (!is_valid_host_name(o.fqdn)) {
-    return report_failure(Error{EventId::none, fmt::format("'{}' is not a valid FQDN", o.fqdn),
+    return report_failure(Error{EventId::command_line_invalid,
+                                fmt::format("'{}' is not a valid FQDN", o.fqdn),
                                 "pass the computer's DNS name, e.g. gw1.lab.test"});
   }
   const std::string fqdn = canonical_host_name(o.fqdn);
@@ -29,7 +30,8 @@ int run(const Options& o) {
   const auto key_file = dir / (fqdn + ".key");
   const auto csr_file = dir / (fqdn + ".csr");
   if (std::filesystem::exists(key_file)) {
-    return report_failure(Error{EventId::none, key_file.string() + " already exists",
+    return report_failure(Error{EventId::command_line_invalid,
+                                key_file.string() + " already exists",
                                 "use another --out folder; a key is never overwritten"});
   }
   auto key = pki::generate_key(*pki::key_type_from_name(o.key));

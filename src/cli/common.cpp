@@ -68,7 +68,8 @@ Result<ResolvedState> resolve_state(const StateOption& option) {
     return ResolvedState{pki::StatePaths{option.state}, std::nullopt};
   }
   if (option.config.empty()) {
-    return fail("no state directory given", "pass --state DIR or --config FILE");
+    return fail("no state directory given", "pass --state DIR or --config FILE",
+                EventId::command_line_invalid);
   }
   auto config = load_node_config(option.config);
   if (!config) return std::unexpected(config.error());

@@ -66,7 +66,9 @@ int print_data(const DataQuery& q) {
     return 0;
   }
   if (!items->is_array()) {
-    return report_failure(Error{EventId::none, "the management server's answer is not a list",
+    // Not a user error: a server of another Outpost version. 30074 says what to do about it.
+    return report_failure(Error{EventId::alpn_refused,
+                                "the management server's answer is not a list",
                                 "check that the server runs the same Outpost version"});
   }
   for (const auto& item : *items) {
@@ -91,7 +93,8 @@ void add_perf(Command& app, Action& action) {
     if (!o->since.empty()) {
       q.since = parse_time(o->since, Clock::now());
       if (!q.since) {
-        return report_failure(Error{EventId::none, "--since '" + o->since + "' is not a time",
+        return report_failure(Error{EventId::command_line_invalid,
+                                    "--since '" + o->since + "' is not a time",
                                     "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
       }
     }

@@ -45,13 +45,15 @@ int run(const Options& o) {
   if (!o.since.empty()) {
     filter.since = parse_time(o.since, Clock::now());
     if (!filter.since) {
-      return report_failure(Error{EventId::none, fmt::format("--since '{}' is not a time", o.since),
+      return report_failure(Error{EventId::command_line_invalid,
+                                  fmt::format("--since '{}' is not a time", o.since),
                                   "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
     }
   }
   if (!o.computer.empty()) {  // the events a computer's agent sent, from the server's database
     if (o.state.config.empty()) {
-      return report_failure(Error{EventId::none, "--computer needs --config SERVER.toml",
+      return report_failure(Error{EventId::command_line_invalid,
+                                  "--computer needs --config SERVER.toml",
                                   "pass the management server's configuration file"});
     }
     return print_data(
@@ -61,7 +63,7 @@ int run(const Options& o) {
   if (!state) return report_failure(state.error());
   if (!std::filesystem::is_directory(state->paths.root)) {
     return report_failure(Error{
-        EventId::none,
+        EventId::state_dir_missing,
         fmt::format("{} is not a state directory (it does not exist)", state->paths.root.string()),
         "pass the node's --state DIR or --config FILE"});
   }
