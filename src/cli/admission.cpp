@@ -90,105 +90,91 @@ int set_topology(const Options& o, const std::string& command) {
 }
 
 // --primary P --failover F1,F2 [--force], for gateway set-failover and agent set-parent.
-void add_topology_options(CLI::App* cmd, Options& o, const std::string& parents) {
-  cmd->add_option("--primary", o.primary, "the primary " + parents + " (FQDN or FQDN:PORT)")
-      ->required();
-  cmd->add_option("--failover", o.failover, "the failover " + parents + ", in order")
-      ->delimiter(',');
-  cmd->add_flag("--force", o.force,
-                "apply even if none of the new parents is connected to the node or up");
+void add_topology_options(Command cmd, Options& o, const std::string& parents) {
+  cmd.option("--primary", o.primary, "the primary " + parents + " (FQDN or FQDN:PORT)").required();
+  cmd.option("--failover", o.failover, "the failover " + parents + ", in order").delimiter(',');
+  cmd.flag("--force", o.force,
+           "apply even if none of the new parents is connected to the node or up");
 }
 
-CLI::App* with_config(CLI::App* cmd, Options& o) {
-  cmd->add_option("--config", o.config, "the management server's configuration file")->required();
+Command with_config(Command cmd, Options& o) {
+  cmd.option("--config", o.config, "the management server's configuration file").required();
   return cmd;
 }
 
 // The agent a command names: positional, or --agent NAME (for a stored name that starts with a
 // dash). Any stored name is passed on as it is; the server decides what it names.
-void add_agent_name(CLI::App* cmd, Options& o) {
-  auto* positional = cmd->add_option("fqdn", o.name, "the agent's FQDN (as stored)");
-  auto* option = cmd->add_option("--agent", o.agent, "the agent's FQDN (as stored)");
-  positional->excludes(option);
+void add_agent_name(Command cmd, Options& o) {
+  auto positional = cmd.option("fqdn", o.name, "the agent's FQDN (as stored)");
+  auto option = cmd.option("--agent", o.agent, "the agent's FQDN (as stored)");
+  positional.excludes(option);
 }
 
 // Sets `action` to send `command` once the agent's name was given one way or the other.
-void on_agent_command(CLI::App* cmd, const std::shared_ptr<Options>& o, Action& action,
+void on_agent_command(Command cmd, const std::shared_ptr<Options>& o, Action& action,
                       const std::string& command) {
-  cmd->callback([o, &action, command] {
-    if (o->name.empty() && o->agent.empty()) throw CLI::RequiredError("--agent");
+  cmd.on_parsed([o, &action, command] {
+    if (o->name.empty() && o->agent.empty()) missing_option("--agent");
     action = [o, command] { return run(*o, {{"command", command}}); };
   });
 }
 
 }  // namespace
 
-void add_gateway_admin(CLI::App& gateway, Action& action) {
+void add_gateway_admin(Command& gateway, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* approve = with_config(gateway.add_subcommand("approve", "approve a gateway"), *o);
-  approve->add_option("--gateway", o->name, "the gateway's FQDN")->required();
-  approve->add_flag("--server-initiates", o->server_initiates,
-                    "the management server dials the gateway (a DMZ gateway that never dials in)");
-  approve->add_option("--address", o->address,
-                      "HOST:PORT the server dials, with --server-initiates");
-  approve->add_flag("--rebind", o->rebind,
-                    "forget the key the gateway is bound to (after renewing its key on purpose); "
-                    "the key it connects with next is bound");
-  approve->add_flag("--change-role", o->change_role,
-                    "approve a name known as an agent or a management server anyway, changing "
-                    "its role (logged as 30012)");
-  approve->callback([o, &action] { action = [o] { return approve_gateway(*o); }; });
+  auto approve = with_config(gateway.subcommand("approve", "approve a gateway"), *o);
+  approve.option("--gateway", o->name, "the gateway's FQDN").required();
+  approve.flag("--server-initiates", o->server_initiates,
+               "the management server dials the gateway (a DMZ gateway that never dials in)");
+  approve.option("--address", o->address, "HOST:PORT the server dials, with --server-initiates");
+  approve.flag("--rebind", o->rebind,
+               "forget the key the gateway is bound to (after renewing its key on purpose); "
+               "the key it connects with next is bound");
+  approve.flag("--change-role", o->change_role,
+               "approve a name known as an agent or a management server anyway, changing "
+               "its role (logged as 30012)");
+  approve.runs(action, [o] { return approve_gateway(*o); });
 
-  auto* remove = with_config(gateway.add_subcommand("remove", "remove a gateway's approval"), *o);
-  remove->add_option("--gateway", o->name, "the gateway's FQDN")->required();
-  remove->callback([o, &action] {
-    action = [o] { return run(*o, {{"command", "gateway.remove"}}); };
-  });
+  auto remove = with_config(gateway.subcommand("remove", "remove a gateway's approval"), *o);
+  remove.option("--gateway", o->name, "the gateway's FQDN").required();
+  remove.runs(action, [o] { return run(*o, {{"command", "gateway.remove"}}); });
 
-  auto* failover =
-      with_config(gateway.add_subcommand("set-failover", "set a gateway's management servers"), *o);
-  failover->add_option("--gateway", o->name, "the gateway's FQDN")->required();
+  auto failover =
+      with_config(gateway.subcommand("set-failover", "set a gateway's management servers"), *o);
+  failover.option("--gateway", o->name, "the gateway's FQDN").required();
   add_topology_options(failover, *o, "management server");
-  failover->callback(
-      [o, &action] { action = [o] { return set_topology(*o, "gateway.set-failover"); }; });
+  failover.runs(action, [o] { return set_topology(*o, "gateway.set-failover"); });
 
-  auto* list_cmd = with_config(gateway.add_subcommand("list", "list the gateways"), *o);
-  list_cmd->add_flag("--json", o->json, "print as JSON");
-  list_cmd->callback([o, &action] {
-    action = [o] { return run(*o, {{"command", "gateway.list"}}); };
-  });
+  auto list_cmd = with_config(gateway.subcommand("list", "list the gateways"), *o);
+  list_cmd.flag("--json", o->json, "print as JSON");
+  list_cmd.runs(action, [o] { return run(*o, {{"command", "gateway.list"}}); });
 }
 
-void add_agent_admin(CLI::App& agent, Action& action) {
+void add_agent_admin(Command& agent, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* pending =
-      with_config(agent.add_subcommand("pending", "list agents waiting for approval"), *o);
-  pending->add_flag("--json", o->json, "print as JSON");
-  pending->callback([o, &action] {
-    action = [o] { return run(*o, {{"command", "agent.pending"}}); };
-  });
-  auto* approve = with_config(agent.add_subcommand("approve", "approve an agent"), *o);
+  auto pending = with_config(agent.subcommand("pending", "list agents waiting for approval"), *o);
+  pending.flag("--json", o->json, "print as JSON");
+  pending.runs(action, [o] { return run(*o, {{"command", "agent.pending"}}); });
+  auto approve = with_config(agent.subcommand("approve", "approve an agent"), *o);
   add_agent_name(approve, *o);
   on_agent_command(approve, o, action, "agent.approve");
-  auto* reject = with_config(agent.add_subcommand("reject", "reject an agent"), *o);
+  auto reject = with_config(agent.subcommand("reject", "reject an agent"), *o);
   add_agent_name(reject, *o);
   on_agent_command(reject, o, action, "agent.reject");
-  auto* forget = with_config(
-      agent.add_subcommand("forget", "delete a pending or rejected agent's row (reject first)"),
-      *o);
+  auto forget = with_config(
+      agent.subcommand("forget", "delete a pending or rejected agent's row (reject first)"), *o);
   add_agent_name(forget, *o);
   on_agent_command(forget, o, action, "agent.forget");
-  auto* parent = with_config(
-      agent.add_subcommand("set-parent", "set an agent's gateways or management servers"), *o);
-  parent->add_option("--agent", o->name, "the agent's FQDN")->required();
+  auto parent = with_config(
+      agent.subcommand("set-parent", "set an agent's gateways or management servers"), *o);
+  parent.option("--agent", o->name, "the agent's FQDN").required();
   add_topology_options(parent, *o, "gateway or management server");
-  parent->callback([o, &action] { action = [o] { return set_topology(*o, "agent.set-parent"); }; });
+  parent.runs(action, [o] { return set_topology(*o, "agent.set-parent"); });
 
-  auto* list_cmd = with_config(agent.add_subcommand("list", "list the agents"), *o);
-  list_cmd->add_flag("--json", o->json, "print as JSON");
-  list_cmd->callback([o, &action] {
-    action = [o] { return run(*o, {{"command", "agent.list"}}); };
-  });
+  auto list_cmd = with_config(agent.subcommand("list", "list the agents"), *o);
+  list_cmd.flag("--json", o->json, "print as JSON");
+  list_cmd.runs(action, [o] { return run(*o, {{"command", "agent.list"}}); });
 }
 
 }  // namespace outpost::cli

@@ -39,17 +39,15 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_ca_init(CLI::App& ca, Action& action) {
+void add_ca_init(Command& ca, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = ca.add_subcommand("init", "create a new root CA in a folder");
-  cmd->add_option("--dir", o->dir, "folder for the CA (created with mode 0700)")->required();
-  cmd->add_option("--name", o->name, "the CA's common name, e.g. \"LAB Root CA\"")->required();
-  cmd->add_option("--days", o->days, "validity in days")->capture_default_str();
-  cmd->add_option("--key", o->key, "key type")
-      ->check(CLI::IsMember({"rsa2048", "rsa3072", "ec256"}))
-      ->capture_default_str();
-  cmd->add_flag("--json", o->json, "print the result as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  auto cmd = ca.subcommand("init", "create a new root CA in a folder");
+  cmd.option("--dir", o->dir, "folder for the CA (created with mode 0700)").required();
+  cmd.option("--name", o->name, "the CA's common name, e.g. \"LAB Root CA\"").required();
+  cmd.option("--days", o->days, "validity in days").show_default();
+  cmd.option("--key", o->key, "key type").one_of({"rsa2048", "rsa3072", "ec256"}).show_default();
+  cmd.flag("--json", o->json, "print the result as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

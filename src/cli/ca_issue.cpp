@@ -46,18 +46,18 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_ca_issue(CLI::App& ca, Action& action) {
+void add_ca_issue(Command& ca, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = ca.add_subcommand(
+  auto cmd = ca.subcommand(
       "issue", "issue a key and a computer certificate (serverAuth + clientAuth, CN = SAN = FQDN)");
-  cmd->add_option("--dir", o->dir, "the CA folder")->required();
-  cmd->add_option("--fqdn", o->fqdn, "the computer's FQDN")->required();
-  cmd->add_option("--out", o->out, "folder for <fqdn>.crt and <fqdn>.key")->required();
-  cmd->add_option("--days", o->days, "validity in days")->capture_default_str();
-  cmd->add_option("--key", o->key, "key type (default: like the CA's key)")
-      ->check(CLI::IsMember({"rsa2048", "rsa3072", "ec256"}));
-  cmd->add_flag("--json", o->json, "print the result as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.option("--dir", o->dir, "the CA folder").required();
+  cmd.option("--fqdn", o->fqdn, "the computer's FQDN").required();
+  cmd.option("--out", o->out, "folder for <fqdn>.crt and <fqdn>.key").required();
+  cmd.option("--days", o->days, "validity in days").show_default();
+  cmd.option("--key", o->key, "key type (default: like the CA's key)")
+      .one_of({"rsa2048", "rsa3072", "ec256"});
+  cmd.flag("--json", o->json, "print the result as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

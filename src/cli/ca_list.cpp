@@ -47,12 +47,12 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_ca_list(CLI::App& ca, Action& action) {
+void add_ca_list(Command& ca, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = ca.add_subcommand("list", "list what the CA issued (serial, subject, expiry)");
-  cmd->add_option("--dir", o->dir, "the CA folder")->required();
-  cmd->add_flag("--json", o->json, "print the list as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  auto cmd = ca.subcommand("list", "list what the CA issued (serial, subject, expiry)");
+  cmd.option("--dir", o->dir, "the CA folder").required();
+  cmd.flag("--json", o->json, "print the list as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

@@ -61,19 +61,19 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_ca_sign(CLI::App& ca, Action& action) {
+void add_ca_sign(Command& ca, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = ca.add_subcommand(
+  auto cmd = ca.subcommand(
       "sign", "sign a certificate request as a computer certificate (never a CA certificate)");
-  cmd->add_option("--dir", o->dir, "the CA folder")->required();
-  cmd->add_option("--csr", o->csr, "the request (PEM or DER)")->required();
-  cmd->add_option("--out", o->out, "where to write the certificate (PEM)")->required();
-  cmd->add_option("--days", o->days, "validity in days")->capture_default_str();
-  cmd->add_flag("--allow-extra-names", o->allow_extra_names,
-                "sign DNS names besides the subject CN too (refused by default: only the CN "
-                "identifies a computer)");
-  cmd->add_flag("--json", o->json, "print the result as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.option("--dir", o->dir, "the CA folder").required();
+  cmd.option("--csr", o->csr, "the request (PEM or DER)").required();
+  cmd.option("--out", o->out, "where to write the certificate (PEM)").required();
+  cmd.option("--days", o->days, "validity in days").show_default();
+  cmd.flag("--allow-extra-names", o->allow_extra_names,
+           "sign DNS names besides the subject CN too (refused by default: only the CN "
+           "identifies a computer)");
+  cmd.flag("--json", o->json, "print the result as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

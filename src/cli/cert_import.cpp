@@ -36,7 +36,8 @@ Result<pki::ImportSource> source_of(const Options& o) {
   if (!o.subject.empty()) {
     return pki::FromPersonalStore{o.subject};
   }
-  return fail("nothing to import", "pass --pfx FILE, --cert FILE --key FILE, or --subject NAME");
+  return fail("nothing to import", "pass --pfx FILE, --cert FILE --key FILE, or --subject NAME",
+              EventId::command_line_invalid);
 }
 
 nlohmann::json report_json(const pki::ImportReport& r) {
@@ -83,7 +84,7 @@ int run(const Options& o) {
   std::string fqdn = o.fqdn;
   if (fqdn.empty() && state->config) fqdn = state->config->fqdn;
   if (fqdn.empty()) {
-    return report_failure(Error{EventId::none, "no FQDN given",
+    return report_failure(Error{EventId::command_line_invalid, "no FQDN given",
                                 "pass --fqdn NAME (or --config FILE with [node] fqdn)"});
   }
   auto source = source_of(o);
@@ -111,27 +112,26 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_cert_import(CLI::App& cert, Action& action) {
+void add_cert_import(Command& cert, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = cert.add_subcommand(
-      "import", "check a certificate and make it this computer's channel certificate");
+  auto cmd = cert.subcommand("import",
+                             "check a certificate and make it this computer's channel certificate");
   add_state_options(cmd, o->state);
-  cmd->add_option("--fqdn", o->fqdn, "this computer's FQDN (default: [node] fqdn of --config)");
-  auto* pfx = cmd->add_option("--pfx", o->pfx, "a PKCS#12 file with the certificate and key");
-  cmd->add_option("--password-file", o->password_file,
-                  "a file whose first line is the PFX "
-                  "password")
-      ->needs(pfx);
-  auto* crt =
-      cmd->add_option("--cert", o->cert, "a PEM/DER certificate (intermediates may follow)");
-  cmd->add_option("--key", o->key, "its private key (PEM/DER)")->needs(crt);
-  auto* subject = cmd->add_option("--subject", o->subject,
-                                  "pick the newest certificate for this name from the personal "
-                                  "store");
-  pfx->excludes(crt)->excludes(subject);
-  crt->excludes(subject);
-  cmd->add_flag("--json", o->json, "print the checks and the result as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.option("--fqdn", o->fqdn, "this computer's FQDN (default: [node] fqdn of --config)");
+  auto pfx = cmd.option("--pfx", o->pfx, "a PKCS#12 file with the certificate and key");
+  cmd.option("--password-file", o->password_file,
+             "a file whose first line is the PFX "
+             "password")
+      .needs(pfx);
+  auto crt = cmd.option("--cert", o->cert, "a PEM/DER certificate (intermediates may follow)");
+  cmd.option("--key", o->key, "its private key (PEM/DER)").needs(crt);
+  auto subject = cmd.option("--subject", o->subject,
+                            "pick the newest certificate for this name from the personal "
+                            "store");
+  pfx.excludes(crt).excludes(subject);
+  crt.excludes(subject);
+  cmd.flag("--json", o->json, "print the checks and the result as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

@@ -21,7 +21,8 @@ struct Options {
 
 int run(const Options& o) {
   if (!is_valid_host_name(o.fqdn)) {
-    return report_failure(Error{EventId::none, fmt::format("'{}' is not a valid FQDN", o.fqdn),
+    return report_failure(Error{EventId::command_line_invalid,
+                                fmt::format("'{}' is not a valid FQDN", o.fqdn),
                                 "pass the computer's DNS name, e.g. gw1.lab.test"});
   }
   const std::string fqdn = canonical_host_name(o.fqdn);
@@ -29,7 +30,8 @@ int run(const Options& o) {
   const auto key_file = dir / (fqdn + ".key");
   const auto csr_file = dir / (fqdn + ".csr");
   if (std::filesystem::exists(key_file)) {
-    return report_failure(Error{EventId::none, key_file.string() + " already exists",
+    return report_failure(Error{EventId::command_line_invalid,
+                                key_file.string() + " already exists",
                                 "use another --out folder; a key is never overwritten"});
   }
   auto key = pki::generate_key(*pki::key_type_from_name(o.key));
@@ -57,16 +59,14 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_cert_request(CLI::App& cert, Action& action) {
+void add_cert_request(Command& cert, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = cert.add_subcommand("request", "create a key and a certificate request (CSR)");
-  cmd->add_option("--fqdn", o->fqdn, "this computer's FQDN")->required();
-  cmd->add_option("--out", o->out, "folder for <fqdn>.key and <fqdn>.csr")->required();
-  cmd->add_option("--key", o->key, "key type")
-      ->check(CLI::IsMember({"rsa2048", "rsa3072", "ec256"}))
-      ->capture_default_str();
-  cmd->add_flag("--json", o->json, "print the result as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  auto cmd = cert.subcommand("request", "create a key and a certificate request (CSR)");
+  cmd.option("--fqdn", o->fqdn, "this computer's FQDN").required();
+  cmd.option("--out", o->out, "folder for <fqdn>.key and <fqdn>.csr").required();
+  cmd.option("--key", o->key, "key type").one_of({"rsa2048", "rsa3072", "ec256"}).show_default();
+  cmd.flag("--json", o->json, "print the result as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

@@ -79,12 +79,12 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_cert_show(CLI::App& cert, Action& action) {
+void add_cert_show(Command& cert, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = cert.add_subcommand("show", "show the channel certificate this node uses");
+  auto cmd = cert.subcommand("show", "show the channel certificate this node uses");
   add_state_options(cmd, o->state);
-  cmd->add_flag("--json", o->json, "print it as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.flag("--json", o->json, "print it as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

@@ -48,13 +48,13 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_cert_trust(CLI::App& cert, Action& action) {
+void add_cert_trust(Command& cert, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = cert.add_subcommand("trust", "add a root or intermediate CA to the trusted store");
+  auto cmd = cert.subcommand("trust", "add a root or intermediate CA to the trusted store");
   add_state_options(cmd, o->state);
-  cmd->add_option("file", o->file, "the CA certificate(s), PEM or DER")->required();
-  cmd->add_flag("--json", o->json, "print the result as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.option("file", o->file, "the CA certificate(s), PEM or DER").required();
+  cmd.flag("--json", o->json, "print the result as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

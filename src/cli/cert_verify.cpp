@@ -43,13 +43,13 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_cert_verify(CLI::App& cert, Action& action) {
+void add_cert_verify(Command& cert, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = cert.add_subcommand(
+  auto cmd = cert.subcommand(
       "verify", "re-check the recorded channel certificate against the stores as they are now");
   add_state_options(cmd, o->state);
-  cmd->add_flag("--json", o->json, "print the checks as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.flag("--json", o->json, "print the checks as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

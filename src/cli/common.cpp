@@ -54,13 +54,13 @@ Error refusal(const pki::CheckResult& check) {
                check.fix};
 }
 
-void add_state_options(CLI::App* app, StateOption& option) {
-  auto* state = app->add_option("--state", option.state,
-                                "the node's state directory (holds pki/ and "
-                                "machine-settings.toml)");
-  auto* config = app->add_option("--config", option.config,
-                                 "the node's configuration file; its [node] state_dir is used");
-  state->excludes(config);
+void add_state_options(Command& command, StateOption& option) {
+  auto state = command.option("--state", option.state,
+                              "the node's state directory (holds pki/ and "
+                              "machine-settings.toml)");
+  auto config = command.option("--config", option.config,
+                               "the node's configuration file; its [node] state_dir is used");
+  state.excludes(config);
 }
 
 Result<ResolvedState> resolve_state(const StateOption& option) {
@@ -68,7 +68,8 @@ Result<ResolvedState> resolve_state(const StateOption& option) {
     return ResolvedState{pki::StatePaths{option.state}, std::nullopt};
   }
   if (option.config.empty()) {
-    return fail("no state directory given", "pass --state DIR or --config FILE");
+    return fail("no state directory given", "pass --state DIR or --config FILE",
+                EventId::command_line_invalid);
   }
   auto config = load_node_config(option.config);
   if (!config) return std::unexpected(config.error());

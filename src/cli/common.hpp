@@ -7,18 +7,15 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/args.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "pki/checks.hpp"
 #include "pki/stores.hpp"
 
 namespace outpost::cli {
-
-// A parsed subcommand leaves the work to do here; main runs it and exits with its result.
-using Action = std::function<int()>;
 
 // Prints "outpost: <message> Fix: <fix>" (with the event id when there is one) to stderr and
 // returns the exit code for a failure.
@@ -35,7 +32,7 @@ struct StateOption {
   std::string state;
   std::string config;
 };
-void add_state_options(CLI::App* app, StateOption& option);
+void add_state_options(Command& command, StateOption& option);
 struct ResolvedState {
   pki::StatePaths paths;
   std::optional<NodeConfig> config;

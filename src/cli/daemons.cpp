@@ -44,36 +44,36 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_server(CLI::App& app, Action& action) {
+void add_server(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("server", "run a management server in the foreground");
-  cmd->add_option("--config", o->config, "the server's configuration file")->required();
-  cmd->callback([o, &action] { action = [o] { return run<server::ManagementServer>(*o); }; });
+  auto cmd = app.subcommand("server", "run a management server in the foreground");
+  cmd.option("--config", o->config, "the server's configuration file").required();
+  cmd.runs(action, [o] { return run<server::ManagementServer>(*o); });
 }
 
-CLI::App* add_agent(CLI::App& app, Action& action) {
+Command add_agent(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand(
+  auto cmd = app.subcommand(
       "agent", "run an agent in the foreground (--config), or manage agents on a server");
-  cmd->require_subcommand(0, 1);
-  cmd->add_option("--config", o->config, "the agent's configuration file");
-  cmd->callback([o, cmd, &action] {
-    if (!cmd->get_subcommands().empty()) return;  // an admin subcommand set the action
-    if (o->config.empty()) throw CLI::RequiredError("--config");
+  cmd.require_subcommand(0, 1);
+  cmd.option("--config", o->config, "the agent's configuration file");
+  cmd.on_parsed([o, cmd, &action] {
+    if (cmd.chose_subcommand()) return;  // an admin subcommand set the action
+    if (o->config.empty()) missing_option("--config");
     action = [o] { return run<agent::AgentDaemon>(*o); };
   });
   return cmd;
 }
 
-CLI::App* add_gateway(CLI::App& app, Action& action) {
+Command add_gateway(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand(
+  auto cmd = app.subcommand(
       "gateway", "run a gateway in the foreground (--config), or manage gateways on a server");
-  cmd->require_subcommand(0, 1);
-  cmd->add_option("--config", o->config, "the gateway's configuration file");
-  cmd->callback([o, cmd, &action] {
-    if (!cmd->get_subcommands().empty()) return;  // an admin subcommand set the action
-    if (o->config.empty()) throw CLI::RequiredError("--config");
+  cmd.require_subcommand(0, 1);
+  cmd.option("--config", o->config, "the gateway's configuration file");
+  cmd.on_parsed([o, cmd, &action] {
+    if (cmd.chose_subcommand()) return;  // an admin subcommand set the action
+    if (o->config.empty()) missing_option("--config");
     action = [o] { return run<gateway::GatewayDaemon>(*o); };
   });
   return cmd;

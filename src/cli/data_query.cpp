@@ -66,7 +66,9 @@ int print_data(const DataQuery& q) {
     return 0;
   }
   if (!items->is_array()) {
-    return report_failure(Error{EventId::none, "the management server's answer is not a list",
+    // Not a user error: a server of another Outpost version. 30074 says what to do about it.
+    return report_failure(Error{EventId::alpn_refused,
+                                "the management server's answer is not a list",
                                 "check that the server runs the same Outpost version"});
   }
   for (const auto& item : *items) {
@@ -77,28 +79,26 @@ int print_data(const DataQuery& q) {
   return 0;
 }
 
-void add_perf(CLI::App& app, Action& action) {
+void add_perf(Command& app, Action& action) {
   auto o = std::make_shared<PerfOptions>();
-  auto* cmd = app.add_subcommand("perf", "performance samples a computer sent");
-  cmd->add_option("--config", o->config, "the management server's configuration file")->required();
-  cmd->add_option("--computer", o->computer, "the computer's FQDN")->required();
-  cmd->add_option("--counter", o->counter, "only this counter (e.g. cpu.percent)");
-  cmd->add_option("--since", o->since,
-                  "only samples at or after this time (ISO 8601, or 15m/2h/7d)");
-  cmd->add_option("--limit", o->limit, "at most this many, the newest (default 1000)");
-  cmd->add_flag("--json", o->json, "print as JSON");
-  cmd->callback([o, &action] {
-    action = [o] {
-      DataQuery q{o->config, o->computer, "sample", o->counter, std::nullopt, o->limit, o->json};
-      if (!o->since.empty()) {
-        q.since = parse_time(o->since, Clock::now());
-        if (!q.since) {
-          return report_failure(Error{EventId::none, "--since '" + o->since + "' is not a time",
-                                      "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
-        }
+  auto cmd = app.subcommand("perf", "performance samples a computer sent");
+  cmd.option("--config", o->config, "the management server's configuration file").required();
+  cmd.option("--computer", o->computer, "the computer's FQDN").required();
+  cmd.option("--counter", o->counter, "only this counter (e.g. cpu.percent)");
+  cmd.option("--since", o->since, "only samples at or after this time (ISO 8601, or 15m/2h/7d)");
+  cmd.option("--limit", o->limit, "at most this many, the newest (default 1000)");
+  cmd.flag("--json", o->json, "print as JSON");
+  cmd.runs(action, [o] {
+    DataQuery q{o->config, o->computer, "sample", o->counter, std::nullopt, o->limit, o->json};
+    if (!o->since.empty()) {
+      q.since = parse_time(o->since, Clock::now());
+      if (!q.since) {
+        return report_failure(Error{EventId::command_line_invalid,
+                                    "--since '" + o->since + "' is not a time",
+                                    "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
       }
-      return print_data(q);
-    };
+    }
+    return print_data(q);
   });
 }
 

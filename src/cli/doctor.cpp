@@ -30,17 +30,17 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_doctor(CLI::App& app, Action& action) {
+void add_doctor(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd =
-      app.add_subcommand("doctor",
-                         "check this node (configuration, names, reachability, certificates, TLS, "
-                         "admission) and say what to fix first");
-  cmd->add_option("--config", o->config, "the node's configuration file")->required();
-  cmd->add_option("--computer", o->computer,
-                  "on a management server: the server's view of this computer (FQDN)");
-  cmd->add_flag("--json", o->json, "print the checks as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  auto cmd =
+      app.subcommand("doctor",
+                     "check this node (configuration, names, reachability, certificates, TLS, "
+                     "admission) and say what to fix first");
+  cmd.option("--config", o->config, "the node's configuration file").required();
+  cmd.option("--computer", o->computer,
+             "on a management server: the server's view of this computer (FQDN)");
+  cmd.flag("--json", o->json, "print the checks as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

@@ -45,13 +45,15 @@ int run(const Options& o) {
   if (!o.since.empty()) {
     filter.since = parse_time(o.since, Clock::now());
     if (!filter.since) {
-      return report_failure(Error{EventId::none, fmt::format("--since '{}' is not a time", o.since),
+      return report_failure(Error{EventId::command_line_invalid,
+                                  fmt::format("--since '{}' is not a time", o.since),
                                   "use 2026-11-22T10:00:00Z, 2026-11-22, or 15m / 2h / 7d"});
     }
   }
   if (!o.computer.empty()) {  // the events a computer's agent sent, from the server's database
     if (o.state.config.empty()) {
-      return report_failure(Error{EventId::none, "--computer needs --config SERVER.toml",
+      return report_failure(Error{EventId::command_line_invalid,
+                                  "--computer needs --config SERVER.toml",
                                   "pass the management server's configuration file"});
     }
     return print_data(
@@ -61,7 +63,7 @@ int run(const Options& o) {
   if (!state) return report_failure(state.error());
   if (!std::filesystem::is_directory(state->paths.root)) {
     return report_failure(Error{
-        EventId::none,
+        EventId::state_dir_missing,
         fmt::format("{} is not a state directory (it does not exist)", state->paths.root.string()),
         "pass the node's --state DIR or --config FILE"});
   }
@@ -84,20 +86,19 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_events(CLI::App& app, Action& action) {
+void add_events(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("events", "read a node's event log");
+  auto cmd = app.subcommand("events", "read a node's event log");
   add_state_options(cmd, o->state);
-  cmd->add_option("--id", o->id, "only this event id");
-  cmd->add_option("--since", o->since,
-                  "only events at or after this time (ISO 8601, or 15m/2h/7d)");
-  cmd->add_option("--computer", o->computer,
-                  "with a server's --config: the events this computer's agent sent");
-  cmd->add_option("--limit", o->limit, "with --computer: at most this many, the newest")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
-  cmd->add_flag("--catalogue", o->catalogue, "list every event id Outpost can write");
-  cmd->add_flag("--json", o->json, "print as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  cmd.option("--id", o->id, "only this event id");
+  cmd.option("--since", o->since, "only events at or after this time (ISO 8601, or 15m/2h/7d)");
+  cmd.option("--computer", o->computer,
+             "with a server's --config: the events this computer's agent sent");
+  cmd.option("--limit", o->limit, "with --computer: at most this many, the newest")
+      .range(1, 100000);
+  cmd.flag("--catalogue", o->catalogue, "list every event id Outpost can write");
+  cmd.flag("--json", o->json, "print as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

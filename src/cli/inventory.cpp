@@ -42,12 +42,12 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_inventory(CLI::App& app, Action& action) {
+void add_inventory(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("inventory", "every computer of the management group");
-  cmd->add_option("--config", o->config, "the management server's configuration file")->required();
-  cmd->add_flag("--json", o->json, "print as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  auto cmd = app.subcommand("inventory", "every computer of the management group");
+  cmd.option("--config", o->config, "the management server's configuration file").required();
+  cmd.flag("--json", o->json, "print as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

@@ -26,7 +26,8 @@ Result<nlohmann::json> ask_management_server(const std::string& config_file,
   if (!config) return std::unexpected(config.error());
   if (!config->database_url) {
     return fail(config_file + " has no [database] url: is it a management server's configuration?",
-                "pass the management server's configuration with --config");
+                "pass the management server's configuration with --config",
+                EventId::command_line_invalid);
   }
   auto answer = net::admin_request(net::admin_socket_path(config->state_dir), request);
   if (answer) return result_of(*answer);
@@ -52,7 +53,8 @@ Result<nlohmann::json> ask_daemon(const std::string& config_file, const nlohmann
                             config_file, path.string()),
                 fmt::format("start it (outpost server|gateway|agent --config {}) and look at "
                             "outpost events --config {}",
-                            config_file, config_file));
+                            config_file, config_file),
+                EventId::daemon_not_running);
   }
   return std::unexpected(answer.error().error);
 }

@@ -57,12 +57,12 @@ int run(const Options& o) {
 
 }  // namespace
 
-void add_status(CLI::App& app, Action& action) {
+void add_status(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("status", "this node's certificate, parent and children");
-  cmd->add_option("--config", o->config, "the node's configuration file")->required();
-  cmd->add_flag("--json", o->json, "print as JSON");
-  cmd->callback([o, &action] { action = [o] { return run(*o); }; });
+  auto cmd = app.subcommand("status", "this node's certificate, parent and children");
+  cmd.option("--config", o->config, "the node's configuration file").required();
+  cmd.flag("--json", o->json, "print as JSON");
+  cmd.runs(action, [o] { return run(*o); });
 }
 
 }  // namespace outpost::cli

@@ -26,7 +26,8 @@ constexpr const char* kIndexFile = "issued.jsonl";
 Result<void> check_days(int days, int max) {
   if (days < 1 || days > max) {
     return fail(fmt::format("--days {} is out of range", days),
-                fmt::format("give a validity from 1 to {} days", max));
+                fmt::format("give a validity from 1 to {} days", max),
+                EventId::command_line_invalid);
   }
   return {};
 }
@@ -75,12 +76,13 @@ Result<CertificateAuthority> CertificateAuthority::init(const std::filesystem::p
                                                         const std::string& name, int days,
                                                         KeyType key_type) {
   if (name.empty()) {
-    return fail("the CA needs a name", "pass --name, e.g. --name \"LAB Root CA\"");
+    return fail("the CA needs a name", "pass --name, e.g. --name \"LAB Root CA\"",
+                EventId::command_line_invalid);
   }
   if (auto ok = check_days(days, kMaxDays); !ok) return std::unexpected(ok.error());
   if (std::filesystem::exists(dir / kKeyFile)) {
     return fail(fmt::format("{} already holds a CA ({} exists)", dir.string(), kKeyFile),
-                "use another --dir; a CA is never overwritten");
+                "use another --dir; a CA is never overwritten", EventId::command_line_invalid);
   }
   if (auto ok = ensure_private_dir(dir, ExistingDir::enforce_mode); !ok) {
     return std::unexpected(ok.error());
@@ -109,7 +111,8 @@ Result<CertificateAuthority> CertificateAuthority::open(const std::filesystem::p
   if (!cert_text || !key_text) {
     return fail(fmt::format("{} is not a CA folder (it needs {} and {})", dir.string(), kCertFile,
                             kKeyFile),
-                "create one with outpost ca init --dir DIR --name NAME");
+                "create one with outpost ca init --dir DIR --name NAME",
+                EventId::command_line_invalid);
   }
   if (auto ok = check_key_mode(dir / kKeyFile); !ok) return std::unexpected(ok.error());
   auto certs = parse_certificates(*cert_text);
@@ -147,14 +150,15 @@ Result<IssuedFiles> CertificateAuthority::issue(const std::string& fqdn,
                                                 std::optional<KeyType> key_type) {
   if (!is_valid_host_name(fqdn)) {
     return fail(fmt::format("'{}' is not a valid FQDN", fqdn),
-                "pass the computer's DNS name, e.g. gw1.lab.test");
+                "pass the computer's DNS name, e.g. gw1.lab.test", EventId::command_line_invalid);
   }
   const std::string name = canonical_host_name(fqdn);
   for (const auto& existing : {out_dir / (name + ".key"), out_dir / (name + ".crt")}) {
     if (std::filesystem::exists(existing)) {
       return fail(existing.string() + " already exists",
                   "use another --out folder, or move the old files away; issued keys and "
-                  "certificates are never overwritten");
+                  "certificates are never overwritten",
+                  EventId::command_line_invalid);
     }
   }
   auto key = generate_key(key_type.value_or(key_type_like(cert_.public_key())));
@@ -177,7 +181,8 @@ Result<IssuedFiles> CertificateAuthority::sign(std::string_view csr,
                                                ExtraNames extra) {
   if (std::filesystem::exists(out_file)) {
     return fail(out_file.string() + " already exists",
-                "choose another --out file; certificates are never overwritten");
+                "choose another --out file; certificates are never overwritten",
+                EventId::command_line_invalid);
   }
   auto request = validate_csr(csr);
   if (!request) return std::unexpected(request.error());

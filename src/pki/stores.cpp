@@ -76,7 +76,8 @@ Result<std::vector<Certificate>> add_trusted(const StatePaths& paths, std::strin
       return fail(fmt::format("'{}' is not a CA certificate; the trusted store holds roots and "
                               "intermediates only",
                               c.subject()),
-                  "pass the certificate of the CA that issued the computers' certificates");
+                  "pass the certificate of the CA that issued the computers' certificates",
+                  EventId::command_line_invalid);
     }
   }
   if (auto ok = prepare_stores(paths); !ok) return std::unexpected(ok.error());

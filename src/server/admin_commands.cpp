@@ -45,7 +45,8 @@ json approve_gateway(storage::Storage& db, const NodeConfig& config, const json&
   const bool server_initiates = request.value("server_initiates", false);
   const std::string address = request.value("address", "");
   if (server_initiates && !parse_endpoint(address)) {
-    return net::admin_error(Error{EventId::none, "--server-initiates needs --address HOST:PORT",
+    return net::admin_error(Error{EventId::command_line_invalid,
+                                  "--server-initiates needs --address HOST:PORT",
                                   "give the address the management server dials the gateway on"});
   }
   auto known = db.computer(*fqdn);
