@@ -78,7 +78,8 @@ int AgentDaemon::run() {
         session_.reset();
         sender_->lost();
       },
-      nullptr};  // one session: its own bounds suffice
+      nullptr,  // one session: its own bounds suffice
+      [this] { return received_.pushed_heartbeat_interval_s(); }};
   asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },

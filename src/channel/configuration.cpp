@@ -81,6 +81,11 @@ std::vector<Endpoint> ReceivedConfiguration::parents(const NodeConfig& local) co
   return local.parents;
 }
 
+std::optional<int> ReceivedConfiguration::pushed_heartbeat_interval_s() const {
+  if (!document_) return std::nullopt;
+  return document_->heartbeat_interval_s;
+}
+
 int ReceivedConfiguration::heartbeat_interval_s(const NodeConfig& local) const {
   return document_ ? document_->heartbeat_interval_s : local.heartbeat_interval_s;
 }

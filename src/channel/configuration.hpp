@@ -37,6 +37,9 @@ class ReceivedConfiguration {
   // The parents to use: the received list when it has one, else the file's [parents].
   [[nodiscard]] std::vector<Endpoint> parents(const NodeConfig& local) const;
   [[nodiscard]] int heartbeat_interval_s(const NodeConfig& local) const;
+  // The group's heartbeat interval once a configuration arrived (it outranks the interval the
+  // parent's Welcome offered); nullopt before.
+  [[nodiscard]] std::optional<int> pushed_heartbeat_interval_s() const;
   // The [collect] rules to run: the received ones when the document has them, else the file's.
   [[nodiscard]] const std::string& collect_toml(const NodeConfig& local) const;
   [[nodiscard]] bool has_collect() const { return document_ && !document_->collect.empty(); }

@@ -116,7 +116,11 @@ Connected start_session(const ParentLink& link, AuthenticatedPeer peer, asio::st
     asio::co_spawn(
         closed.get_executor(),
         send_heartbeats(session, link.me.fqdn, link.cookie,
-                        [offered, config] {
+                        [offered, config, pushed = link.pushed_interval] {
+                          if (pushed) {
+                            if (const auto interval = pushed())
+                              return std::chrono::seconds(*interval);
+                          }
                           return std::chrono::seconds(offered != 0 ? static_cast<int>(offered)
                                                                    : config->heartbeat_interval_s);
                         }),

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "channel/session.hpp"
@@ -41,6 +42,10 @@ struct ParentLink {
   std::function<void(const std::shared_ptr<Session>&, const Endpoint&)> on_connected;
   std::function<void()> on_lost;
   std::shared_ptr<BufferBudget> budget;  // the daemon's, shared with its other sessions; or none
+  // The heartbeat interval the configuration service pushed, once it did: it outranks the one
+  // the parent's Welcome offers (a gateway offers the group's too, but a node may connect
+  // before its parent has one). Empty: the Welcome's.
+  std::function<std::optional<int>()> pushed_interval;
 };
 
 // Runs until `link.stopping()` is true. Taken by value (a coroutine parameter).

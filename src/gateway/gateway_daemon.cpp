@@ -84,7 +84,8 @@ int GatewayDaemon::run() {
         [this](const auto& s, wire::Envelope e) { on_upstream_message(s, std::move(e)); },
         [this](const auto& s, const Endpoint& parent) { upstream_up(s, parent); },
         [this] { upstream_lost(); },
-        buffers_};
+        buffers_,
+        [this] { return received_.pushed_heartbeat_interval_s(); }};
     asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), asio::detached);
   }
   listener_.start(
@@ -233,12 +234,10 @@ void GatewayDaemon::relay_config_update(const std::shared_ptr<channel::Session>&
 
 asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
   const NodeConfig& config = node_->config();
-  const channel::LocalNode me{config.fqdn,
-                              config.management_group,
-                              wire::ROLE_GATEWAY,
-                              "",
+  const channel::LocalNode me{config.fqdn, config.management_group, wire::ROLE_GATEWAY, "",
                               wire::kDefaultFrameLimit,
-                              static_cast<std::uint32_t>(config.heartbeat_interval_s)};
+                              // the group's, from the configuration service (else its own)
+                              static_cast<std::uint32_t>(received_.heartbeat_interval_s(config))};
   channel::AdmissionCheck check = [this](channel::PeerIdentity peer, channel::Prover prove) {
     return admit(std::move(peer), std::move(prove));
   };

@@ -84,7 +84,8 @@ void GatewayDialer::start(const storage::Computer& gateway) {
         hooks_.on_connected(s);
       },
       [this, fqdn] { hooks_.on_lost(fqdn); },
-      budget_};
+      budget_,
+      {}};  // no heartbeats upward
   boost::asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), boost::asio::detached);
 }
 

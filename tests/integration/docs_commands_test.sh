@@ -118,6 +118,15 @@ wait_for 30 pending
 "$OUTPOST" agent approve agent1.lab.test --config "$TMP/etc/ms1.toml" >/dev/null
 check "the group runs: agent1 healthy through gw1" wait_for 60 inventory_is "$TMP/etc/ms1.toml" \
   agent1.lab.test health=healthy parent=gw1.lab.test
+# gw1 has no [heartbeat]: its agents still heartbeat at the group's interval (2 s), not at the
+# gateway's own default of 60 s (the doctor views below would see a heartbeat failure).
+last_beat() {
+  "$OUTPOST" inventory --config "$TMP/etc/ms1.toml" --json |
+    jq -r '.[] | select(.fqdn == "agent1.lab.test") | .last_heartbeat'
+}
+first_beat="$(last_beat)"
+beat_moved() { [ "$(last_beat)" != "$first_beat" ]; }
+check "agent1 behind gw1 heartbeats at the group's interval" wait_for 20 beat_moved
 
 # Files the examples name, as an operator would have them: the CA of the examples is a fresh one
 # made by the documented `ca init` (run in order below); these are this group's own.
@@ -155,7 +164,7 @@ while IFS=$'\t' read -r file line; do
   if grep -q "event 30019" err.txt; then
     not_ok "$name: the command line is not understood: $(head -1 err.txt)"
   elif [[ "$line" =~ $read_only ]] && [ "$rc" -ne 0 ]; then
-    not_ok "$name: exits $rc: $(head -1 err.txt)"
+    not_ok "$name: exits $rc: $(head -1 err.txt) $(grep -m1 FAIL out.txt)"
   else
     ok "$name (exit $rc)"
   fi
