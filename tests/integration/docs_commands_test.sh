@@ -76,13 +76,16 @@ synopsis_paths() {
 
 # --- start the group with the documented daemon commands
 daemon_line() { documented | cut -f2 | grep -m1 "^outpost $1 --config /etc/outpost/"; }
+run_documented() {  # run_documented ROLE NAME: ROLE's documented daemon command, in the background
+  # shellcheck disable=SC2046  # the documented line, word-split as a shell would
+  $(daemon_line "$1" | localize | sed "s|^outpost|$OUTPOST|") 2>"$TMP/log/$2.err" &
+  pids+=($!)
+}
 for role in server gateway agent; do
   check "docs/operations.md shows how to run a $role" test -n "$(daemon_line "$role")"
 done
 cd "$TMP/work"
-# shellcheck disable=SC2046  # the documented line, word-split as a shell would
-$(daemon_line server | localize | sed "s|^outpost|$OUTPOST|") 2>"$TMP/log/ms1.err" &
-pids+=($!)
+run_documented server ms1
 wait_for 30 has_event "$TMP/var/ms1" 30020 listens
 ms_port="$(port_of "$TMP/var/ms1")"
 cat >"$TMP/etc/gw1.toml" <<TOML
@@ -96,9 +99,7 @@ servers = ["ms1.lab.test:$ms_port"]
 $(hosts)
 TOML
 "$OUTPOST" gateway approve --config "$TMP/etc/ms1.toml" --gateway gw1.lab.test >/dev/null
-# shellcheck disable=SC2046
-$(daemon_line gateway | localize | sed "s|^outpost|$OUTPOST|") 2>"$TMP/log/gw1.err" &
-pids+=($!)
+run_documented gateway gw1
 wait_for 30 has_event "$TMP/var/gw1" 30022 "Connected to ms1.lab.test"
 gw_port="$(port_of "$TMP/var/gw1")"
 cat >"$TMP/etc/agent1.toml" <<TOML
@@ -110,9 +111,7 @@ state_dir = "$TMP/var/agent1"
 servers = ["gw1.lab.test:$gw_port"]
 $(hosts)
 TOML
-# shellcheck disable=SC2046
-$(daemon_line agent | localize | sed "s|^outpost|$OUTPOST|") 2>"$TMP/log/agent1.err" &
-pids+=($!)
+run_documented agent agent1
 pending() { "$OUTPOST" agent pending --config "$TMP/etc/ms1.toml" | grep -q agent1.lab.test; }
 wait_for 30 pending
 "$OUTPOST" agent approve agent1.lab.test --config "$TMP/etc/ms1.toml" >/dev/null

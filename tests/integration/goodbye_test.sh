@@ -18,10 +18,8 @@ agents = "auto"
 interval_s = 30
 missed_allowed = 3
 TOML
-"$OUTPOST" server --config ms1.toml 2>ms1.err &
-pids+=($!)
-wait_for 30 has_event ms1 30020 listens
-ms_port="$(port_of ms1)"
+start_daemon server ms1
+ms_port="$(listening_port ms1)"
 
 "$OUTPOST" gateway approve --config ms1.toml --gateway gw1.lab.test >/dev/null
 cat >gw1.toml <<TOML
@@ -29,9 +27,8 @@ $(node_section gw1)
 $(listen_section)
 $(parent_sections ms1 "$ms_port")
 TOML
-"$OUTPOST" gateway --config gw1.toml 2>gw1.err &
-gw_pid=$!
-pids+=("$gw_pid")
+start_daemon gateway gw1
+gw_pid=$daemon_pid
 check "gw1 is admitted" wait_for 60 has_event gw1 30022 "Connected to ms1.lab.test"
 gw_port="$(port_of gw1)"
 
@@ -40,9 +37,8 @@ start_agent() {  # start_agent NAME PARENT PORT: runs NAME with PARENT as its pa
 $(node_section "$1")
 $(parent_sections "$2" "$3")
 TOML
-  "$OUTPOST" agent --config "$1.toml" 2>"$1.err" &
-  agent_pid=$!
-  pids+=("$agent_pid")
+  start_daemon agent "$1"
+  agent_pid=$daemon_pid
 }
 start_agent agent1 gw1 "$gw_port"
 start_agent agent2 gw1 "$gw_port"
@@ -79,9 +75,8 @@ check "doctor --computer agent1: unreachable through gw1 (WARN 20023)" \
   test "$(jq -r '.checks[] | select(.check == 4) | "\(.status) \(.event)"' <<<"$json")" = "WARN 20023"
 
 # Back: the restarted gateway is healthy again; then SIGKILL says nothing (the timeout decides).
-"$OUTPOST" gateway --config gw1.toml 2>>gw1.err &
-gw_pid=$!
-pids+=("$gw_pid")
+start_daemon gateway gw1
+gw_pid=$daemon_pid
 check "gw1 restarted is healthy again" wait_for 60 inventory_is ms1.toml gw1.lab.test \
   health=healthy parent=ms1.lab.test
 kill -KILL "$gw_pid"

@@ -114,6 +114,18 @@ port_of() {
   "$OUTPOST" events --state "$1" --id 30020 --json | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1
 }
 
+# start_daemon ROLE NAME: runs `outpost ROLE --config NAME.toml` in the background, its stderr
+# appended to NAME.err; stopped by PID on exit. Its PID is in $daemon_pid.
+start_daemon() {
+  "$OUTPOST" "$1" --config "$2.toml" 2>>"$2.err" &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+}
+
+# listening_port NAME: waits (at most 30 s) until the daemon with state directory NAME logged
+# that it listens (30020), and prints the port; fails if it never did.
+listening_port() { wait_for 30 has_event "$1" 30020 listens && port_of "$1"; }
+
 # expect_fail NAME "words in stderr" COMMAND...: the command must exit non-zero and say the words.
 expect_fail() {
   local name="$1" words="$2"; shift 2
