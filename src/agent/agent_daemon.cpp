@@ -62,6 +62,7 @@ int AgentDaemon::run() {
           sender_->on_ack(e.ack());
           return;
         }
+        if (stopping_) return;  // collectors stay stopped while the Goodbye goes out
         if (e.has_config_update() && e.config_update().target() == node_->config().fqdn) {
           received_.on_update(e.config_update(), node_->config(), *s, parent_, log_);
           (void)apply_collect_rules();
@@ -84,6 +85,7 @@ int AgentDaemon::run() {
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] {
+        if (stopping_) return;
         if (node_->reload(log_, collect::check_collect_rules)) (void)apply_collect_rules();
       });
   collectors_->start();

@@ -12,7 +12,9 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Polls, boundedly, for the session to close after its Goodbye was written.
+// Polls, boundedly, for the parent to close the session once it read the Goodbye (closing here
+// first could reset the connection, on a real network, before the Goodbye is delivered); then
+// closes it in any case.
 asio::awaitable<void> wait_closed(std::shared_ptr<Session> upstream,
                                   std::chrono::milliseconds limit) {
   const auto step = std::chrono::milliseconds(20);
@@ -23,9 +25,24 @@ asio::awaitable<void> wait_closed(std::shared_ptr<Session> upstream,
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+  upstream->close("this node is stopping");
 }
 
 }  // namespace
+
+std::string goodbye_reason(const wire::Goodbye& goodbye) {
+  constexpr std::size_t kMax = 200;
+  std::string out;
+  for (const char c : goodbye.reason()) {
+    if (out.size() == kMax) {
+      out += "...";
+      break;
+    }
+    const auto byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte == 0x7f ? '?' : c;
+  }
+  return out;
+}
 
 void stop_after_goodbye(asio::io_context& io, const std::shared_ptr<Session>& upstream,
                         const std::string& origin, const std::string& reason,

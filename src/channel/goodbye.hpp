@@ -14,6 +14,10 @@
 
 namespace outpost::channel {
 
+// A Goodbye's reason as a parent logs it: at most 200 bytes, control characters replaced (the
+// peer chose it; a frame may hold 16 MiB).
+[[nodiscard]] std::string goodbye_reason(const wire::Goodbye& goodbye);
+
 void stop_after_goodbye(boost::asio::io_context& io, const std::shared_ptr<Session>& upstream,
                         const std::string& origin, const std::string& reason,
                         std::chrono::milliseconds limit = std::chrono::seconds(2));

@@ -127,7 +127,6 @@ void Session::say_goodbye(const std::string& origin, const std::string& reason) 
   goodbye.mutable_goodbye()->set_origin(origin);
   goodbye.mutable_goodbye()->set_reason(reason);
   send(std::move(goodbye));
-  close_after_flush("this node is stopping (" + reason + ")");
 }
 
 void Session::close(const std::string& reason) {

@@ -63,8 +63,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void close(Closure closure);
   // Closes once what is queued (e.g. a Reject) has been written, within the write timeout.
   void close_after_flush(const std::string& reason);
-  // This node stops on purpose: a Goodbye for `origin` (this node) goes after what is queued,
-  // then the session closes.
+  // This node stops on purpose: a Goodbye for `origin` (this node) goes after what is queued;
+  // the parent closes the connection when it reads it (see stop_after_goodbye).
   void say_goodbye(const std::string& origin, const std::string& reason);
 
   [[nodiscard]] const PeerIdentity& peer() const { return peer_.identity(); }

@@ -87,11 +87,11 @@ std::vector<Finding> check_configuration(Context& c) {
   std::error_code ec;
   if (!std::filesystem::is_directory(config->state_dir, ec)) {
     return {failed(
-        EventId::config_invalid,
+        EventId::state_dir_missing,
         fmt::format("{}: [node] state_dir {} does not exist", file, config->state_dir.string()),
-        fmt::format("correct [node] state_dir, or create it by importing the "
-                    "certificate: outpost cert import --state {} --fqdn {} ...",
-                    config->state_dir.string(), config->fqdn))};
+        fmt::format("correct [node] state_dir, or create it owner-only (install -d -m 700 {}) "
+                    "and import the certificate: outpost cert import --state {} --fqdn {} ...",
+                    config->state_dir.string(), config->state_dir.string(), config->fqdn))};
   }
   const bool single_label = config->fqdn.find('.') == std::string::npos;
   if (single_label) {

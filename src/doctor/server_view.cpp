@@ -46,13 +46,9 @@ std::chrono::seconds allowed_silence(const NodeConfig& config) {
   return std::chrono::seconds(config.heartbeat_interval_s) * (config.heartbeat_missed_allowed + 1);
 }
 
-// A gateway or agent whose service said goodbye when it stopped (storage::Computer::parent).
-bool said_goodbye(const storage::Computer& c) {
-  return c.role != storage::Role::management_server && c.last_heartbeat && c.parent.empty();
-}
-
 bool heartbeating(const storage::Computer& c, const NodeConfig& config, TimePoint now) {
-  return c.last_heartbeat && !said_goodbye(c) && now - *c.last_heartbeat <= allowed_silence(config);
+  return c.last_heartbeat && !c.said_goodbye() &&
+         now - *c.last_heartbeat <= allowed_silence(config);
 }
 
 long seconds_since(TimePoint then, TimePoint now) {
@@ -64,7 +60,7 @@ long seconds_since(TimePoint then, TimePoint now) {
 // that node itself heartbeats too.
 Finding connection(const storage::Computer& c, storage::Storage& db, const NodeConfig& config,
                    TimePoint now) {
-  if (said_goodbye(c)) {
+  if (c.said_goodbye()) {
     return warned(
         EventId::entity_not_heartbeating,
         fmt::format("not connected: its service stopped on purpose (it said goodbye); "
@@ -90,9 +86,10 @@ Finding connection(const storage::Computer& c, storage::Storage& db, const NodeC
                              "{} lists the agents connected to it",
                              c.fqdn, c.parent));
   }
-  if (!direct) {
+  if (!direct) {  // the rule of the inventory's `unreachable`: a gateway that is down
     auto parent = db.computer(c.parent);
-    if (parent && *parent && !heartbeating(**parent, config, now)) {
+    if (parent && *parent && (*parent)->role == storage::Role::gateway &&
+        !heartbeating(**parent, config, now)) {
       return warned(EventId::entity_unreachable,
                     fmt::format("its last heartbeat came through {} {} s ago, but {} itself is "
                                 "not heartbeating: the agent is unreachable",
@@ -112,7 +109,7 @@ Finding heartbeat(const storage::Computer& c, const NodeConfig& config, TimePoin
       fmt::format("last heartbeat {} ({} s ago; expected every {} s, {} may be missed)",
                   format_utc(*c.last_heartbeat), seconds_since(*c.last_heartbeat, now),
                   config.heartbeat_interval_s, config.heartbeat_missed_allowed);
-  if (said_goodbye(c)) {
+  if (c.said_goodbye()) {
     return failed(EventId::entity_not_heartbeating,
                   "heartbeat_failure: its service stopped on purpose (it said goodbye); " + when,
                   fmt::format("start it again on {}", c.fqdn));

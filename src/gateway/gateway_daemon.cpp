@@ -249,6 +249,7 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
     listener_.hello_refused(remote, peer.error());
     co_return;
   }
+  if (stopping_) co_return;  // admitted while stopping: dropped (the upstream says goodbye)
   const channel::PeerIdentity identity = peer->identity();
   if (identity.role == wire::ROLE_MANAGEMENT_SERVER) {
     auto session = channel::Session::start(
@@ -356,7 +357,7 @@ void GatewayDaemon::on_agent_message(const std::shared_ptr<channel::Session>& se
           fmt::format("{} said goodbye for {}", session->peer().fqdn, envelope.goodbye().origin()));
       return;
     }
-    const std::string reason = envelope.goodbye().reason();
+    const std::string reason = channel::goodbye_reason(envelope.goodbye());
     if (upstream_ && upstream_->is_open()) upstream_->send(std::move(envelope));
     session->close("the agent stopped: " + reason);
     return;

@@ -85,7 +85,7 @@ void GatewayDialer::start(const storage::Computer& gateway) {
       },
       [this, fqdn] { hooks_.on_lost(fqdn); },
       budget_,
-      {}};  // no heartbeats upward
+      {}};  // no pushed heartbeat interval: a server sends no heartbeats to a gateway
   boost::asio::co_spawn(io_, channel::keep_parent_link(std::move(link)), boost::asio::detached);
 }
 

@@ -5,22 +5,17 @@
 namespace outpost::server {
 namespace {
 
-// A gateway or agent that said goodbye when it stopped: not connected, its heartbeat kept.
-bool stopped(const storage::Computer& c) {
-  return c.role != storage::Role::management_server && c.last_heartbeat && c.parent.empty();
-}
-
 Health own_health(const storage::Computer& c, HeartbeatPolicy policy, TimePoint now) {
   if (c.approval != storage::Approval::approved) return Health::not_approved;
   if (!c.last_heartbeat) return Health::unknown;
-  if (stopped(c)) return Health::heartbeat_failure;
+  if (c.said_goodbye()) return Health::heartbeat_failure;
   const auto allowed = std::chrono::seconds(policy.interval_s) * (policy.missed_allowed + 1);
   return now - *c.last_heartbeat > allowed ? Health::heartbeat_failure : Health::healthy;
 }
 
 void log_change(const storage::Computer& c, Health before, Health now, EventLog& log) {
   const nlohmann::json fields{{"computer", c.fqdn}, {"parent", c.parent}};
-  if (now == Health::heartbeat_failure && stopped(c)) {
+  if (now == Health::heartbeat_failure && c.said_goodbye()) {
     (void)log.write(EventId::entity_not_heartbeating,
                     fmt::format("The {} {} is not heartbeating: its service stopped (it said "
                                 "goodbye).",

@@ -1,5 +1,6 @@
 #include "server/management_server.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -8,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "channel/goodbye.hpp"
 #include "channel/refusal_log.hpp"
 #include "channel/status.hpp"
 #include "collect/collect.hpp"
@@ -387,16 +389,24 @@ void ManagementServer::on_goodbye(const std::shared_ptr<channel::Session>& sessi
                       RelayedAgents::Standing::proven)) {
     return;  // only the gateway the agent is proven through speaks for it
   }
-  auto recorded = storage_->record_goodbye(origin, relayed ? peer.fqdn : node_->config().fqdn);
-  if (!recorded) (void)log_.write(EventId::database_error, recorded.error().describe());
+  const std::string reason = channel::goodbye_reason(goodbye);
+  // A node that restarted at once may already be back on a new session: it is not stopped.
+  const bool back = !relayed && std::ranges::any_of(sessions_, [&](const auto& s) {
+    return s != session && s->is_open() && s->peer().fqdn == origin;
+  });
+  if (!back) {
+    auto recorded = storage_->record_goodbye(origin, relayed ? peer.fqdn : node_->config().fqdn);
+    if (!recorded) (void)log_.write(EventId::database_error, recorded.error().describe());
+  }
   if (relayed) {
-    (void)log_.write(EventId::peer_disconnected,
-                     fmt::format("Agent {} stopped (relayed by gateway {}): {}", origin, peer.fqdn,
-                                 goodbye.reason()),
-                     {{"peer", origin}});
+    relayed_.forget(origin);  // no liveness challenges for an agent that is gone
+    (void)log_.write(
+        EventId::peer_disconnected,
+        fmt::format("Agent {} stopped (relayed by gateway {}): {}", origin, peer.fqdn, reason),
+        {{"peer", origin}});
     return;
   }
-  session->close(fmt::format("it stopped: {}", goodbye.reason()));
+  session->close(fmt::format("it stopped: {}", reason));
 }
 
 void ManagementServer::on_heartbeat(const std::shared_ptr<channel::Session>& session,

@@ -36,6 +36,11 @@ struct Computer {
   std::string certificate_sha256;
   std::optional<TimePoint> certificate_not_after;
   TimePoint first_seen;
+
+  // A gateway or agent whose service said goodbye when it stopped: heard from, no parent.
+  [[nodiscard]] bool said_goodbye() const {
+    return role != Role::management_server && last_heartbeat.has_value() && parent.empty();
+  }
 };
 
 struct KeyBinding {

@@ -86,7 +86,7 @@ for role in server gateway agent; do
 done
 cd "$TMP/work"
 run_documented server ms1
-wait_for 30 has_event "$TMP/var/ms1" 30020 listens
+check "the documented server command starts ms1" wait_for 30 has_event "$TMP/var/ms1" 30020 listens
 ms_port="$(port_of "$TMP/var/ms1")"
 cat >"$TMP/etc/gw1.toml" <<TOML
 [node]
@@ -100,7 +100,8 @@ $(hosts)
 TOML
 "$OUTPOST" gateway approve --config "$TMP/etc/ms1.toml" --gateway gw1.lab.test >/dev/null
 run_documented gateway gw1
-wait_for 30 has_event "$TMP/var/gw1" 30022 "Connected to ms1.lab.test"
+check "the documented gateway command starts gw1" \
+  wait_for 30 has_event "$TMP/var/gw1" 30022 "Connected to ms1.lab.test"
 gw_port="$(port_of "$TMP/var/gw1")"
 cat >"$TMP/etc/agent1.toml" <<TOML
 [node]
@@ -113,7 +114,7 @@ $(hosts)
 TOML
 run_documented agent agent1
 pending() { "$OUTPOST" agent pending --config "$TMP/etc/ms1.toml" | grep -q agent1.lab.test; }
-wait_for 30 pending
+check "the documented agent command starts agent1 (pending)" wait_for 30 pending
 "$OUTPOST" agent approve agent1.lab.test --config "$TMP/etc/ms1.toml" >/dev/null
 check "the group runs: agent1 healthy through gw1" wait_for 60 inventory_is "$TMP/etc/ms1.toml" \
   agent1.lab.test health=healthy parent=gw1.lab.test
@@ -159,7 +160,7 @@ while IFS=$'\t' read -r file line; do
   count=$((count + 1))
   rc=0
   # shellcheck disable=SC2086  # word-split as a shell would (no globs in the examples)
-  eval "\"\$OUTPOST\" ${command#outpost }" >out.txt 2>err.txt || rc=$?
+  eval "timeout 60 \"\$OUTPOST\" ${command#outpost }" >out.txt 2>err.txt || rc=$?
   if grep -q "event 30019" err.txt; then
     not_ok "$name: the command line is not understood: $(head -1 err.txt)"
   elif [[ "$line" =~ $read_only ]] && [ "$rc" -ne 0 ]; then

@@ -294,6 +294,51 @@ sed -i 's/^fqdn = "agent1.lab.test"/fqdn = "agent1"/' shortname.toml
 first_fail "a single-label [node] fqdn" shortname.toml 1 30010 \
   "set [node] fqdn = \"agent1.lab.test\""
 
+config agent1 nostate  # its state directory was never created
+first_fail "the state directory does not exist" nostate.toml 1 30016 "install -d -m 700"
+
+# tls_server NAME ARGS...: openssl s_server on a free loopback port (in $tls_port) with ARGS,
+# posing as a parent; stopped by PID on exit. Run in this shell (not through check), so that the
+# port and the PID stay known.
+tls_server() {
+  local name="$1"
+  shift
+  local try candidate pid
+  tls_port=""
+  for try in 1 2 3 4 5; do
+    candidate=$((20000 + RANDOM % 20000))
+    openssl s_server -quiet -accept "127.0.0.1:$candidate" -tls1_3 "$@" >/dev/null 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    if wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$candidate" && kill -0 "$pid"; then
+      tls_port=$candidate
+      ok "$name listens on 127.0.0.1:$tls_port"
+      return 0
+    fi
+    kill "$pid" 2>/dev/null || true
+  done
+  not_ok "$name: openssl s_server did not listen on loopback"
+}
+
+# The parent's port answers TLS with the right name but not the Outpost protocol (a web server on
+# the port): the fix names the port in [parents], not a certificate.
+tls_server "a TLS server without ALPN" -cert issued-ca/ms1.lab.test.crt \
+  -key issued-ca/ms1.lab.test.key
+config agent1 noalpn LAB "ms1.lab.test:$tls_port"
+cp -a agent1 noalpn
+first_fail "the parent's port does not speak the Outpost protocol" noalpn.toml 8 30074 \
+  "names the port of an outpost server or gateway"
+
+# A parent whose root only bears the name of our root (an impostor): never advise trusting it.
+openssl_ca impostor "Doctor Test CA"
+openssl_issue impostor ms1.lab.test impostor-ms1
+tls_server "an impostor parent" -alpn outpost/1 -cert impostor-ms1.crt -key impostor-ms1.key \
+  -cert_chain impostor/ca.crt
+config agent1 impostorparent LAB "ms1.lab.test:$tls_port"
+cp -a agent1 impostorparent
+first_fail "the parent's root only bears our root's name" impostorparent.toml 8 30072 \
+  "compare both SHA-256 fingerprints"
+
 # A parent named by its IP address can never match its certificate: refused at load (30026).
 config agent1 byaddress LAB "127.0.0.1:$port"
 cp -a agent1 byaddress

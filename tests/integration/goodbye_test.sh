@@ -80,7 +80,8 @@ gw_pid=$daemon_pid
 check "gw1 restarted is healthy again" wait_for 60 inventory_is ms1.toml gw1.lab.test \
   health=healthy parent=ms1.lab.test
 kill -KILL "$gw_pid"
-sleep 3
+check "the server saw gw1's connection close" \
+  wait_for 60 has_event ms1 30023 "connection of gateway gw1.lab.test closed: the peer closed"
 check "gw1 killed (no goodbye) stays healthy until the heartbeat timeout" \
   inventory_is ms1.toml gw1.lab.test health=healthy parent=ms1.lab.test
 finish

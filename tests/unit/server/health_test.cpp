@@ -49,6 +49,18 @@ TEST(Health, AStoppedGatewayIsDownAndItsAgentsUnreachableAtOnce) {
   EXPECT_EQ(h.at("a3"), Health::heartbeat_failure);  // an agent that said goodbye itself
 }
 
+// A gateway that timed out (no goodbye) takes its agents with it even if their last heartbeats
+// still look recent: what is down is the gateway.
+TEST(Health, AgentsOfATimedOutGatewayAreUnreachable) {
+  const auto h = health_of_all({computer("gw1", Role::gateway, "ms1", std::chrono::seconds(40)),
+                                computer("a1", Role::agent, "gw1", std::chrono::seconds(20)),
+                                computer("a2", Role::agent, "gw1", std::chrono::seconds(40))},
+                               kPolicy, kNow);
+  EXPECT_EQ(h.at("gw1"), Health::heartbeat_failure);
+  EXPECT_EQ(h.at("a1"), Health::unreachable);
+  EXPECT_EQ(h.at("a2"), Health::unreachable);
+}
+
 // An agent directly on a server whose row is stale stays healthy while its own heartbeats arrive
 // (only a gateway's failure makes fresh agents unreachable); stale, it is unreachable.
 TEST(Health, AgentsOfAStaleServerAreUnreachableOnlyWhenStaleThemselves) {
