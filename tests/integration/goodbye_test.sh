@@ -6,7 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
-computers "Goodbye Test CA" ms1 gw1 agent1 agent2 agent3
+TEST_AGENT="${OUTPOST_TEST_AGENT:?set by tests/integration/CMakeLists.txt}"
+computers "Goodbye Test CA" ms1 gw1 agent1 agent2 agent3 forger
 cat >ms1.toml <<TOML
 $(node_section ms1)
 $(listen_section)
@@ -48,6 +49,20 @@ agent3_pid=$agent_pid
 healthy() { inventory_is ms1.toml "$1.lab.test" health=healthy parent="$2.lab.test"; }
 check "agent1 and agent2 report through gw1" wait_for 60 eval "healthy agent1 gw1 && healthy agent2 gw1"
 check "agent3 reports to ms1 directly" wait_for 60 healthy agent3 ms1
+
+# An agent may say goodbye only for itself: one that says it for agent1 is disconnected by the
+# gateway, and agent1 stays healthy.
+cat >forger.toml <<TOML
+$(node_section forger)
+$(parent_sections gw1 "$gw_port")
+TOML
+rc=0
+"$TEST_AGENT" --config forger.toml --goodbye-as agent1.lab.test --wait-s 30 >forger.out 2>&1 || rc=$?
+check "a goodbye in another agent's name: the gateway closes the connection" \
+  test "$rc-$(grep -c '^closed:' forger.out)" = "2-1"
+check "  ... and says why" wait_for 20 has_event gw1 30023 \
+  "forger.lab.test said goodbye for agent1.lab.test"
+check "  ... agent1 stays healthy through gw1" healthy agent1 gw1
 
 # Well inside the 120 s heartbeat timeout: only a Goodbye can explain these.
 stopped() { inventory_is ms1.toml "$1.lab.test" health=heartbeat_failure parent=; }

@@ -110,8 +110,9 @@ sleep 5  # several liveness challenges, answered by the agent through the gatewa
 check "liveness challenges keep it healthy" healthy agent1.lab.test healthy
 check "no proof was refused so far" bash -c "! '$OUTPOST' events --state ms1 --id 30090 | grep -q ."
 
-# --- gw1 is compromised: the attacker has its certificate and key; agent1 is gone
-kill "$agent_pid" "$gw_pid"
+# --- gw1 is compromised: the attacker has its certificate and key; agent1 is gone (killed: no
+# goodbye, so the server still has it last seen through gw1)
+kill -KILL "$agent_pid" "$gw_pid"
 wait "$agent_pid" "$gw_pid" 2>/dev/null || true
 check "agent1 is no longer healthy once it and gw1 stop" wait_for 60 not_healthy agent1.lab.test
 "$ROGUE" --config gw1.toml --server "127.0.0.1:$ms_port" --agent agent1.lab.test \
@@ -126,6 +127,8 @@ check "the rogue gateway finishes" wait_for 60 grep -q '^done' rogue.out
 check "its forged heartbeats for agent1 were answered with a challenge" \
   grep -q 'challenge for agent1.lab.test query 0' rogue.out
 check "agent1 is not healthy under 15 s of forged heartbeats" not_healthy agent1.lab.test
+check "a goodbye forged in agent1's name changed nothing (still last seen through gw1)" \
+  inventory_is ms1.toml agent1.lab.test parent=gw1.lab.test
 check "nothing the rogue sent for agent1 was stored" \
   bash -c "! '$OUTPOST' events --config ms1.toml --computer agent1.lab.test | grep -q 'rogue gateway'"
 check "nor acknowledged" bash -c "! grep -q '^ack agent1.lab.test' rogue.out"

@@ -2,7 +2,8 @@
 // certificate and key (so the management server admits it as gw1) and tries what end-to-end
 // agent authentication must stop (docs/security.md): heartbeats and a data batch for an agent
 // that is not connected to it, admission queries for names that are not computer names, and an
-// admission query for a real agent (its real certificate chain) whose proof it forges. It prints
+// admission query for a real agent (its real certificate chain) whose proof it forges, and a
+// Goodbye in the agent's name (as if it had stopped). It prints
 // one line per message the server sends it and exits after --seconds.
 //
 //   outpost-rogue-gateway --config gw1.toml --server HOST:PORT --agent FQDN
@@ -116,6 +117,10 @@ asio::awaitable<void> run(const Options& o, channel::NodeContext& node) {
   session->send(query(1, "not a name!", ""));
   session->send(query(2, std::string(300, 'a') + ".lab.test", ""));
   if (!o.proof_agent.empty()) session->send(query(3, o.proof_agent, der_of_pem(o.proof_agent_pem)));
+  wire::Envelope goodbye;  // the agent is not proven through this gateway: ignored
+  goodbye.mutable_goodbye()->set_origin(o.agent);
+  goodbye.mutable_goodbye()->set_reason("forged by a rogue gateway");
+  session->send(std::move(goodbye));
   wire::Envelope batch;
   auto* b = batch.mutable_data_batch();
   b->set_origin(o.agent);

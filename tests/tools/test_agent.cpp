@@ -7,7 +7,10 @@
 //   outpost_test_agent --config AGENT.toml --batches FILE.json [--first-seq N] [--wait-s S]
 //   outpost_test_agent --config AGENT.toml --big-frames N --frame-bytes B [--items-per-frame K]
 //                      [--first-seq N] [--hold-s S]
+//   outpost_test_agent --config AGENT.toml --goodbye-as NAME
 //
+// --goodbye-as says Goodbye in the name of NAME (another computer, as a forger would), then
+// waits for the parent to close the connection (exit 2, "closed: REASON") or the time to run out.
 // FILE.json: [{"items": [{"kind": "sample", "payload": "{...}"}, ...]}, ...]; "payload_hex"
 // gives bytes that are not UTF-8; kind "none" sends an item without a payload. Items are numbered
 // from --first-seq on, across batches. Every Ack is printed as "ack THROUGH [resend]". Exit 0
@@ -46,6 +49,7 @@ struct Options {
   int items_per_frame = 1;
   int hold_s = 0;  // waits this long after the hello before it sends
   int wait_s = 30;
+  std::string goodbye_as;
 };
 
 std::string from_hex(const std::string& hex) {
@@ -123,7 +127,20 @@ asio::awaitable<int> run(Options o, NodeConfig config, net::asio::ssl::context& 
     asio::steady_timer hold(co_await asio::this_coro::executor, std::chrono::seconds(o.hold_s));
     co_await hold.async_wait(asio::use_awaitable);
   }
-  const auto batches = make_batches(o, config.fqdn);
+  if (!o.goodbye_as.empty()) {
+    wire::Envelope goodbye;
+    goodbye.mutable_goodbye()->set_origin(o.goodbye_as);
+    goodbye.mutable_goodbye()->set_reason("forged by the test agent");
+    auto written = co_await channel::write_envelope(
+        peer->stream(), goodbye, wire::kDefaultFrameLimit, std::chrono::seconds(o.wait_s));
+    if (!written) {
+      std::cout << "closed: " << written.error().describe() << std::endl;
+      co_return 2;
+    }
+    std::cout << "sent goodbye as " << o.goodbye_as << std::endl;
+  }
+  const auto batches =
+      o.goodbye_as.empty() ? make_batches(o, config.fqdn) : std::vector<wire::Envelope>{};
   const std::uint64_t last = o.first_seq + [&] {
     std::uint64_t n = 0;
     for (const auto& b : batches)
@@ -175,11 +192,12 @@ int main(int argc, char** argv) {
     if (key == "--items-per-frame") o.items_per_frame = std::max(1, std::stoi(value));
     if (key == "--wait-s") o.wait_s = std::stoi(value);
     if (key == "--hold-s") o.hold_s = std::stoi(value);
+    if (key == "--goodbye-as") o.goodbye_as = value;
   }
-  if (o.config.empty() || (o.batches.empty() && o.big_frames == 0)) {
+  if (o.config.empty() || (o.batches.empty() && o.big_frames == 0 && o.goodbye_as.empty())) {
     std::cerr << "usage: outpost_test_agent --config AGENT.toml (--batches FILE.json | "
-                 "--big-frames N --frame-bytes B [--items-per-frame K]) [--first-seq N] "
-                 "[--wait-s S] [--hold-s S]\n";
+                 "--big-frames N --frame-bytes B [--items-per-frame K] | --goodbye-as NAME) "
+                 "[--first-seq N] [--wait-s S] [--hold-s S]\n";
     return 2;
   }
   auto config = load_node_config(o.config);
