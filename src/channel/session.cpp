@@ -1,7 +1,6 @@
 #include "channel/session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -26,6 +25,28 @@ SessionSettings session_settings(const NodeConfig& config, std::shared_ptr<Buffe
   return settings;
 }
 
+namespace {
+
+// The completion of one of the session's coroutines: an exception that ended it (the owner's
+// message handler included) closes the session, and the close handler logs it (30023 with the
+// exception's text), instead of leaving a half-dead connection and no trace.
+auto close_on_failure(std::shared_ptr<Session> session, const char* part) {
+  return [session = std::move(session), part](const std::exception_ptr& failure) {
+    if (!failure) return;
+    std::string why = "an unknown exception";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+    }
+    session->close(Closure{EventId::peer_disconnected,
+                           fmt::format("the connection's {} failed: {}", part, why)});
+  };
+}
+
+}  // namespace
+
 std::shared_ptr<Session> Session::start(AuthenticatedPeer peer, SessionSettings settings,
                                         MessageHandler on_message, CloseHandler on_closed) {
   auto session = std::make_shared<Session>(std::move(peer), settings, std::move(on_message),
@@ -36,11 +57,12 @@ std::shared_ptr<Session> Session::start(AuthenticatedPeer peer, SessionSettings 
   const auto executor = session->peer_.stream().get_executor();
   asio::post(executor, [session, executor] {
     asio::co_spawn(
-        executor, [s = session] { return s->read_loop(); }, asio::detached);
+        executor, [s = session] { return s->read_loop(); }, close_on_failure(session, "reader"));
     asio::co_spawn(
-        executor, [s = session] { return s->write_loop(); }, asio::detached);
+        executor, [s = session] { return s->write_loop(); }, close_on_failure(session, "writer"));
     asio::co_spawn(
-        executor, [s = session] { return s->keepalive_loop(); }, asio::detached);
+        executor, [s = session] { return s->keepalive_loop(); },
+        close_on_failure(session, "keepalive"));
   });
   return session;
 }

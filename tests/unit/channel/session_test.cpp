@@ -11,6 +11,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
 
 #include "net/connect.hpp"
 #include "test_pki.hpp"
@@ -45,6 +46,10 @@ class SessionTest : public ::testing::Test {
     const auto port = acceptor_->local_endpoint().port();
     auto on_message = [](Side& side) {
       return [&side](const std::shared_ptr<Session>&, wire::Envelope e) {
+        // An owner's handler with a bug, for AnExceptionInTheHandlerClosesTheSession.
+        if (e.has_heartbeat() && e.heartbeat().origin() == "throw") {
+          throw std::runtime_error("the handler has a bug");
+        }
         side.received.push_back(std::move(e));
       };
     };
@@ -177,6 +182,20 @@ TEST_F(SessionTest, CloseIsSeenByThePeerAndReportedOnce) {
   EXPECT_EQ(*client_.closed, "operator asked");
   EXPECT_EQ(client_.close_reports, 1);
   EXPECT_FALSE(client_.session->send(heartbeat("late")));
+}
+
+// An exception that ends one of the session's coroutines (here the owner's message handler, run
+// by the reader) closes the session with the exception's text (30023); it never vanishes and
+// never leaves a connection that reads nothing but keeps answering keepalives.
+TEST_F(SessionTest, AnExceptionInTheHandlerClosesTheSession) {
+  connect({}, {});
+  client_.session->send(heartbeat("throw"));
+  run_until([&] { return server_.closed.has_value() && client_.closed.has_value(); });
+  ASSERT_TRUE(server_.closed);
+  EXPECT_EQ(*server_.closed, "the connection's reader failed: the handler has a bug");
+  EXPECT_EQ(server_.closed_event, EventId::peer_disconnected);
+  EXPECT_EQ(server_.close_reports, 1);
+  ASSERT_TRUE(client_.closed);  // the peer sees the connection end
 }
 
 wire::Envelope sized(std::size_t bytes) {
