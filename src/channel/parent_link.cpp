@@ -1,13 +1,13 @@
 #include "channel/parent_link.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
 
+#include "channel/close_on_failure.hpp"
 #include "net/connect.hpp"
 
 namespace outpost::channel {
@@ -124,7 +124,7 @@ Connected start_session(const ParentLink& link, AuthenticatedPeer peer, asio::st
                           return std::chrono::seconds(offered != 0 ? static_cast<int>(offered)
                                                                    : config->heartbeat_interval_s);
                         }),
-        asio::detached);
+        close_on_failure(session, "heartbeat sender"));
   }
   return {session, parent_name};
 }
@@ -198,7 +198,8 @@ asio::awaitable<void> keep_parent_link(ParentLink link) {
             {{"parent", parent_name}});
       }
       if (!link.dialing_a_child) {
-        asio::co_spawn(executor, probe_primary(session, link, parent, hosts), asio::detached);
+        asio::co_spawn(executor, probe_primary(session, link, parent, hosts),
+                       close_on_failure(session, "probe of the primary parent"));
       }
       if (link.cookie && !link.cookie().empty()) {
         (void)log.write(EventId::config_out_of_date,

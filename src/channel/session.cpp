@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "channel/close_on_failure.hpp"
 #include "channel/frames_io.hpp"
 
 namespace outpost::channel {
@@ -24,28 +25,6 @@ SessionSettings session_settings(const NodeConfig& config, std::shared_ptr<Buffe
   settings.budget = std::move(budget);
   return settings;
 }
-
-namespace {
-
-// The completion of one of the session's coroutines: an exception that ended it (the owner's
-// message handler included) closes the session, and the close handler logs it (30023 with the
-// exception's text), instead of leaving a half-dead connection and no trace.
-auto close_on_failure(std::shared_ptr<Session> session, const char* part) {
-  return [session = std::move(session), part](const std::exception_ptr& failure) {
-    if (!failure) return;
-    std::string why = "an unknown exception";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      why = e.what();
-    } catch (...) {
-    }
-    session->close(Closure{EventId::peer_disconnected,
-                           fmt::format("the connection's {} failed: {}", part, why)});
-  };
-}
-
-}  // namespace
 
 std::shared_ptr<Session> Session::start(AuthenticatedPeer peer, SessionSettings settings,
                                         MessageHandler on_message, CloseHandler on_closed) {

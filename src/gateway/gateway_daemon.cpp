@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "channel/close_on_failure.hpp"
 #include "channel/goodbye.hpp"
 #include "channel/parent_link.hpp"
 #include "channel/refusal_log.hpp"
@@ -275,7 +276,7 @@ asio::awaitable<void> GatewayDaemon::serve(net::TlsStream stream) {
             [this] {
               return std::chrono::seconds(received_.heartbeat_interval_s(node_->config()));
             }),
-        asio::detached);
+        channel::close_on_failure(session, "heartbeat sender"));
     co_return;
   }
   channel::SessionSettings settings = channel::session_settings(config, buffers_);
