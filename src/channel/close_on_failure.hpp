@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "channel/logged_failure.hpp"
 #include "channel/session.hpp"
 
 namespace outpost::channel {
@@ -17,15 +18,8 @@ namespace outpost::channel {
 inline auto close_on_failure(std::shared_ptr<Session> session, const char* part) {
   return [session = std::move(session), part](const std::exception_ptr& failure) {
     if (!failure) return;
-    std::string why = "an unknown exception";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      why = e.what();
-    } catch (...) {
-    }
-    session->close(Closure{EventId::peer_disconnected,
-                           fmt::format("the connection's {} failed: {}", part, why)});
+    session->close(Closure{EventId::peer_disconnected, fmt::format("the connection's {} failed: {}",
+                                                                   part, failure_text(failure))});
   };
 }
 

@@ -10,17 +10,20 @@
 
 namespace outpost::channel {
 
+// What ended a coroutine: the exception's what(), or "an unknown exception".
+inline std::string failure_text(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "an unknown exception";
+}
+
 inline auto log_failure(EventLog& log, EventId event, std::string what) {
   return [&log, event, what = std::move(what)](const std::exception_ptr& failure) {
-    if (!failure) return;
-    std::string why = "an unknown exception";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      why = e.what();
-    } catch (...) {
-    }
-    (void)log.write(event, what + ": " + why);
+    if (failure) (void)log.write(event, what + ": " + failure_text(failure));
   };
 }
 
