@@ -22,24 +22,28 @@ std::string state_cookie(std::string_view document) {
 ReceivedConfiguration::ReceivedConfiguration(std::filesystem::path state_dir)
     : file_(std::move(state_dir) / "configuration.toml") {}
 
-void ReceivedConfiguration::load(const std::string& management_group, EventLog& log) {
+std::string ReceivedConfiguration::read() {
   auto text = read_file(file_);
-  std::string problem;
-  if (text) {
-    auto document = parse_document(*text);
-    if (document) {
-      document_ = std::move(*document);
-      cookie_ = state_cookie(*text);
-      std::error_code ec;
-      const auto written = std::filesystem::last_write_time(file_, ec);
-      if (!ec) {
-        received_ = std::chrono::time_point_cast<TimePoint::duration>(
-            std::chrono::file_clock::to_sys(written));
-      }
-      return;
-    }
-    problem = fmt::format(" ({} was damaged: {})", file_.string(), document.error().message);
+  if (!text) return {};
+  auto document = parse_document(*text);
+  if (!document) {
+    return fmt::format("{} was damaged: {}", file_.string(), document.error().message);
   }
+  document_ = std::move(*document);
+  cookie_ = state_cookie(*text);
+  std::error_code ec;
+  const auto written = std::filesystem::last_write_time(file_, ec);
+  if (!ec) {
+    received_ =
+        std::chrono::time_point_cast<TimePoint::duration>(std::chrono::file_clock::to_sys(written));
+  }
+  return {};
+}
+
+void ReceivedConfiguration::load(const std::string& management_group, EventLog& log) {
+  const std::string damaged = read();
+  if (document_) return;
+  const std::string problem = damaged.empty() ? "" : " (" + damaged + ")";
   (void)log.write(EventId::config_none_requesting,
                   fmt::format("There is no configuration for management group {} yet{}; it is "
                               "requested from the configuration service.",

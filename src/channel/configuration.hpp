@@ -29,6 +29,9 @@ class ReceivedConfiguration {
   // Reads the saved document; logs 21023 when there is none (or it is damaged: it is then
   // requested again).
   void load(const std::string& management_group, EventLog& log);
+  // Reads the saved document without logging (doctor): "" when it was read or there is none,
+  // else why it is damaged.
+  std::string read();
   // Applies a ConfigUpdate: saves it atomically and logs 21025 with the new cookie. False (and
   // nothing changes) when the cookie is the current one, or the document is invalid (30010).
   bool apply(const wire::ConfigUpdate& update, EventLog& log);

@@ -6,9 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "core/files.hpp"
+#include "channel/configuration.hpp"
 #include "core/names.hpp"
-#include "core/node_document.hpp"
 #include "doctor/context.hpp"
 
 namespace outpost::doctor {
@@ -26,21 +25,20 @@ std::string full_name_in_store(const NodeConfig& config) {
   return {};
 }
 
-// The parents the daemon uses: those the configuration service pushed (set-parent,
-// set-failover), kept in STATE_DIR/configuration.toml, else the file's own [parents]. A damaged
-// configuration.toml is check 10's finding; the daemon then keeps the file's parents too.
+// The parents the daemon uses, by the daemon's own rule (channel::ReceivedConfiguration): those
+// the configuration service pushed (set-parent, set-failover), else the file's [parents]. A
+// damaged configuration.toml is check 10's finding; the daemon then keeps the file's parents too.
 struct ParentsInForce {
   std::vector<Endpoint> parents;
   bool pushed = false;
 };
 
 ParentsInForce parents_in_force(const NodeConfig& config) {
-  if (auto text = read_file(config.state_dir / "configuration.toml")) {
-    if (auto document = parse_document(*text); document && !document->parents.empty()) {
-      return {document->parents, true};
-    }
-  }
-  return {config.parents, false};
+  channel::ReceivedConfiguration received(config.state_dir);
+  (void)received.read();
+  auto parents = received.parents(config);
+  const bool pushed = parents != config.parents;
+  return {std::move(parents), pushed};
 }
 
 std::string joined(const std::vector<Endpoint>& endpoints) {
