@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The command line as a user meets it: help everywhere, one-line reasons and non-zero exits on
 # failure, configuration errors that name the key, JSON where the output is data.
+# backends: sqlite postgres (the database is part of what this tests; see CMakeLists.txt)
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 
@@ -101,7 +102,11 @@ for i in 1 2 3 4 5 6 7 8; do
   race_pids+=($!)
 done
 race_failures=0
-for pid in "${race_pids[@]}"; do wait "$pid" || race_failures=$((race_failures + 1)); done
+race_i=0
+for pid in "${race_pids[@]}"; do
+  race_i=$((race_i + 1))
+  wait "$pid" || { race_failures=$((race_failures + 1)); sed 's/^/    /' "race.$race_i"; }
+done
 check "eight admin commands on a new database all succeed" test "$race_failures" -eq 0
 check "gateway approve prints Operations Manager's sentence" \
   contains "$("$OUTPOST" gateway approve --config srv.toml --gateway gw1.lab.test)" \

@@ -3,6 +3,7 @@
 # on both sides, approval without a restart, heartbeats in the inventory, a killed agent turning
 # heartbeat_failure, and refusals for a wrong group, an untrusted CA and a client without a
 # certificate. Every process is stopped by its PID; every wait is bounded.
+# backends: sqlite postgres (the database is part of what this tests; see CMakeLists.txt)
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 

@@ -6,6 +6,7 @@
 # disk under the agent's queue. Afterwards the database holds every item the agent queued exactly
 # once: the count, the per-origin sequence 1..N without a gap, and every line once. Every process
 # is stopped by its PID; every wait is bounded.
+# backends: sqlite postgres (the database is part of what this tests; see CMakeLists.txt)
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 

@@ -6,6 +6,7 @@
 # the agent between its gateways. A topology change reaches the node with its state cookie
 # (21025) without dropping its connection; the orphan guard refuses a change that would strand
 # a node. Every process is stopped by its PID; every wait is bounded (never a speed assertion).
+# backends: sqlite postgres (the database is part of what this tests; see CMakeLists.txt)
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 inventory_has() {  # inventory_has FQDN HEALTH PARENT MANAGEMENT_SERVER (through any server)

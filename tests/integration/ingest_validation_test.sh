@@ -7,6 +7,7 @@
 # sent again, nothing is refused twice. Rows stored before the check existed (written into the
 # database by hand) never break `outpost events --computer` or `outpost perf`, with the server
 # running or stopped.
+# backends: sqlite postgres (the database is part of what this tests; see CMakeLists.txt)
 source "$(dirname "$0")/lib.sh"
 TEST_AGENT="${OUTPOST_TEST_AGENT:?set by tests/integration/CMakeLists.txt}"
 cd "$TMP"

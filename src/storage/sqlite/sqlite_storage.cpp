@@ -4,6 +4,10 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <thread>
 
 #include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/sqlite_util.hpp"
@@ -32,6 +36,29 @@ Computer read_row(SQLite::Statement& q) {
   return c;
 }
 
+constexpr int kBusyTimeoutMs = 5000;
+
+// Switching a new database to WAL needs the exclusive lock. Two connections doing it at once
+// (the server and an admin command opening a new file together) each hold a shared lock and want
+// the exclusive one; SQLite sees the deadlock and answers SQLITE_BUSY at once, without waiting
+// for the busy timeout. One of them wins: the other retries, bounded by the same timeout.
+void switch_to_wal(SQLite::Database& db) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    try {
+      db.exec("PRAGMA journal_mode=WAL");
+      return;
+    } catch (const SQLite::Exception& e) {
+      if ((e.getErrorCode() & 0xff) != SQLITE_BUSY ||
+          std::chrono::steady_clock::now() >= deadline) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 }  // namespace
 
 SqliteStorage::SqliteStorage(std::string path, std::unique_ptr<SQLite::Database> db)
@@ -42,8 +69,8 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& pa
   auto opened = guarded(path, "opening", [&]() -> Result<void> {
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
-    db->setBusyTimeout(5000);
-    db->exec("PRAGMA journal_mode=WAL");
+    db->setBusyTimeout(kBusyTimeoutMs);
+    switch_to_wal(*db);
     db->exec("PRAGMA synchronous=FULL");
     db->exec("PRAGMA foreign_keys=ON");
     SQLite::Statement check(*db, "PRAGMA quick_check");
