@@ -12,6 +12,7 @@ find_package(SQLiteCpp REQUIRED)
 find_package(PostgreSQL 15 REQUIRED)  # libpq only (libpq-dev), not the server headers
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # libre2-dev: collect log rules (architecture.md)
+find_package(CURL 7.85 REQUIRED)  # libcurl4-openssl-dev: alert notifications (webhooks, SMTP)
 if(OUTPOST_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git openssl
   libssl-dev libsqlite3-dev libsqlitecpp-dev libpq-dev libboost1.81-dev libprotobuf-dev protobuf-compiler libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libgtest-dev libre2-dev
+  libcurl4-openssl-dev  # alert notifications: webhooks (HTTPS) and e-mail (SMTP with STARTTLS)
   clang-format jq  # jq: the integration tests read --json output
   sqlite3 bc  # bench/run.sh reads the benchmark's database and computes its figures
+  python3-aiosmtpd  # the alerts test's local SMTP relay (STARTTLS)
   python3  # the junk clients of the flood tests and bench/run.sh flood (tests/tools, bench/flood.py)
   monitoring-plugins-basic  # check_disk and friends: the collect tests run the real plugins
   postgresql  # the tests' throwaway servers: initdb, pg_ctl, psql under /usr/lib/postgresql/15/bin

@@ -25,5 +25,7 @@ void add_inventory(Command& app, Action& action);
 void add_status(Command& app, Action& action);
 void add_perf(Command& app, Action& action);
 void add_doctor(Command& app, Action& action);
+void add_alerts(Command& app, Action& action);
+void add_maintenance(Command& app, Action& action);
 
 }  // namespace outpost::cli

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
 
     add_events(app, action);
     add_inventory(app, action);
+    add_alerts(app, action);
+    add_maintenance(app, action);
     add_status(app, action);
     add_perf(app, action);
     add_doctor(app, action);

@@ -9,98 +9,10 @@
 #include <toml++/toml.h>
 
 #include "collect/collect.hpp"
+#include "core/config_table.hpp"
 
 namespace outpost::collect {
 namespace {
-
-std::string render(const toml::node& node) {
-  if (const auto* text = node.as_string()) return fmt::format("\"{}\"", text->get());
-  std::ostringstream out;
-  node.visit([&](const auto& value) { out << value; });
-  return out.str();
-}
-
-// Typed access to one table ("[collect]" or one "[[collect.check]] #2"), errors in core's words.
-class Table {
- public:
-  Table(const toml::table& table, std::string origin, std::string where)
-      : table_(table), origin_(std::move(origin)), where_(std::move(where)) {}
-
-  [[nodiscard]] Error bad(std::string_view key, std::string_view value,
-                          std::string_view expected) const {
-    return Error{EventId::config_invalid,
-                 fmt::format("{}: {} {} = {}: expected {}", origin_, where_, key, value, expected),
-                 ""};
-  }
-  [[nodiscard]] Error missing(std::string_view key, std::string_view expected) const {
-    return Error{EventId::config_invalid,
-                 fmt::format("{}: {} {} is missing: expected {}", origin_, where_, key, expected),
-                 ""};
-  }
-
-  [[nodiscard]] Result<void> reject_unknown(const std::set<std::string_view>& known) const {
-    for (const auto& [key, value] : table_) {
-      if (known.contains(key.str())) continue;
-      std::string names;
-      for (auto k : known)
-        names += (names.empty() ? "" : ", ") + std::string(k);
-      return fail(fmt::format("{}: unknown key '{}' in {}: expected one of {}", origin_, key.str(),
-                              where_, names),
-                  "", EventId::config_invalid);
-    }
-    return {};
-  }
-
-  [[nodiscard]] Result<std::optional<std::string>> text(std::string_view key) const {
-    const auto* n = table_.get(key);
-    if (n == nullptr) return std::optional<std::string>{};
-    if (!n->is_string()) return std::unexpected(bad(key, render(*n), "a quoted string"));
-    return std::optional<std::string>(n->as_string()->get());
-  }
-
-  [[nodiscard]] Result<std::optional<int>> integer(std::string_view key, int min, int max) const {
-    const auto* n = table_.get(key);
-    if (n == nullptr) return std::optional<int>{};
-    const auto expected = fmt::format("an integer from {} to {}", min, max);
-    if (!n->is_integer()) return std::unexpected(bad(key, render(*n), expected));
-    const auto value = n->as_integer()->get();
-    if (value < min || value > max) return std::unexpected(bad(key, render(*n), expected));
-    return std::optional<int>(static_cast<int>(value));
-  }
-
-  [[nodiscard]] Result<std::optional<std::vector<std::string>>> text_list(
-      std::string_view key, std::string_view expected) const {
-    const auto* n = table_.get(key);
-    if (n == nullptr) return std::optional<std::vector<std::string>>{};
-    const auto* array = n->as_array();
-    if (array == nullptr) return std::unexpected(bad(key, render(*n), expected));
-    std::vector<std::string> out;
-    for (const auto& element : *array) {
-      if (!element.is_string()) return std::unexpected(bad(key, render(*n), expected));
-      out.push_back(element.as_string()->get());
-    }
-    return std::optional<std::vector<std::string>>(std::move(out));
-  }
-
-  // The array of tables under `key` ([[collect.log]]), or an error when it is something else.
-  [[nodiscard]] Result<std::vector<const toml::table*>> tables(std::string_view key) const {
-    std::vector<const toml::table*> out;
-    const auto* n = table_.get(key);
-    if (n == nullptr) return out;
-    const auto* array = n->as_array();
-    if (array == nullptr || !array->is_array_of_tables()) {
-      return std::unexpected(bad(key, render(*n), fmt::format("[[collect.{}]] tables", key)));
-    }
-    for (const auto& element : *array)
-      out.push_back(element.as_table());
-    return out;
-  }
-
- private:
-  const toml::table& table_;
-  std::string origin_;
-  std::string where_;
-};
 
 std::string in_quotes(std::string_view text) {
   return fmt::format("\"{}\"", text);
@@ -113,7 +25,7 @@ bool valid_check_name(std::string_view name) {
   });
 }
 
-Result<LogRule> read_log(const Table& t) {
+Result<LogRule> read_log(const ConfigTable& t) {
   if (auto known = t.reject_unknown({"path", "rule", "pattern", "level"}); !known) {
     return std::unexpected(known.error());
   }
@@ -157,7 +69,7 @@ Result<LogRule> read_log(const Table& t) {
   return rule;
 }
 
-Result<CheckSpec> read_check(const Table& t) {
+Result<CheckSpec> read_check(const ConfigTable& t) {
   if (auto known = t.reject_unknown({"name", "command", "interval_s", "timeout_s"}); !known) {
     return std::unexpected(known.error());
   }
@@ -191,7 +103,7 @@ Result<CheckSpec> read_check(const Table& t) {
   return check;
 }
 
-Result<void> read_collect(const Table& t, CollectConfig& c, const std::string& origin) {
+Result<void> read_collect(const ConfigTable& t, CollectConfig& c, const std::string& origin) {
   if (auto known =
           t.reject_unknown({"performance_interval_s", "mounts", "log_interval_s", "log", "check"});
       !known) {
@@ -214,17 +126,18 @@ Result<void> read_collect(const Table& t, CollectConfig& c, const std::string& o
     }
     c.mounts = std::move(**mounts);
   }
-  auto logs = t.tables("log");
+  auto logs = t.tables("log", "[[collect.log]]");
   if (!logs) return std::unexpected(logs.error());
   for (std::size_t i = 0; i < logs->size(); ++i) {
-    auto rule = read_log(Table(*(*logs)[i], origin, fmt::format("[[collect.log]] #{}", i + 1)));
+    auto rule =
+        read_log(ConfigTable(*(*logs)[i], origin, fmt::format("[[collect.log]] #{}", i + 1)));
     if (!rule) return std::unexpected(rule.error());
     c.logs.push_back(std::move(*rule));
   }
-  auto checks = t.tables("check");
+  auto checks = t.tables("check", "[[collect.check]]");
   if (!checks) return std::unexpected(checks.error());
   for (std::size_t i = 0; i < checks->size(); ++i) {
-    const Table table(*(*checks)[i], origin, fmt::format("[[collect.check]] #{}", i + 1));
+    const ConfigTable table(*(*checks)[i], origin, fmt::format("[[collect.check]] #{}", i + 1));
     auto check = read_check(table);
     if (!check) return std::unexpected(check.error());
     if (std::ranges::any_of(c.checks, [&](const auto& o) { return o.name == check->name; })) {
@@ -253,10 +166,11 @@ Result<CollectConfig> parse_collect_config(std::string_view toml_text, std::stri
   if (node == nullptr) return config;
   const auto* table = node->as_table();
   if (table == nullptr) {
-    return fail(fmt::format("{}: collect = {}: expected a [collect] table", file, render(*node)),
-                "", EventId::config_invalid);
+    return fail(
+        fmt::format("{}: collect = {}: expected a [collect] table", file, render_toml_value(*node)),
+        "", EventId::config_invalid);
   }
-  if (auto read = read_collect(Table(*table, file, "[collect]"), config, file); !read) {
+  if (auto read = read_collect(ConfigTable(*table, file, "[collect]"), config, file); !read) {
     return std::unexpected(read.error());
   }
   return config;

@@ -317,13 +317,15 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
           {"log", {"max_file_mb", "keep_files"}},
           {"hosts", {}},
           {"collect", {}},
+          {"alerts", {}},
       });
       !known) {
     return std::unexpected(known.error());
   }
   NodeConfig config;
   config.file = std::filesystem::absolute(file);
-  config.collect_toml = detail::render_collect_section(root);
+  config.collect_toml = detail::render_section(root, "collect");
+  config.alerts_toml = detail::render_section(root, "alerts");
   for (auto step : {read_node, read_network, read_server}) {
     if (auto ok = step(reader, config); !ok) {
       return std::unexpected(ok.error());

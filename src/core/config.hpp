@@ -49,6 +49,9 @@ struct NodeConfig {
   // The [collect] section rendered as TOML ("" when there is none): an agent's local collection
   // rules, and on a management server the rules it sends its agents. Checked by collect/.
   std::string collect_toml;
+  // The [alerts] section rendered as TOML ("" when there is none): a management server's
+  // monitors and alert settings. Checked by alerts/.
+  std::string alerts_toml;
   int retention_events_days = 30;  // [retention] on servers: grooming per data kind
   int retention_samples_days = 30;
   int retention_checks_days = 90;

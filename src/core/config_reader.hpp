@@ -47,9 +47,9 @@ class ConfigReader {
   std::string file_;
 };
 
-// The [collect] section of `root` rendered as TOML (with its [[collect.log]] and
-// [[collect.check]] tables), "" when there is none. The same table always renders the same text,
+// The section `name` of `root` ([collect] with its [[collect.log]] and [[collect.check]] tables,
+// [alerts]) rendered as TOML, "" when there is none. The same table always renders the same text,
 // so the section can be part of a configuration document whose hash is a state cookie.
-[[nodiscard]] std::string render_collect_section(const toml::table& root);
+[[nodiscard]] std::string render_section(const toml::table& root, std::string_view name);
 
 }  // namespace outpost::detail

@@ -140,11 +140,11 @@ Result<std::optional<std::vector<std::string>>> ConfigReader::text_list(
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
-std::string render_collect_section(const toml::table& root) {
-  const auto* collect = root.get_as<toml::table>("collect");
-  if (collect == nullptr) return "";
+std::string render_section(const toml::table& root, std::string_view name) {
+  const auto* section = root.get_as<toml::table>(name);
+  if (section == nullptr) return "";
   toml::table only;
-  only.insert("collect", *collect);
+  only.insert(name, *section);
   std::ostringstream out;
   out << toml::toml_formatter{only};
   return out.str() + "\n";

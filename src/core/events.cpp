@@ -256,6 +256,30 @@ constexpr std::array kCatalogue{
               "approval.",
               "If the gateway's key was renewed on purpose, run outpost gateway approve "
               "--gateway NAME --rebind; otherwise something else is using the gateway's name."},
+    EventInfo{EventId::alert_opened, Level::warning,
+              "A monitor of a computer left healthy: an alert opened.",
+              "Look at the alert (outpost alerts show ID), fix the cause, or acknowledge it with "
+              "outpost alerts ack ID."},
+    EventInfo{EventId::alert_resolved, Level::info,
+              "The monitor of an alert returned to healthy: the alert resolved itself.", ""},
+    EventInfo{EventId::alert_changed_by_hand, Level::info,
+              "An operator acknowledged or closed an alert.", ""},
+    EventInfo{EventId::maintenance_changed, Level::info,
+              "A computer entered or left maintenance mode.", ""},
+    EventInfo{EventId::alert_evaluator_changed, Level::info,
+              "This management server took over or gave up the evaluation of the management "
+              "group's monitors (one server evaluates them at a time).",
+              ""},
+    EventInfo{EventId::notification_sent, Level::info,
+              "A notification about an alert was delivered.", ""},
+    EventInfo{EventId::notification_failed, Level::warning,
+              "A notification about an alert could not be delivered; it will be retried.",
+              "Check the subscription's command, URL or SMTP server named in the message; "
+              "outpost alerts notifications shows every attempt."},
+    EventInfo{EventId::notification_given_up, Level::error,
+              "A notification about an alert could not be delivered after every retry.",
+              "Fix the channel named in the message; the alert itself is still in outpost alerts "
+              "list."},
 };
 
 }  // namespace

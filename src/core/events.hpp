@@ -84,6 +84,14 @@ enum class EventId : int {
   relay_refused = 30091,
   gateway_key_bound = 30092,
   gateway_key_mismatch = 30093,
+  alert_opened = 30100,
+  alert_resolved = 30101,
+  alert_changed_by_hand = 30102,
+  maintenance_changed = 30103,
+  alert_evaluator_changed = 30104,
+  notification_sent = 30105,
+  notification_failed = 30106,
+  notification_given_up = 30107,
 };
 
 enum class Level { info, warning, error };

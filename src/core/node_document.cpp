@@ -54,7 +54,7 @@ Result<NodeDocument> parse_document(std::string_view text) {
   auto missed = r.integer("heartbeat", "missed_allowed", 1, 100);
   if (!missed) return std::unexpected(missed.error());
   d.heartbeat_missed_allowed = static_cast<int>(missed->value_or(d.heartbeat_missed_allowed));
-  d.collect = detail::render_collect_section(root);
+  d.collect = detail::render_section(root, "collect");
   return d;
 }
 

@@ -5,6 +5,7 @@
 #include "core/names.hpp"
 #include "net/admin_socket.hpp"
 #include "server/admin_rules.hpp"
+#include "server/alert_commands.hpp"
 #include "server/configuration_service.hpp"
 #include "server/health.hpp"
 #include "storage/item_payload.hpp"
@@ -263,22 +264,41 @@ Result<json> inventory_json(storage::Storage& db, const NodeConfig& config) {
   auto checks = db.check_states();
   if (!checks) return std::unexpected(checks.error());
   const auto worst = worst_checks(*checks);
-  const auto health = health_of_all(
-      *all, {config.heartbeat_interval_s, config.heartbeat_missed_allowed}, Clock::now());
+  const auto now = Clock::now();
+  const auto health =
+      health_of_all(*all, {config.heartbeat_interval_s, config.heartbeat_missed_allowed}, now);
+  storage::AlertQuery active_alerts;
+  active_alerts.active_only = true;
+  active_alerts.limit = 1000000;
+  auto active = db.alerts(active_alerts);
+  if (!active) return std::unexpected(active.error());
+  const auto monitors = worst_monitors(*active);
+  auto windows = db.maintenance_windows(now);
+  if (!windows) return std::unexpected(windows.error());
+  std::map<std::string, TimePoint> maintenance;
+  for (const auto& w : *windows)
+    maintenance[w.computer] = w.until;
   std::map<std::string, const storage::Computer*> by_name;
   for (const auto& c : *all)
     by_name[c.fqdn] = &c;
   json out = json::array();
   for (const auto& c : *all) {
-    out.push_back({{"fqdn", c.fqdn},
-                   {"management_server", reaches_through(c.fqdn, by_name)},
-                   {"role", storage::role_name(c.role)},
-                   {"health", health_name(health.at(c.fqdn))},
-                   {"parent", c.parent},
-                   {"approval", storage::approval_name(c.approval)},
-                   {"last_heartbeat", when(c.last_heartbeat)},
-                   {"cert_not_after", when(c.certificate_not_after)},
-                   {"checks", worst.contains(c.fqdn) ? worst.at(c.fqdn) : ""}});
+    out.push_back(
+        {{"fqdn", c.fqdn},
+         {"management_server", reaches_through(c.fqdn, by_name)},
+         {"role", storage::role_name(c.role)},
+         {"health", rolled_up_health(health.at(c.fqdn),
+                                     monitors.contains(c.fqdn) ? std::optional(monitors.at(c.fqdn))
+                                                               : std::nullopt,
+                                     maintenance.contains(c.fqdn))},
+         {"heartbeat", health_name(health.at(c.fqdn))},
+         {"maintenance_until",
+          maintenance.contains(c.fqdn) ? format_utc(maintenance.at(c.fqdn)) : ""},
+         {"parent", c.parent},
+         {"approval", storage::approval_name(c.approval)},
+         {"last_heartbeat", when(c.last_heartbeat)},
+         {"cert_not_after", when(c.certificate_not_after)},
+         {"checks", worst.contains(c.fqdn) ? worst.at(c.fqdn) : ""}});
   }
   return out;
 }
@@ -306,6 +326,7 @@ json admin_command(storage::Storage& db, const NodeConfig& config, const json& r
     return set_topology(db, config, request);
   }
   if (command == "data") return query_data(db, request);
+  if (auto answer = alert_command(db, command, request)) return std::move(*answer);
   if (command == "inventory") {
     auto inventory = inventory_json(db, config);
     if (!inventory) return net::admin_error(inventory.error());

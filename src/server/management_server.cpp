@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -42,6 +43,13 @@ wire::Envelope withdrawal(const std::string& agent, const std::string& reason) {
   return answer;
 }
 
+// The sections of a management server's file that other libraries read: the [collect] rules it
+// sends its agents and its [alerts] monitors.
+Result<void> check_server_sections(const NodeConfig& config) {
+  if (auto rules = collect::check_collect_rules(config); !rules) return rules;
+  return alerts::check_alert_rules(config);
+}
+
 }  // namespace
 
 ManagementServer::ManagementServer(NodeConfig config)
@@ -62,9 +70,10 @@ Result<void> ManagementServer::prepare() {
                 "add [database] url = \"sqlite:///var/lib/outpost/ms1/operations.db\"",
                 EventId::config_invalid);
   }
-  // The [collect] rules this server sends its agents must be valid before any agent gets them.
-  if (auto rules = collect::check_collect_rules(initial_); !rules) {
-    return std::unexpected(rules.error());
+  // The [collect] rules this server sends its agents and its [alerts] monitors must be valid
+  // before any agent gets them.
+  if (auto sections = check_server_sections(initial_); !sections) {
+    return std::unexpected(sections.error());
   }
   // Every check before anything is created: the listen address binds, the certificate loads,
   // no other daemon runs here; only then is the database opened (created on a first start).
@@ -93,9 +102,19 @@ Result<void> ManagementServer::prepare() {
     return std::unexpected(error);
   }
   storage_ = std::move(*storage);
+  alerts_.emplace(*storage_, log_, initial_.fqdn);
   auto writer = storage::open_storage(*initial_.database_url);  // the ingest thread's own
   if (!writer) return std::unexpected(writer.error());
   ingest_.emplace(io_.get_executor(), std::move(*writer), log_);
+  auto outbox = storage::open_storage(*initial_.database_url);  // the notifier thread's own
+  if (!outbox) return std::unexpected(outbox.error());
+  notifier_ = std::make_unique<alerts::Notifier>(
+      std::move(*outbox), alerts::Sender{initial_.fqdn, initial_.management_group, initial_.hosts},
+      [this](EventId event, std::string text, nlohmann::json fields) {
+        asio::post(io_, [this, event, text = std::move(text), fields = std::move(fields)] {
+          (void)log_.write(event, text, fields);
+        });
+      });
   return {};
 }
 
@@ -115,7 +134,7 @@ int ManagementServer::run() {
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] {
-        if (node_->reload(log_, collect::check_collect_rules)) housekeeping(Clock::now());
+        if (node_->reload(log_, check_server_sections)) housekeeping(Clock::now());
       });
   io_.run();
   (void)log_.write(EventId::daemon_stopped,
@@ -155,7 +174,8 @@ void ManagementServer::stop(const std::string& why) {
   if (acceptor_) acceptor_->close(ignored);
   if (admin_) admin_->close();
   if (dialer_) dialer_->stop_all();
-  if (ingest_) ingest_->stop();  // commits what arrived; its acks are not sent any more
+  if (ingest_) ingest_->stop();      // commits what arrived; its acks are not sent any more
+  if (notifier_) notifier_->stop();  // after the attempt in progress (bounded by its timeout)
   auto sessions = sessions_;
   for (const auto& session : sessions)
     session->close("the management server is stopping (" + why + ")");
@@ -190,13 +210,28 @@ void ManagementServer::housekeeping(TimePoint now) {
     return;
   }
   challenge_due(now);
-  health_.observe(
-      *computers,
-      health_of_all(*computers, {config.heartbeat_interval_s, config.heartbeat_missed_allowed},
-                    now),
-      log_);
+  const auto health = health_of_all(
+      *computers, {config.heartbeat_interval_s, config.heartbeat_missed_allowed}, now);
+  health_.observe(*computers, health, log_);
+  evaluate_monitors(*computers, health, now);
   dialer_->refresh(*computers);
   if (now - last_groom_ >= std::chrono::hours(1)) groom(now);
+}
+
+// The approved computers with their heartbeat health, to the alert evaluator (which runs once
+// per [alerts] evaluation_interval_s, on the server holding the group's lease).
+void ManagementServer::evaluate_monitors(const std::vector<storage::Computer>& computers,
+                                         const std::map<std::string, Health>& health,
+                                         TimePoint now) {
+  auto rules = alerts::parse_alert_rules(node_->config());  // checked at start and reload
+  if (!rules) return;
+  std::vector<alerts::ComputerView> views;
+  for (const auto& c : computers) {
+    if (c.approval != storage::Approval::approved || c.fqdn == node_->config().fqdn) continue;
+    views.push_back({c, health.at(c.fqdn) == Health::heartbeat_failure});
+  }
+  notifier_->set_subscriptions(rules->subscriptions);
+  alerts_->tick(*rules, views, now);
 }
 
 // Retention: each data kind is deleted after its [retention] days, at most once an hour.

@@ -10,6 +10,8 @@
 #include <memory>
 #include <set>
 
+#include "alerts/evaluator.hpp"
+#include "alerts/notifier.hpp"
 #include "channel/listener.hpp"
 #include "channel/node_context.hpp"
 #include "channel/session.hpp"
@@ -66,6 +68,8 @@ class ManagementServer {
   asio::awaitable<void> housekeeping_loop();
   void housekeeping(TimePoint now);
   void groom(TimePoint now);
+  void evaluate_monitors(const std::vector<storage::Computer>& computers,
+                         const std::map<std::string, Health>& health, TimePoint now);
   nlohmann::json status() const;
 
   NodeConfig initial_;
@@ -82,6 +86,8 @@ class ManagementServer {
   std::optional<GatewayDialer> dialer_;
   std::optional<Ingest> ingest_;
   HealthWatch health_;
+  std::optional<alerts::Evaluator> alerts_;     // evaluates the monitors while holding the lease
+  std::unique_ptr<alerts::Notifier> notifier_;  // delivers the outbox, on its own thread
   RelayedAgents relayed_;
   std::map<std::string, TimePoint> relay_refusals_logged_;  // "event gateway agent": last logged
   TimePoint last_groom_{};

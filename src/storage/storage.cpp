@@ -18,6 +18,14 @@ constexpr std::array kRoles{std::pair{Role::agent, "agent"}, std::pair{Role::gat
 constexpr std::array kApprovals{std::pair{Approval::approved, "approved"},
                                 std::pair{Approval::pending, "pending"},
                                 std::pair{Approval::rejected, "rejected"}};
+constexpr std::array kSeverities{std::pair{Severity::warning, "warning"},
+                                 std::pair{Severity::critical, "critical"}};
+constexpr std::array kAlertStates{
+    std::pair{AlertState::open, "open"}, std::pair{AlertState::acknowledged, "acknowledged"},
+    std::pair{AlertState::resolved, "resolved"}, std::pair{AlertState::closed, "closed"}};
+constexpr std::array kDeliveryStates{
+    std::pair{DeliveryState::pending, "pending"}, std::pair{DeliveryState::sent, "sent"},
+    std::pair{DeliveryState::failed, "failed"}, std::pair{DeliveryState::cancelled, "cancelled"}};
 
 template <class Table, class Value>
 std::string_view name_of(const Table& table, Value value) {
@@ -48,6 +56,24 @@ std::string_view approval_name(Approval approval) {
 }
 std::optional<Approval> approval_from_name(std::string_view name) {
   return value_of<Approval>(kApprovals, name);
+}
+std::string_view severity_name(Severity severity) {
+  return name_of(kSeverities, severity);
+}
+std::optional<Severity> severity_from_name(std::string_view name) {
+  return value_of<Severity>(kSeverities, name);
+}
+std::string_view alert_state_name(AlertState state) {
+  return name_of(kAlertStates, state);
+}
+std::optional<AlertState> alert_state_from_name(std::string_view name) {
+  return value_of<AlertState>(kAlertStates, name);
+}
+std::string_view delivery_state_name(DeliveryState state) {
+  return name_of(kDeliveryStates, state);
+}
+std::optional<DeliveryState> delivery_state_from_name(std::string_view name) {
+  return value_of<DeliveryState>(kDeliveryStates, name);
 }
 
 Result<std::unique_ptr<Storage>> open_storage(const std::string& url,

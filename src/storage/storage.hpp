@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "storage/alerts.hpp"
 
 namespace outpost::storage {
 
@@ -201,6 +202,47 @@ class Storage {
 
   [[nodiscard]] virtual Result<std::optional<Computer>> computer(const std::string& fqdn) = 0;
   [[nodiscard]] virtual Result<std::vector<Computer>> computers() = 0;
+
+  // Alerts (storage/alerts.hpp; the backends' *_alerts.cpp).
+  // A lease one holder has at a time: takes it when it is free or expired, renews it when
+  // `holder` has it. True when `holder` holds it until now + ttl.
+  [[nodiscard]] virtual Result<bool> hold_lease(const std::string& name, const std::string& holder,
+                                                TimePoint now, std::chrono::milliseconds ttl) = 0;
+  // Applies what an evaluation decided, in one transaction, with each change's history line,
+  // only while `holder` still holds the lease `lease` (fencing: a server that lost it writes
+  // nothing). Returns the alerts it opened or resolved (with their ids), or nullopt when the lease
+  // was not held.
+  [[nodiscard]] virtual Result<std::optional<std::vector<Alert>>> apply_alert_changes(
+      const std::string& lease, const std::string& holder, TimePoint now,
+      const std::vector<AlertChange>& changes) = 0;
+  [[nodiscard]] virtual Result<std::vector<Alert>> alerts(const AlertQuery& query) = 0;
+  [[nodiscard]] virtual Result<std::optional<Alert>> alert(std::int64_t id) = 0;
+  [[nodiscard]] virtual Result<std::vector<AlertHistoryEntry>> alert_history(std::int64_t id) = 0;
+  // An operator acknowledges (open → acknowledged) or closes (open or acknowledged → closed) an
+  // alert. The alert as it is afterwards; nullopt when there is no such alert. A change the
+  // state does not allow (closing a resolved alert) changes nothing and returns it as it is.
+  [[nodiscard]] virtual Result<std::optional<Alert>> set_alert_state(std::int64_t id,
+                                                                     AlertState state,
+                                                                     const std::string& actor,
+                                                                     const std::string& comment,
+                                                                     TimePoint now) = 0;
+
+  // The notification outbox. Due rows (pending, due and retry time passed), oldest first, with
+  // their alert, only while `holder` holds `lease` (nullopt otherwise).
+  [[nodiscard]] virtual Result<std::optional<std::vector<Notification>>> due_notifications(
+      const std::string& lease, const std::string& holder, TimePoint now, std::size_t limit) = 0;
+  // Records an attempt (and enqueues its follow-up) in one transaction.
+  [[nodiscard]] virtual Result<void> record_delivery(const Delivery& delivery) = 0;
+  // The newest rows, of one alert when `alert_id` is not 0.
+  [[nodiscard]] virtual Result<std::vector<Notification>> notifications(std::int64_t alert_id,
+                                                                        std::size_t limit) = 0;
+
+  // Maintenance mode: one window per computer (a new one replaces it); stop deletes it (false
+  // when there was none). The windows whose end is after `now`.
+  [[nodiscard]] virtual Result<void> start_maintenance(const MaintenanceWindow& window) = 0;
+  [[nodiscard]] virtual Result<bool> stop_maintenance(const std::string& computer) = 0;
+  [[nodiscard]] virtual Result<std::vector<MaintenanceWindow>> maintenance_windows(
+      TimePoint now) = 0;
 };
 
 // A parent list as the backends store it: one entry per line.

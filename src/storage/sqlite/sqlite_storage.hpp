@@ -36,6 +36,28 @@ class SqliteStorage final : public Storage {
   Result<std::vector<std::string>> parents_of(const std::string& fqdn) override;
   Result<std::optional<Computer>> computer(const std::string& fqdn) override;
   Result<std::vector<Computer>> computers() override;
+
+  Result<bool> hold_lease(const std::string& name, const std::string& holder, TimePoint now,
+                          std::chrono::milliseconds ttl) override;
+  Result<std::optional<std::vector<Alert>>> apply_alert_changes(
+      const std::string& lease, const std::string& holder, TimePoint now,
+      const std::vector<AlertChange>& changes) override;
+  Result<std::vector<Alert>> alerts(const AlertQuery& query) override;
+  Result<std::optional<Alert>> alert(std::int64_t id) override;
+  Result<std::vector<AlertHistoryEntry>> alert_history(std::int64_t id) override;
+  Result<std::optional<Alert>> set_alert_state(std::int64_t id, AlertState state,
+                                               const std::string& actor, const std::string& comment,
+                                               TimePoint now) override;
+  Result<std::optional<std::vector<Notification>>> due_notifications(const std::string& lease,
+                                                                     const std::string& holder,
+                                                                     TimePoint now,
+                                                                     std::size_t limit) override;
+  Result<void> record_delivery(const Delivery& delivery) override;
+  Result<std::vector<Notification>> notifications(std::int64_t alert_id,
+                                                  std::size_t limit) override;
+  Result<void> start_maintenance(const MaintenanceWindow& window) override;
+  Result<bool> stop_maintenance(const std::string& computer) override;
+  Result<std::vector<MaintenanceWindow>> maintenance_windows(TimePoint now) override;
   // Data (sqlite_data.cpp).
   Result<std::vector<IngestResult>> ingest(const std::vector<IngestBatch>& batches) override;
   Result<std::uint64_t> high_water_mark(const std::string& origin) override;

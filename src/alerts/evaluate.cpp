@@ -1,0 +1,218 @@
+#include "alerts/evaluate.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace outpost::alerts {
+namespace {
+
+using storage::Severity;
+
+// How far back a threshold monitor reads samples beyond its `for_s` (samples arrive every
+// performance_interval_s, 60 s by default; a counter not sampled for this long is not judged).
+constexpr auto kSampleLookback = std::chrono::minutes(10);
+constexpr std::size_t kMaxSamples = 2000;
+
+std::int64_t unix_ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+struct Point {
+  std::int64_t ms = 0;
+  double value = 0;
+};
+
+// The counter's samples of one computer, by instance, oldest first.
+Result<std::map<std::string, std::vector<Point>>> series(storage::Storage& db, const Monitor& m,
+                                                         const std::string& computer,
+                                                         TimePoint now) {
+  storage::ItemQuery q;
+  q.origin = computer;
+  q.kind = storage::ItemKind::sample;
+  q.name = m.counter;
+  q.since = now - std::chrono::seconds(m.for_s) - kSampleLookback;
+  q.limit = kMaxSamples;
+  auto items = db.items(q);
+  if (!items) return std::unexpected(items.error());
+  std::map<std::string, std::vector<Point>> out;
+  for (const auto& item : *items) {
+    const auto j = nlohmann::json::parse(item.payload, nullptr, false);
+    if (!j.is_object() || !j.contains("value") || !j["value"].is_number()) continue;
+    const std::string instance =
+        j.contains("instance") && j["instance"].is_string() ? j["instance"].get<std::string>() : "";
+    if (!m.instance.empty() && instance != m.instance) continue;
+    out[instance].push_back({item.produced_ms, j["value"].get<double>()});
+  }
+  return out;
+}
+
+bool beyond(const Monitor& m, double value, double level, bool already_beyond) {
+  const double edge =
+      already_beyond ? (m.above ? level - m.hysteresis : level + m.hysteresis) : level;
+  return m.above ? value > edge : value < edge;
+}
+
+// The level is held when the newest samples are all beyond it, back to one at least `for_s` old
+// (the latest sample alone when for_s is 0).
+bool holds(const Monitor& m, const std::vector<Point>& points, double level, bool already,
+           std::int64_t now_ms) {
+  if (points.empty()) return false;
+  std::int64_t run_start = -1;
+  for (auto it = points.rbegin(); it != points.rend(); ++it) {
+    if (!beyond(m, it->value, level, already)) break;
+    run_start = it->ms;
+  }
+  return run_start >= 0 && now_ms - run_start >= std::int64_t{m.for_s} * 1000;
+}
+
+Result<void> threshold(storage::Storage& db, const Monitor& m, const std::string& computer,
+                       const std::map<AlertKey, Severity>& current, TimePoint now,
+                       std::vector<Finding>& out) {
+  auto by_instance = series(db, m, computer, now);
+  if (!by_instance) return std::unexpected(by_instance.error());
+  for (const auto& [instance, points] : *by_instance) {
+    const std::string key = m.instance.empty() && !instance.empty()
+                                ? fmt::format("{}{{{}}}", m.name, instance)
+                                : m.name;
+    const auto was = current.find({computer, key});
+    const bool was_critical = was != current.end() && was->second == Severity::critical;
+    const bool was_any = was != current.end();
+    std::optional<Severity> severity;
+    std::optional<double> level;
+    if (m.critical && holds(m, points, *m.critical, was_critical, unix_ms(now))) {
+      severity = Severity::critical;
+      level = m.critical;
+    } else if (m.warning && holds(m, points, *m.warning, was_any, unix_ms(now))) {
+      severity = Severity::warning;
+      level = m.warning;
+    }
+    if (!severity) continue;
+    const std::string what = instance.empty() ? m.counter : m.counter + "{" + instance + "}";
+    out.push_back({computer,
+                   key,
+                   *severity,
+                   fmt::format("{} is {:g} ({} {:g}{})", what, points.back().value,
+                               m.above ? "above" : "below", *level,
+                               m.for_s > 0 ? fmt::format(" for {} s", m.for_s) : ""),
+                   {}});
+  }
+  return {};
+}
+
+void check(const Monitor& m, const std::string& computer,
+           const std::vector<storage::CheckState>& states, std::vector<Finding>& out) {
+  for (const auto& s : states) {
+    if (s.origin != computer || (m.check != "*" && s.name != m.check)) continue;
+    std::optional<Severity> severity;
+    if (s.status == "critical") severity = Severity::critical;
+    if (s.status == "warning" || s.status == "unknown") severity = Severity::warning;
+    if (!severity) continue;
+    std::string status = s.status;
+    for (auto& c : status)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out.push_back({computer,
+                   m.check == "*" ? m.name + "/" + s.name : m.name,
+                   *severity,
+                   fmt::format("check {} is {}: {}", s.name, status, s.output),
+                   {}});
+  }
+}
+
+Result<void> log_events(storage::Storage& db, const Monitor& m, const std::string& computer,
+                        TimePoint now, std::vector<Finding>& out) {
+  storage::ItemQuery q;
+  q.origin = computer;
+  q.kind = storage::ItemKind::event;
+  q.name = m.rule;
+  q.since = now - std::chrono::seconds(m.window_s);
+  q.limit = std::max<std::size_t>(static_cast<std::size_t>(m.count), 1000);
+  auto items = db.items(q);
+  if (!items) return std::unexpected(items.error());
+  if (items->size() < static_cast<std::size_t>(m.count)) return {};
+  Finding f{computer, m.name, m.severity, "", {}};
+  for (const auto& item : *items)
+    f.occurrences_ms.push_back(item.produced_ms);
+  const auto last = nlohmann::json::parse(items->back().payload, nullptr, false);
+  const std::string message =
+      last.is_object() && last.contains("message") && last["message"].is_string()
+          ? last["message"].get<std::string>()
+          : "";
+  f.summary = fmt::format("{} event(s) of log rule {} within {} s; the last: {}", items->size(),
+                          m.rule, m.window_s, message);
+  out.push_back(std::move(f));
+  return {};
+}
+
+void builtins(const AlertRules& rules, const ComputerView& view, TimePoint now,
+              std::vector<Finding>& out) {
+  const auto& c = view.computer;
+  if (view.heartbeat_failure) {
+    out.push_back(
+        {c.fqdn,
+         std::string(kHeartbeatMonitor),
+         Severity::critical,
+         c.said_goodbye()
+             ? fmt::format("Health Service Heartbeat Failure: the service of {} stopped "
+                           "(it said goodbye)",
+                           c.fqdn)
+             : fmt::format("Health Service Heartbeat Failure: no heartbeat from {} since "
+                           "{}",
+                           c.fqdn, c.last_heartbeat ? format_utc(*c.last_heartbeat) : "-"),
+         {}});
+  }
+  if (rules.certificate_warning_days > 0 && c.certificate_not_after) {
+    const auto left = *c.certificate_not_after - now;
+    if (left <= std::chrono::hours(24) * rules.certificate_warning_days) {
+      const bool expired = left <= Clock::duration::zero();
+      out.push_back(
+          {c.fqdn,
+           std::string(kCertificateMonitor),
+           expired ? Severity::critical : Severity::warning,
+           fmt::format("the certificate {} presented {} {}", c.fqdn,
+                       expired ? "expired on" : "expires on", format_utc(*c.certificate_not_after)),
+           {}});
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Finding>> evaluate(storage::Storage& db, const AlertRules& rules,
+                                      const std::vector<ComputerView>& computers,
+                                      const std::map<AlertKey, Severity>& current, TimePoint now) {
+  std::vector<Finding> out;
+  std::vector<storage::CheckState> states;
+  if (std::ranges::any_of(rules.monitors,
+                          [](const auto& m) { return m.kind == MonitorKind::check; })) {
+    auto read = db.check_states();
+    if (!read) return std::unexpected(read.error());
+    states = std::move(*read);
+  }
+  for (const auto& view : computers) {
+    builtins(rules, view, now, out);
+    const std::string& fqdn = view.computer.fqdn;
+    for (const auto& m : rules.monitors) {
+      if (!name_matches(m.computers, fqdn)) continue;
+      Result<void> done;
+      switch (m.kind) {
+        case MonitorKind::threshold:
+          done = threshold(db, m, fqdn, current, now, out);
+          break;
+        case MonitorKind::check:
+          check(m, fqdn, states, out);
+          break;
+        case MonitorKind::log:
+          done = log_events(db, m, fqdn, now, out);
+          break;
+      }
+      if (!done) return std::unexpected(done.error());
+    }
+  }
+  return out;
+}
+
+}  // namespace outpost::alerts

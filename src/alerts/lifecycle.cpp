@@ -1,0 +1,80 @@
+#include "alerts/lifecycle.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+namespace outpost::alerts {
+namespace {
+
+std::vector<storage::NotifyRequest> opened(const std::vector<Subscription>& subscriptions,
+                                           const std::string& computer, const std::string& monitor,
+                                           storage::Severity severity, TimePoint now) {
+  std::vector<storage::NotifyRequest> out;
+  for (const auto& s : subscriptions) {
+    if (subscribed(s, computer, monitor, severity)) {
+      out.push_back({s.name, "opened", 0, now + std::chrono::seconds(s.delay_s)});
+    }
+  }
+  return out;
+}
+
+std::vector<storage::NotifyRequest> resolved(const std::vector<Subscription>& subscriptions,
+                                             const storage::Alert& a, TimePoint now) {
+  std::vector<storage::NotifyRequest> out;
+  for (const auto& s : subscriptions) {
+    if (s.on_resolve && name_matches(s.computers, a.computer) &&
+        name_matches(s.monitors, a.monitor)) {
+      out.push_back({s.name, "resolved", 0, now});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<storage::AlertChange> plan_changes(const std::vector<storage::Alert>& active,
+                                               const std::vector<Finding>& findings,
+                                               const std::set<std::string>& untouched,
+                                               const std::vector<Subscription>& subscriptions,
+                                               TimePoint now) {
+  using Kind = storage::AlertChange::Kind;
+  std::map<AlertKey, const storage::Alert*> by_key;
+  for (const auto& a : active)
+    by_key[{a.computer, a.monitor}] = &a;
+  std::vector<storage::AlertChange> changes;
+  std::set<AlertKey> seen;
+  for (const auto& f : findings) {
+    if (untouched.contains(f.computer)) continue;
+    const AlertKey key{f.computer, f.monitor};
+    if (!seen.insert(key).second) continue;  // one finding per key
+    const auto it = by_key.find(key);
+    if (it == by_key.end()) {
+      changes.push_back({Kind::open, 0, f.computer, f.monitor, f.severity, f.summary, 0,
+                         opened(subscriptions, f.computer, f.monitor, f.severity, now)});
+      continue;
+    }
+    const auto last_seen_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  it->second->last_seen.time_since_epoch())
+                                  .count();
+    const auto repeats =
+        std::ranges::count_if(f.occurrences_ms, [&](std::int64_t ms) { return ms > last_seen_ms; });
+    const bool worse = f.severity == storage::Severity::critical &&
+                       it->second->severity != storage::Severity::critical;
+    changes.push_back({Kind::update, it->second->id, f.computer, f.monitor, f.severity, f.summary,
+                       repeats,
+                       worse ? opened(subscriptions, f.computer, f.monitor, f.severity, now)
+                             : std::vector<storage::NotifyRequest>{}});
+  }
+  for (const auto& a : active) {
+    if (untouched.contains(a.computer) || seen.contains({a.computer, a.monitor})) continue;
+    const bool by_hand = a.state == storage::AlertState::closed;
+    changes.push_back(
+        {by_hand ? Kind::release : Kind::resolve, a.id, a.computer, a.monitor, a.severity,
+         "the monitor is healthy again", 0,
+         by_hand ? std::vector<storage::NotifyRequest>{} : resolved(subscriptions, a, now)});
+  }
+  return changes;
+}
+
+}  // namespace outpost::alerts
