@@ -44,8 +44,8 @@ Result<void> ConfigReader::reject_unknown(
     if (section == nullptr) {
       return std::unexpected(bad_value(section_name.str(), "", render(section_node), "a table"));
     }
-    if (entry->first == "hosts" || entry->first == "collect") {
-      continue;  // any names; [collect] is checked by the agent's collectors (collect/)
+    if (entry->first == "hosts" || entry->first == "collect" || entry->first == "alerts") {
+      continue;  // any names; [collect] is checked by collect/, [alerts] by alerts/
     }
     for (const auto& [key, value] : *section) {
       if (!entry->second.contains(key.str())) {

@@ -13,10 +13,10 @@
 # evaluating server's kill -9. Every process is stopped by its PID; every wait is bounded.
 # backends: sqlite postgres (the database is part of what this tests; see CMakeLists.txt)
 source "$(dirname "$0")/lib.sh"
+tools="$(cd "$(dirname "$0")/../tools" && pwd)"
 cd "$TMP"
 
 computers "Alerts Test CA" ms1 ms2 agent1
-tools="$(cd "$(dirname "$0")/../tools" && pwd)"
 
 # The receivers of notifications, with certificates from the test's CA.
 for name in hooks mail; do
@@ -26,7 +26,7 @@ done
   hook.port webhook.log hook.fail &
 pids+=($!)
 /usr/bin/python3 "$tools/smtp_relay.py" issued/mail.lab.test.crt issued/mail.lab.test.key \
-  smtp.port mail.log outpost 's3cret pass' &
+  smtp.port mail.log outpost 's3cret pass' 2>smtp.err &
 pids+=($!)
 check "the webhook receiver listens" wait_for 30 test -s hook.port
 check "the SMTP relay listens" wait_for 30 test -s smtp.port
@@ -126,7 +126,7 @@ server_config ms1
 server_config ms2
 start_daemon server ms1
 ms1_pid=$daemon_pid
-port1="$(listening_port ms1)"
+port1="$(listening_port ms1)" || { not_ok "ms1 starts: $(tail -3 ms1.err)"; finish; }
 check "ms1 evaluates the monitors (30104)" wait_for 30 has_event ms1 30104 "now evaluates"
 start_daemon server ms2
 ms2_pid=$daemon_pid
@@ -184,7 +184,7 @@ check "the webhook got the opening once, with the documented body" \
   wait_for 30 bash -c "$(declare -f hook_is); id=$id; hook_is opened"
 check "and the resolution once" wait_for 30 bash -c "$(declare -f hook_is); id=$id; hook_is resolved"
 check "the body names the computer, monitor, severity and group" \
-  jq -e --argjson id "$id" 'select(.alert.id == $id and .notification == "opened") |
+  jq -s -e --argjson id "$id" '[.[] | select(.alert.id == $id and .notification == "opened")][0] |
     .alert.computer == "agent1.lab.test" and .alert.monitor == "svc-state" and
     .alert.severity == "critical" and .management_group == "LAB" and .sent_by == "ms1.lab.test"' \
   webhook.log
@@ -204,8 +204,8 @@ load_id="$(alerts | jq '.[] | select(.monitor == "svc-load") | .id')"
 check "a webhook answering 500 is a failed attempt (30106), to be retried" \
   wait_for 30 has_event ms1 30106 "Notifying hook (webhook) of alert $load_id failed (attempt 1 of 10); retrying"
 rm hook.fail
-check "the retry delivers it" wait_for 60 bash -c "jq -e --argjson id $load_id \
-  'select(.alert.id == \$id and .notification == \"opened\")' webhook.log"
+check "the retry delivers it" wait_for 60 bash -c "jq -s -e --argjson id $load_id \
+  '[.[] | select(.alert.id == \$id and .notification == \"opened\")] | length == 1' webhook.log"
 echo 87 >svc.load
 sleep 4
 check "87 is within the hysteresis (90 - 5): still critical, the same alert" \
@@ -253,14 +253,26 @@ check "it is e-mailed through the relay, after STARTTLS and AUTH" \
   wait_for 30 grep -q "Subject: \[LAB\] opened critical heartbeat on agent1.lab.test" mail.log
 check "to the subscription's recipient" grep -q "RCPT oncall@lab.test" mail.log
 
-# --- kill -9 of the evaluating server: ms2 takes over, no duplicate
+# --- kill -9 of the evaluating server: ms2 takes over, no duplicate. agent1 reported to ms1, so
+# it is now shown unreachable through it (its alert resolves) and ms1 has the heartbeat alert.
 kill -9 "$ms1_pid"
 check "ms2 takes over the evaluation (30104)" wait_for 60 has_event ms2 30104 "now evaluates"
+all_alerts() { "$OUTPOST" alerts list --config ms2.toml --state all --json; }
+ms1_alert() { all_alerts | jq -e '[.[] | select(.computer == "ms1.lab.test" and
+  .monitor == "heartbeat" and .state == "open")] | length == 1'; }
+check "the dead server has one heartbeat alert, opened by ms2" wait_for 30 ms1_alert
+check "agent1, behind it, is unreachable and its own alert resolved" \
+  wait_for 30 bash -c "'$OUTPOST' alerts list --config ms2.toml --state resolved --json |
+    jq -e '[.[] | select(.computer == \"agent1.lab.test\" and .monitor == \"heartbeat\")] | length == 1'"
+check "the inventory says why: agent1 unreachable" \
+  inventory_is ms2.toml agent1.lab.test health=unreachable
 sleep 3
-check "the heartbeat alert is still one alert" \
-  test "$("$OUTPOST" alerts list --config ms2.toml --state all --json |
-    jq '[.[] | select(.monitor == "heartbeat")] | length')" -eq 1
-check "and was e-mailed once" test "$(grep -c "Subject: .*heartbeat on agent1" mail.log)" -eq 1
+check "the alert closed by hand before the failover is still the only one of its monitor" \
+  test "$(all_alerts | jq '[.[] | select(.monitor == "app-errors")] | length')" -eq 1
+check "agent1's heartbeat failure was e-mailed once: ms2 did not send it again" \
+  test "$(grep -c "Subject: \[LAB\] opened critical heartbeat on agent1" mail.log)" -eq 1
+check "the dead server's is e-mailed by ms2" \
+  wait_for 30 grep -q "Subject: \[LAB\] opened critical heartbeat on ms1.lab.test" mail.log
 
 # --- bad monitor definitions: one line naming the key
 bad() {  # bad NAME "words" TOML-LINES...
