@@ -2,8 +2,8 @@
 # Agents behind a gateway, as real processes on loopback: an unapproved gateway is refused with
 # events on both sides and admitted after `gateway approve` without a restart; the gateway asks
 # the server about its agents (review: pending, then approve); the agent is healthy through gw1
-# in the inventory; a killed gateway turns heartbeat_failure and its agent unreachable. Every process is stopped
-# by its PID; every wait is bounded.
+# in the inventory; a killed gateway turns heartbeat_failure and its agent unreachable, with one
+# heartbeat alert, the gateway's. Every process is stopped by its PID; every wait is bounded.
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 healthy() { inventory_is ms1.toml "$1" health="$2" parent="$3"; }
@@ -22,6 +22,8 @@ agents = "review"
 [heartbeat]
 interval_s = 1
 missed_allowed = 2
+[alerts]
+evaluation_interval_s = 1
 TOML
 "$OUTPOST" server --config ms1.toml 2>ms1.err &
 pids+=($!)
@@ -129,4 +131,11 @@ check "the server logs 20022 for the gateway" \
   wait_for 30 has_event ms1 20022 "gateway gw1.lab.test is not heartbeating"
 check "and 20023 for its agent" \
   wait_for 30 has_event ms1 20023 "agent agent1.lab.test is not reachable due to its gateway gw1.lab.test"
+heartbeat_alerts() {
+  "$OUTPOST" alerts list --config ms1.toml --json |
+    jq -r '[.[] | select(.monitor == "heartbeat") | .computer] | join(",")'
+}
+only_the_gateway_alerted() { [ "$(heartbeat_alerts)" = gw1.lab.test ]; }
+check "one heartbeat alert, for the gateway; none for the agent behind it" \
+  wait_for 30 only_the_gateway_alerted
 finish
