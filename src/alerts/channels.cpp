@@ -76,14 +76,19 @@ Result<void> run_command(const Subscription& s, const storage::Notification& n,
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // none of the server's sockets
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr,
-                           static_cast<short>(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK));
+  posix_spawnattr_setflags(
+      &attr,
+      static_cast<short>(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
   posix_spawnattr_setpgroup(&attr, 0);
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigdefault(&attr, &all);  // no signal ignored as the server ignores it
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -143,12 +148,18 @@ void append(List& list, const std::string& text) {
 }
 
 // host:port of a URL "scheme://host[:port]/...", the port defaulted.
+// host and port of a URL "scheme://[user@]host[:port]/..." (an IPv6 literal in brackets keeps
+// them), the port defaulted.
 std::pair<std::string, std::string> host_port(const std::string& url, const std::string& port) {
   const auto start = url.find("://");
   std::string rest = start == std::string::npos ? url : url.substr(start + 3);
-  rest = rest.substr(0, rest.find('/'));
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (const auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+  const auto bracket = rest.rfind(']');
   const auto colon = rest.rfind(':');
-  if (colon == std::string::npos) return {rest, port};
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
+    return {rest, port};
+  }
   return {rest.substr(0, colon), rest.substr(colon + 1)};
 }
 
@@ -202,6 +213,8 @@ Result<void> post_webhook(const Subscription& s, const storage::Notification& n,
   common_options(c.get(), s, sender, resolve, s.url, "443", error);
   abortable(c.get(), abort);
   curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(c.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c.get(), CURLOPT_MAXREDIRS, 3L);
   curl_easy_setopt(c.get(), CURLOPT_REDIR_PROTOCOLS_STR, "https");
   const std::string body = notification_json(n, sender).dump();
   List headers;
@@ -235,8 +248,20 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   return n;
 }
 
+// Text in a header or a line of the message: no CR, LF or other control character can end the
+// line (the alert's fields carry text an agent sent; evaluate.cpp already makes them one line).
+std::string header_safe(std::string text) {
+  for (char& c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = ' ';
+  }
+  return text;
+}
+
 std::string mail_text(const Subscription& s, const storage::Notification& n, const Sender& sender) {
-  const auto& a = n.alert;
+  storage::Alert a = n.alert;
+  for (auto* field : {&a.monitor, &a.computer, &a.summary, &a.owner})
+    *field = header_safe(*field);
   std::string to;
   for (const auto& r : s.to)
     to += (to.empty() ? "" : ", ") + r;

@@ -16,6 +16,25 @@ using storage::Severity;
 // performance_interval_s, 60 s by default; a counter not sampled for this long is not judged).
 constexpr auto kSampleLookback = std::chrono::minutes(10);
 constexpr std::size_t kMaxSamples = 2000;
+constexpr std::size_t kMaxSummaryBytes = 1000;
+constexpr std::size_t kMaxNameBytes = 128;  // an instance or check name in an alert's monitor
+
+// Text an agent sent (a check's output, a log line, an instance or check name) as it may appear in
+// an alert: control characters (CR, LF, ESC ...) become spaces, and it is cut to `max` bytes at a
+// UTF-8 character boundary. It ends up in e-mail headers, environment variables and terminals.
+std::string one_line(std::string_view text, std::size_t max = kMaxSummaryBytes) {
+  std::string out(text.substr(0, std::min(text.size(), max)));
+  if (text.size() > max) {
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+      out.pop_back();  // a continuation byte: drop the cut character
+    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+  }
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = ' ';
+  }
+  return out;
+}
 
 std::int64_t unix_ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -76,7 +95,7 @@ Result<void> threshold(storage::Storage& db, const Monitor& m, const std::string
   if (!by_instance) return std::unexpected(by_instance.error());
   for (const auto& [instance, points] : *by_instance) {
     const std::string key = m.instance.empty() && !instance.empty()
-                                ? fmt::format("{}{{{}}}", m.name, instance)
+                                ? fmt::format("{}{{{}}}", m.name, one_line(instance, kMaxNameBytes))
                                 : m.name;
     const auto was = current.find({computer, key});
     const bool was_critical = was != current.end() && was->second == Severity::critical;
@@ -91,22 +110,28 @@ Result<void> threshold(storage::Storage& db, const Monitor& m, const std::string
       level = m.warning;
     }
     if (!severity) continue;
-    const std::string what = instance.empty() ? m.counter : m.counter + "{" + instance + "}";
+    const std::string what =
+        instance.empty() ? m.counter : m.counter + "{" + one_line(instance, kMaxNameBytes) + "}";
     out.push_back({computer,
                    key,
                    *severity,
-                   fmt::format("{} is {:g} ({} {:g}{})", what, points.back().value,
-                               m.above ? "above" : "below", *level,
-                               m.for_s > 0 ? fmt::format(" for {} s", m.for_s) : ""),
+                   one_line(fmt::format("{} is {:g} ({} {:g}{})", what, points.back().value,
+                                        m.above ? "above" : "below", *level,
+                                        m.for_s > 0 ? fmt::format(" for {} s", m.for_s) : "")),
                    {}});
   }
   return {};
 }
 
-void check(const Monitor& m, const std::string& computer,
-           const std::vector<storage::CheckState>& states, std::vector<Finding>& out) {
-  for (const auto& s : states) {
-    if (s.origin != computer || (m.check != "*" && s.name != m.check)) continue;
+using StatesByComputer = std::map<std::string, std::vector<const storage::CheckState*>>;
+
+void check(const Monitor& m, const std::string& computer, const StatesByComputer& by_computer,
+           std::vector<Finding>& out) {
+  const auto mine = by_computer.find(computer);
+  if (mine == by_computer.end()) return;
+  for (const auto* state : mine->second) {
+    const auto& s = *state;
+    if (m.check != "*" && s.name != m.check) continue;
     std::optional<Severity> severity;
     if (s.status == "critical") severity = Severity::critical;
     if (s.status == "warning" || s.status == "unknown") severity = Severity::warning;
@@ -114,10 +139,11 @@ void check(const Monitor& m, const std::string& computer,
     std::string status = s.status;
     for (auto& c : status)
       c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string name = one_line(s.name, kMaxNameBytes);
     out.push_back({computer,
-                   m.check == "*" ? m.name + "/" + s.name : m.name,
+                   m.check == "*" ? m.name + "/" + name : m.name,
                    *severity,
-                   fmt::format("check {} is {}: {}", s.name, status, s.output),
+                   one_line(fmt::format("check {} is {}: {}", name, status, s.output)),
                    {}});
   }
 }
@@ -141,8 +167,8 @@ Result<void> log_events(storage::Storage& db, const Monitor& m, const std::strin
       last.is_object() && last.contains("message") && last["message"].is_string()
           ? last["message"].get<std::string>()
           : "";
-  f.summary = fmt::format("{} event(s) of log rule {} within {} s; the last: {}", items->size(),
-                          m.rule, m.window_s, message);
+  f.summary = one_line(fmt::format("{} event(s) of log rule {} within {} s; the last: {}",
+                                   items->size(), m.rule, m.window_s, message));
   out.push_back(std::move(f));
   return {};
 }
@@ -192,6 +218,9 @@ Result<std::vector<Finding>> evaluate(storage::Storage& db, const AlertRules& ru
     if (!read) return std::unexpected(read.error());
     states = std::move(*read);
   }
+  StatesByComputer by_computer;  // one pass over the states, not one per computer
+  for (const auto& s : states)
+    by_computer[s.origin].push_back(&s);
   for (const auto& view : computers) {
     builtins(rules, view, now, out);
     const std::string& fqdn = view.computer.fqdn;
@@ -203,7 +232,7 @@ Result<std::vector<Finding>> evaluate(storage::Storage& db, const AlertRules& ru
           done = threshold(db, m, fqdn, current, now, out);
           break;
         case MonitorKind::check:
-          check(m, fqdn, states, out);
+          check(m, fqdn, by_computer, out);
           break;
         case MonitorKind::log:
           done = log_events(db, m, fqdn, now, out);

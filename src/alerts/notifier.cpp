@@ -37,10 +37,25 @@ std::string cancelled_because(const storage::Notification& n,
   return "";
 }
 
+// A channel that throws (out of memory, a library's exception) is a failed attempt, not a dead
+// notifier thread.
+Result<void> deliver_guarded(const Subscription& s, const storage::Notification& n,
+                             const Sender& sender, const std::atomic<bool>& abort) {
+  try {
+    return deliver(s, n, sender, abort);
+  } catch (const std::exception& e) {
+    return fail(fmt::format("the channel failed: {}", e.what()));
+  }
+}
+
 }  // namespace
 
-Notifier::Notifier(std::unique_ptr<storage::Storage> db, Sender sender, Report report)
-    : db_(std::move(db)), sender_(std::move(sender)), report_(std::move(report)) {
+Notifier::Notifier(std::unique_ptr<storage::Storage> db, Sender sender,
+                   std::vector<Subscription> subscriptions, Report report)
+    : db_(std::move(db)),
+      sender_(std::move(sender)),
+      report_(std::move(report)),
+      subscriptions_(std::move(subscriptions)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -78,26 +93,29 @@ void Notifier::run() {
   }
 }
 
+// One due row at a time, each read just before its attempt: the alert's state and the lease
+// are as fresh as they can be when a slow channel delayed the rows after it.
 void Notifier::round() {
   std::vector<Subscription> subscriptions;
   {
     const std::lock_guard lock(mutex_);
     subscriptions = subscriptions_;
   }
-  auto due = db_->due_notifications(std::string(kAlertLease), sender_.server, Clock::now(), kBatch);
+  for (std::size_t i = 0; i < kBatch && !abort_; ++i) {
+    if (!deliver_next(subscriptions)) return;
+  }
+}
+
+bool Notifier::deliver_next(const std::vector<Subscription>& subscriptions) {
+  auto due = db_->due_notifications(std::string(kAlertLease), sender_.server, Clock::now(), 1);
   if (!due) {
     report_(EventId::database_error,
             "The notification outbox could not be read: " + due.error().describe(), {});
-    return;
+    return false;
   }
-  if (!*due) return;  // another server holds the lease and delivers
-  for (const auto& n : **due) {
-    {
-      const std::lock_guard lock(mutex_);
-      if (stopping_) return;
-    }
-    attempt(n, subscriptions);
-  }
+  if (!*due || (*due)->empty()) return false;  // nothing due, or another server delivers
+  attempt((*due)->front(), subscriptions);
+  return true;
 }
 
 void Notifier::attempt(const storage::Notification& n,
@@ -126,7 +144,9 @@ void Notifier::attempt(const storage::Notification& n,
   if (!cancel.empty()) {
     d.state = storage::DeliveryState::cancelled;
     d.error = cancel;
-  } else if (auto sent = deliver(*s, n, sender_, abort_); sent) {
+  } else if (auto sent = deliver_guarded(*s, n, sender_, abort_); abort_) {
+    return;  // stopping: the row stays due, for this server's next start or the next holder
+  } else if (sent) {
     if ((n.event == "opened" || n.event == "repeat") && s->repeat_s > 0) {
       d.follow_up = storage::NotifyRequest{s->name, "repeat", n.seq + 1,
                                            now + std::chrono::seconds(s->repeat_s)};

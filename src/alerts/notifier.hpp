@@ -27,7 +27,8 @@ using Report = std::function<void(EventId, std::string, nlohmann::json)>;
 
 class Notifier {
  public:
-  Notifier(std::unique_ptr<storage::Storage> db, Sender sender, Report report);
+  Notifier(std::unique_ptr<storage::Storage> db, Sender sender,
+           std::vector<Subscription> subscriptions, Report report);
   ~Notifier();  // stops
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
@@ -40,6 +41,8 @@ class Notifier {
  private:
   void run();
   void round();
+  // Delivers the next due notification; false when none is due (or the lease is elsewhere).
+  bool deliver_next(const std::vector<Subscription>& subscriptions);
   void attempt(const storage::Notification& n, const std::vector<Subscription>& subscriptions);
 
   std::unique_ptr<storage::Storage> db_;

@@ -29,17 +29,6 @@ struct Options {
   bool json = false;
 };
 
-// A stored name may be junk an old gateway recorded: never let it write control characters to
-// the terminal.
-std::string shown(const std::string& name) {
-  std::string out;
-  for (const char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
-  }
-  return out;
-}
-
 void print_computers(const nlohmann::json& computers) {
   for (const auto& c : computers) {
     std::cout << fmt::format("{:<40} {:<18} {:<9} first seen {}\n", shown(c.value("fqdn", "")),

@@ -48,8 +48,9 @@ void print_alerts(const nlohmann::json& alerts) {
                            "STATE", "COMPUTER", "MONITOR", "OPENED", "SUMMARY");
   for (const auto& a : alerts) {
     std::cout << fmt::format("{:>6} {:<9} {:<13} {:<28} {:<20} {:<21} {}\n", a.value("id", 0),
-                             a.value("severity", ""), a.value("state", ""), a.value("computer", ""),
-                             a.value("monitor", ""), a.value("opened", ""), a.value("summary", ""));
+                             a.value("severity", ""), a.value("state", ""),
+                             shown(a.value("computer", "")), a.value("monitor", ""),
+                             a.value("opened", ""), shown(a.value("summary", "")));
   }
 }
 
@@ -57,18 +58,18 @@ void print_alert(const nlohmann::json& a) {
   std::cout << fmt::format(
       "Alert {}: {} {} on {}\n  state:       {}{}\n  summary:     {}\n  opened:      {}\n"
       "  last seen:   {} (repeated {} times)\n  ended:       {}\n  cause lasts: {}\n",
-      a.value("id", 0), a.value("severity", ""), a.value("monitor", ""), a.value("computer", ""),
-      a.value("state", ""),
-      a.value("owner", "").empty()
-          ? std::string()
-          : fmt::format(" by {} ({})", a.value("owner", ""), or_dash(a.value("comment", ""))),
-      a.value("summary", ""), a.value("opened", ""), a.value("last_seen", ""),
+      a.value("id", 0), a.value("severity", ""), a.value("monitor", ""),
+      shown(a.value("computer", "")), a.value("state", ""),
+      a.value("owner", "").empty() ? std::string()
+                                   : fmt::format(" by {} ({})", shown(a.value("owner", "")),
+                                                 shown(or_dash(a.value("comment", "")))),
+      shown(a.value("summary", "")), a.value("opened", ""), a.value("last_seen", ""),
       a.value("repeat_count", 0), or_dash(a.value("ended", "")),
       a.value("cause_lasts", false) ? "yes" : "no");
   std::cout << "  history:\n";
   for (const auto& h : a.value("history", nlohmann::json::array())) {
     std::cout << fmt::format("    {}  {:<12} by {}: {}\n", h.value("at", ""), h.value("change", ""),
-                             h.value("by", ""), h.value("detail", ""));
+                             shown(h.value("by", "")), shown(h.value("detail", "")));
   }
 }
 
@@ -80,16 +81,16 @@ void print_notifications(const nlohmann::json& rows) {
                              n.value("alert", 0), n.value("notification", ""),
                              n.value("subscription", ""), n.value("state", ""),
                              n.value("attempts", 0), n.value("repeat", 0),
-                             or_dash(n.value("done", "")), or_dash(n.value("result", "")));
+                             or_dash(n.value("done", "")), shown(or_dash(n.value("result", ""))));
   }
 }
 
 void print_windows(const nlohmann::json& windows) {
   std::cout << fmt::format("{:<40} {:<21} {:<16} {}\n", "COMPUTER", "UNTIL", "BY", "REASON");
   for (const auto& w : windows) {
-    std::cout << fmt::format("{:<40} {:<21} {:<16} {}\n", w.value("computer", ""),
-                             w.value("until", ""), w.value("by", ""),
-                             or_dash(w.value("reason", "")));
+    std::cout << fmt::format("{:<40} {:<21} {:<16} {}\n", shown(w.value("computer", "")),
+                             w.value("until", ""), shown(w.value("by", "")),
+                             shown(or_dash(w.value("reason", ""))));
   }
 }
 

@@ -16,6 +16,15 @@ int report_failure(const Error& error) {
   return 1;
 }
 
+std::string shown(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return out;
+}
+
 void print_json(const nlohmann::json& value) {
   // replace: a string that is not UTF-8 never makes the output fail (or not JSON)
   std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';

@@ -108,9 +108,13 @@ Result<void> ManagementServer::prepare() {
   ingest_.emplace(io_.get_executor(), std::move(*writer), log_);
   auto outbox = storage::open_storage(*initial_.database_url);  // the notifier thread's own
   if (!outbox) return std::unexpected(outbox.error());
+  auto rules = alerts::parse_alert_rules(initial_);
+  if (!rules) return std::unexpected(rules.error());
+  rules_text_ = initial_.alerts_toml;
+  rules_ = std::move(*rules);
   notifier_ = std::make_unique<alerts::Notifier>(
       std::move(*outbox), alerts::Sender{initial_.fqdn, initial_.management_group, initial_.hosts},
-      [this](EventId event, std::string text, nlohmann::json fields) {
+      rules_.subscriptions, [this](EventId event, std::string text, nlohmann::json fields) {
         asio::post(io_, [this, event, text = std::move(text), fields = std::move(fields)] {
           (void)log_.write(event, text, fields);
         });
@@ -223,15 +227,19 @@ void ManagementServer::housekeeping(TimePoint now) {
 void ManagementServer::evaluate_monitors(const std::vector<storage::Computer>& computers,
                                          const std::map<std::string, Health>& health,
                                          TimePoint now) {
-  auto rules = alerts::parse_alert_rules(node_->config());  // checked at start and reload
-  if (!rules) return;
+  if (node_->config().alerts_toml != rules_text_) {  // reloaded: checked by the reload already
+    auto rules = alerts::parse_alert_rules(node_->config());
+    if (!rules) return;
+    rules_text_ = node_->config().alerts_toml;
+    rules_ = std::move(*rules);
+    notifier_->set_subscriptions(rules_.subscriptions);
+  }
   std::vector<alerts::ComputerView> views;
   for (const auto& c : computers) {
-    if (c.approval != storage::Approval::approved || c.fqdn == node_->config().fqdn) continue;
+    if (c.approval != storage::Approval::approved) continue;
     views.push_back({c, health.at(c.fqdn) == Health::heartbeat_failure});
   }
-  notifier_->set_subscriptions(rules->subscriptions);
-  alerts_->tick(*rules, views, now);
+  alerts_->tick(rules_, views, now);
 }
 
 // Retention: each data kind is deleted after its [retention] days, at most once an hour.

@@ -88,6 +88,8 @@ class ManagementServer {
   HealthWatch health_;
   std::optional<alerts::Evaluator> alerts_;     // evaluates the monitors while holding the lease
   std::unique_ptr<alerts::Notifier> notifier_;  // delivers the outbox, on its own thread
+  std::string rules_text_;                      // the [alerts] section rules_ was parsed from
+  alerts::AlertRules rules_;
   RelayedAgents relayed_;
   std::map<std::string, TimePoint> relay_refusals_logged_;  // "event gateway agent": last logged
   TimePoint last_groom_{};

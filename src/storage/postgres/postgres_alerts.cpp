@@ -162,7 +162,11 @@ Result<std::optional<Alert>> apply(Connection& conn, const AlertChange& c, TimeP
                             "ended_ms END WHERE id = $2::bigint",
                             {ms(now), std::to_string(c.alert_id)});
       if (!done) return std::unexpected(done.error());
-      if (!resolves) return Changed{};
+      if (!resolves) {  // closed by hand: the next failure opens a new alert
+        auto ok = add_history(conn, c.alert_id, now, "monitor", "released", c.summary);
+        if (!ok) return std::unexpected(ok.error());
+        return Changed{};
+      }
       if (auto ok = add_history(conn, c.alert_id, now, "monitor", "resolved", c.summary); !ok) {
         return std::unexpected(ok.error());
       }

@@ -153,7 +153,10 @@ std::optional<Alert> apply(SQLite::Database& db, const AlertChange& c, TimePoint
       q.bind(1, millis(now));
       q.bind(2, c.alert_id);
       q.exec();
-      if (!resolves) return std::nullopt;
+      if (!resolves) {  // closed by hand: the next failure opens a new alert
+        add_history(db, c.alert_id, now, "monitor", "released", c.summary);
+        return std::nullopt;
+      }
       add_history(db, c.alert_id, now, "monitor", "resolved", c.summary);
       enqueue(db, c.alert_id, c.notify);
       return select_alert(db, c.alert_id);
