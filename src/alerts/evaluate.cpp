@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/names.hpp"
+
 namespace outpost::alerts {
 namespace {
 
@@ -173,8 +175,8 @@ Result<void> log_events(storage::Storage& db, const Monitor& m, const std::strin
   return {};
 }
 
-void builtins(const AlertRules& rules, const ComputerView& view, TimePoint now,
-              std::vector<Finding>& out) {
+void heartbeat_and_certificate(const AlertRules& rules, const ComputerView& view, TimePoint now,
+                               std::vector<Finding>& out) {
   const auto& c = view.computer;
   if (view.heartbeat_failure) {
     out.push_back(
@@ -205,6 +207,53 @@ void builtins(const AlertRules& rules, const ComputerView& view, TimePoint now,
   }
 }
 
+void queue_drops(const storage::QueueDrops& d, std::vector<Finding>& out) {
+  out.push_back({d.origin,
+                 std::string(kQueueDropsMonitor),
+                 Severity::warning,
+                 fmt::format("the queue of {} dropped items it could not deliver, the last at {} "
+                             "({} in all): over its [queue] max_mb (2023) or older than max_age_h "
+                             "(2120) in its event log",
+                             d.origin, format_utc(d.last_drop), d.dropped_items),
+                 {}});
+}
+
+// A gateway connected to another management server than the first of the parents the group
+// set for it (outpost gateway set-failover): it runs on its failover server.
+Result<void> failover(storage::Storage& db, const ComputerView& view, std::vector<Finding>& out) {
+  const auto& c = view.computer;
+  if (c.role != storage::Role::gateway || c.parent.empty() || view.heartbeat_failure) return {};
+  auto parents = db.parents_of(c.fqdn);
+  if (!parents) return std::unexpected(parents.error());
+  if (parents->empty()) return {};  // the gateway keeps its own [parents]: no primary known here
+  const auto primary = parse_endpoint(parents->front());
+  if (!primary || same_host_name(primary->host, c.parent)) return {};
+  out.push_back({c.fqdn,
+                 std::string(kFailoverMonitor),
+                 Severity::warning,
+                 fmt::format("gateway {} runs on its failover management server {}: its primary "
+                             "{} is down or unreachable from it",
+                             c.fqdn, c.parent, primary->host),
+                 {}});
+  return {};
+}
+
+void pending(const AlertRules& rules, const storage::Computer& c, TimePoint now,
+             std::vector<Finding>& out) {
+  if (rules.pending_warning_s <= 0 ||
+      now - c.first_seen < std::chrono::seconds(rules.pending_warning_s)) {
+    return;
+  }
+  out.push_back({c.fqdn,
+                 std::string(kPendingMonitor),
+                 Severity::warning,
+                 fmt::format("{} {} has waited for approval since {}: outpost {} approve {} (or "
+                             "reject it)",
+                             storage::role_name(c.role), c.fqdn, format_utc(c.first_seen),
+                             storage::role_name(c.role), c.fqdn),
+                 {}});
+}
+
 }  // namespace
 
 Result<std::vector<Finding>> evaluate(storage::Storage& db, const AlertRules& rules,
@@ -221,8 +270,25 @@ Result<std::vector<Finding>> evaluate(storage::Storage& db, const AlertRules& ru
   StatesByComputer by_computer;  // one pass over the states, not one per computer
   for (const auto& s : states)
     by_computer[s.origin].push_back(&s);
+  std::map<std::string, storage::QueueDrops, std::less<>> drops;
+  if (rules.queue_drop_window_s > 0) {
+    auto read = db.queue_drops(now - std::chrono::seconds(rules.queue_drop_window_s));
+    if (!read) return std::unexpected(read.error());
+    for (auto& d : *read)
+      drops.emplace(d.origin, std::move(d));
+  }
   for (const auto& view : computers) {
-    builtins(rules, view, now, out);
+    if (view.computer.approval == storage::Approval::pending) {
+      pending(rules, view.computer, now, out);
+      continue;
+    }
+    heartbeat_and_certificate(rules, view, now, out);
+    if (const auto d = drops.find(view.computer.fqdn); d != drops.end()) {
+      queue_drops(d->second, out);
+    }
+    if (rules.failover_warning) {
+      if (auto done = failover(db, view, out); !done) return std::unexpected(done.error());
+    }
     const std::string& fqdn = view.computer.fqdn;
     for (const auto& m : rules.monitors) {
       if (!name_matches(m.computers, fqdn)) continue;

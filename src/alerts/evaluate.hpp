@@ -16,6 +16,7 @@
 namespace outpost::alerts {
 
 // A computer to evaluate, with what the server's health rules decided about its heartbeats.
+// An approved one gets every monitor; one pending approval only the pending-approval monitor.
 struct ComputerView {
   storage::Computer computer;
   // Its own heartbeats stopped, or its service said goodbye (not: unreachable because the

@@ -113,10 +113,11 @@ Result<Monitor> read_monitor(const ConfigTable& t) {
   Monitor m;
   auto name = required_text(t, "name", "the monitor's name, e.g. \"cpu-high\"");
   if (!name) return std::unexpected(name.error());
-  if (!valid_name(*name) || *name == kHeartbeatMonitor || *name == kCertificateMonitor) {
+  if (!valid_name(*name) || std::ranges::find(kBuiltinMonitors, *name) != kBuiltinMonitors.end()) {
     return std::unexpected(t.bad("name", toml_string(*name),
-                                 "1 to 64 letters, digits, '_', '-' or '.', not \"heartbeat\" or "
-                                 "\"certificate\" (built in)"));
+                                 "1 to 64 letters, digits, '_', '-' or '.', not the name of a "
+                                 "built-in monitor (heartbeat, certificate, queue-drops, failover, "
+                                 "pending-approval)"));
   }
   m.name = *name;
   auto computers = t.text("computers");
@@ -269,12 +270,9 @@ Result<Subscription> read_subscription(const ConfigTable& t) {
   if (s.repeat_s > 0 && s.repeat_s < 60) {
     return std::unexpected(t.bad("repeat_s", std::to_string(s.repeat_s), "0 or at least 60"));
   }
-  if (const auto* resolve = t.raw("on_resolve")) {
-    if (!resolve->is_boolean()) {
-      return std::unexpected(t.bad("on_resolve", render_toml_value(*resolve), "true or false"));
-    }
-    s.on_resolve = resolve->as_boolean()->get();
-  }
+  auto resolve = t.boolean("on_resolve");
+  if (!resolve) return std::unexpected(resolve.error());
+  s.on_resolve = resolve->value_or(s.on_resolve);
   auto ca = t.text("ca_file");
   if (!ca) return std::unexpected(ca.error());
   s.ca_file = ca->value_or("");
@@ -342,8 +340,9 @@ Result<AlertRules> parse_alert_rules(const NodeConfig& config) {
   const auto* section = root.get_as<toml::table>("alerts");
   if (section == nullptr) return rules;
   const ConfigTable t(*section, file, "[alerts]");
-  if (auto known = t.reject_unknown(
-          {"evaluation_interval_s", "certificate_warning_days", "monitor", "notify"});
+  if (auto known = t.reject_unknown({"evaluation_interval_s", "certificate_warning_days",
+                                     "queue_drop_window_s", "failover_warning", "pending_warning_s",
+                                     "monitor", "notify"});
       !known) {
     return std::unexpected(known.error());
   }
@@ -353,6 +352,15 @@ Result<AlertRules> parse_alert_rules(const NodeConfig& config) {
   auto days = t.integer("certificate_warning_days", 0, 3650);
   if (!days) return std::unexpected(days.error());
   rules.certificate_warning_days = days->value_or(rules.certificate_warning_days);
+  auto drops = t.integer("queue_drop_window_s", 0, 7 * 86400);
+  if (!drops) return std::unexpected(drops.error());
+  rules.queue_drop_window_s = drops->value_or(rules.queue_drop_window_s);
+  auto failover = t.boolean("failover_warning");
+  if (!failover) return std::unexpected(failover.error());
+  rules.failover_warning = failover->value_or(rules.failover_warning);
+  auto pending = t.integer("pending_warning_s", 0, 365 * 86400);
+  if (!pending) return std::unexpected(pending.error());
+  rules.pending_warning_s = pending->value_or(rules.pending_warning_s);
   auto monitors = t.tables("monitor", "[[alerts.monitor]]");
   if (!monitors) return std::unexpected(monitors.error());
   for (std::size_t i = 0; i < monitors->size(); ++i) {

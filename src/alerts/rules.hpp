@@ -1,8 +1,9 @@
 // The monitors of a management group and its alert settings: the [alerts] section of every
 // management server's configuration file (the same on each, like [collect]), validated at start
-// and on SIGHUP. Built-in monitors (heartbeat, certificate) need no definition.
+// and on SIGHUP. Built-in monitors (kBuiltinMonitors) need no definition.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,9 +15,14 @@
 
 namespace outpost::alerts {
 
-// The built-in monitors' names, as alerts carry them.
+// The built-in monitors' names, as alerts carry them (no defined monitor may take one).
 inline constexpr std::string_view kHeartbeatMonitor = "heartbeat";
 inline constexpr std::string_view kCertificateMonitor = "certificate";
+inline constexpr std::string_view kQueueDropsMonitor = "queue-drops";
+inline constexpr std::string_view kFailoverMonitor = "failover";
+inline constexpr std::string_view kPendingMonitor = "pending-approval";
+inline constexpr std::array<std::string_view, 5> kBuiltinMonitors{
+    kHeartbeatMonitor, kCertificateMonitor, kQueueDropsMonitor, kFailoverMonitor, kPendingMonitor};
 
 enum class MonitorKind { threshold, check, log };
 
@@ -74,6 +80,9 @@ struct Subscription {
 struct AlertRules {
   int evaluation_interval_s = 10;
   int certificate_warning_days = 30;  // 0: no certificate alerts
+  int queue_drop_window_s = 3600;     // a drop within this long is an alert; 0: none
+  bool failover_warning = true;       // a gateway connected to a failover server is an alert
+  int pending_warning_s = 86400;      // an agent pending approval longer is an alert; 0: none
   std::vector<Monitor> monitors;
   std::vector<Subscription> subscriptions;
 };

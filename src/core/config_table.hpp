@@ -66,6 +66,13 @@ class ConfigTable {
     return std::optional<std::string>(n->as_string()->get());
   }
 
+  [[nodiscard]] Result<std::optional<bool>> boolean(std::string_view key) const {
+    const auto* n = table_.get(key);
+    if (n == nullptr) return std::optional<bool>{};
+    if (!n->is_boolean()) return std::unexpected(bad(key, render_toml_value(*n), "true or false"));
+    return std::optional<bool>(n->as_boolean()->get());
+  }
+
   [[nodiscard]] Result<std::optional<int>> integer(std::string_view key, int min, int max) const {
     const auto* n = table_.get(key);
     if (n == nullptr) return std::optional<int>{};

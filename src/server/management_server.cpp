@@ -222,8 +222,8 @@ void ManagementServer::housekeeping(TimePoint now) {
   if (now - last_groom_ >= std::chrono::hours(1)) groom(now);
 }
 
-// The approved computers with their heartbeat health, to the alert evaluator (which runs once
-// per [alerts] evaluation_interval_s, on the server holding the group's lease).
+// The approved and pending computers with their heartbeat health, to the alert evaluator (which
+// runs once per [alerts] evaluation_interval_s, on the server holding the group's lease).
 void ManagementServer::evaluate_monitors(const std::vector<storage::Computer>& computers,
                                          const std::map<std::string, Health>& health,
                                          TimePoint now) {
@@ -236,7 +236,7 @@ void ManagementServer::evaluate_monitors(const std::vector<storage::Computer>& c
   }
   std::vector<alerts::ComputerView> views;
   for (const auto& c : computers) {
-    if (c.approval != storage::Approval::approved) continue;
+    if (c.approval == storage::Approval::rejected) continue;
     views.push_back({c, health.at(c.fqdn) == Health::heartbeat_failure});
   }
   alerts_->tick(rules_, views, now);

@@ -169,4 +169,15 @@ Result<IngestResult> apply_batch(const IngestBatch& batch, std::uint64_t& mark,
   return r;
 }
 
+std::map<std::string, std::uint64_t> dropped_by_origin(const std::vector<IngestBatch>& batches,
+                                                       const std::vector<IngestResult>& results) {
+  std::map<std::string, std::uint64_t> dropped;
+  for (std::size_t i = 0; i < results.size() && i < batches.size(); ++i) {
+    if (results[i].gap_from != 0) {
+      dropped[batches[i].origin] += results[i].gap_to - results[i].gap_from + 1;
+    }
+  }
+  return dropped;
+}
+
 }  // namespace outpost::storage

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -130,6 +131,16 @@ struct CheckState {
   std::int64_t produced_ms = 0;
 };
 
+// What an origin's queue dropped, as the gaps ingest saw in its sequence (IngestResult::gap_from).
+struct QueueDrops {
+  std::string origin;
+  std::uint64_t dropped_items = 0;  // in all, since it first reported
+  TimePoint last_drop;              // when the last gap arrived
+};
+// The items each origin's gaps in `results` (of `batches`) skipped, for the high-water rows.
+[[nodiscard]] std::map<std::string, std::uint64_t> dropped_by_origin(
+    const std::vector<IngestBatch>& batches, const std::vector<IngestResult>& results);
+
 class Storage {
  public:
   Storage() = default;
@@ -197,6 +208,8 @@ class Storage {
   [[nodiscard]] virtual Result<std::vector<StoredItem>> items(const ItemQuery& query) = 0;
   // The latest result of every check of every computer.
   [[nodiscard]] virtual Result<std::vector<CheckState>> check_states() = 0;
+  // The origins whose queue dropped items (a gap arrived) at or after `since`.
+  [[nodiscard]] virtual Result<std::vector<QueueDrops>> queue_drops(TimePoint since) = 0;
   // Retention: deletes the items of `kind` produced before `before`; returns how many.
   [[nodiscard]] virtual Result<std::uint64_t> groom(ItemKind kind, TimePoint before) = 0;
 

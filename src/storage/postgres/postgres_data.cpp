@@ -97,11 +97,20 @@ Result<std::vector<IngestResult>> PostgresStorage::ingest(const std::vector<Inge
     const std::string now = text(static_cast<std::int64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
             .count()));
+    const auto dropped = dropped_by_origin(batches, results);
     for (const auto& [origin, through] : marks) {
-      auto done = conn.exec("moving a high-water mark",
-                            "UPDATE high_water SET through_seq = $1::bigint, updated_ms = "
-                            "$2::bigint WHERE origin = $3::text",
-                            {text(through), now, origin});
+      const auto gap = dropped.find(origin);
+      auto done =
+          gap == dropped.end()
+              ? conn.exec("moving a high-water mark",
+                          "UPDATE high_water SET through_seq = $1::bigint, updated_ms = "
+                          "$2::bigint WHERE origin = $3::text",
+                          {text(through), now, origin})
+              : conn.exec("moving a high-water mark past a dropped gap",
+                          "UPDATE high_water SET through_seq = $1::bigint, updated_ms = "
+                          "$2::bigint, dropped_items = dropped_items + $4::bigint, last_drop_ms = "
+                          "$2::bigint WHERE origin = $3::text",
+                          {text(through), now, origin, text(gap->second)});
       if (!done) return std::unexpected(done.error());
     }
     if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
@@ -155,6 +164,24 @@ Result<std::vector<CheckState>> PostgresStorage::check_states() {
     for (int r = 0; r < rows->size(); ++r) {
       out.push_back({rows->text(r, 0), rows->text(r, 1), rows->text(r, 2), rows->text(r, 3),
                      rows->integer(r, 4)});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<QueueDrops>> PostgresStorage::queue_drops(TimePoint since) {
+  return locked([&](Connection& conn) -> Result<std::vector<QueueDrops>> {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count();
+    auto rows = conn.exec("reading queue drops",
+                          "SELECT origin, dropped_items, last_drop_ms FROM high_water WHERE "
+                          "last_drop_ms >= $1::bigint ORDER BY origin COLLATE \"C\"",
+                          {text(static_cast<std::int64_t>(ms))});
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<QueueDrops> out;
+    for (int r = 0; r < rows->size(); ++r) {
+      out.push_back({rows->text(r, 0), static_cast<std::uint64_t>(rows->integer(r, 1)),
+                     TimePoint(std::chrono::milliseconds(rows->integer(r, 2)))});
     }
     return out;
   });

@@ -67,6 +67,7 @@ class PostgresStorage final : public Storage {
   Result<std::uint64_t> high_water_mark(const std::string& origin) override;
   Result<std::vector<StoredItem>> items(const ItemQuery& query) override;
   Result<std::vector<CheckState>> check_states() override;
+  Result<std::vector<QueueDrops>> queue_drops(TimePoint since) override;
   Result<std::uint64_t> groom(ItemKind kind, TimePoint before) override;
 
  private:

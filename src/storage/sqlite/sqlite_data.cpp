@@ -63,14 +63,26 @@ Result<std::vector<IngestResult>> SqliteStorage::ingest(const std::vector<Ingest
       if (!r) return std::unexpected(r.error());
       results.push_back(*r);
     }
+    const auto dropped = dropped_by_origin(batches, results);
+    const auto now = millis(Clock::now());
     SQLite::Statement mark(*db_,
-                           "INSERT INTO high_water (origin, through_seq, updated_ms) VALUES (?, "
-                           "?, ?) ON CONFLICT (origin) DO UPDATE SET through_seq = "
-                           "excluded.through_seq, updated_ms = excluded.updated_ms");
+                           "INSERT INTO high_water (origin, through_seq, updated_ms, "
+                           "dropped_items, last_drop_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                           "(origin) DO UPDATE SET through_seq = excluded.through_seq, updated_ms "
+                           "= excluded.updated_ms, dropped_items = high_water.dropped_items + "
+                           "excluded.dropped_items, last_drop_ms = COALESCE(excluded.last_drop_ms, "
+                           "high_water.last_drop_ms)");
     for (const auto& [origin, through] : marks) {
+      const auto gap = dropped.find(origin);
       mark.bind(1, origin);
       mark.bind(2, static_cast<std::int64_t>(through));
-      mark.bind(3, millis(Clock::now()));
+      mark.bind(3, now);
+      mark.bind(4, static_cast<std::int64_t>(gap == dropped.end() ? 0 : gap->second));
+      if (gap == dropped.end()) {
+        mark.bind(5);  // NULL: the last drop stays as it was
+      } else {
+        mark.bind(5, now);
+      }
       mark.exec();
       mark.reset();
     }
@@ -121,6 +133,22 @@ Result<std::vector<CheckState>> SqliteStorage::check_states() {
       out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
                      q.getColumn(2).getString(), q.getColumn(3).getString(),
                      q.getColumn(4).getInt64()});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<QueueDrops>> SqliteStorage::queue_drops(TimePoint since) {
+  return guarded(path_, "reading queue drops", [&]() -> Result<std::vector<QueueDrops>> {
+    SQLite::Statement q(*db_,
+                        "SELECT origin, dropped_items, last_drop_ms FROM high_water WHERE "
+                        "last_drop_ms >= ? ORDER BY origin");
+    q.bind(1, millis(since));
+    std::vector<QueueDrops> out;
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getString(),
+                     static_cast<std::uint64_t>(q.getColumn(1).getInt64()),
+                     from_millis(q.getColumn(2).getInt64())});
     }
     return out;
   });

@@ -12,6 +12,13 @@ namespace {
 
 using storage::Severity;
 
+storage::Computer approved(const std::string& fqdn) {
+  storage::Computer c;
+  c.fqdn = fqdn;
+  c.approval = storage::Approval::approved;
+  return c;
+}
+
 class Evaluate : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -48,9 +55,7 @@ class Evaluate : public ::testing::Test {
   std::vector<Finding> run(const Monitor& m, const std::map<AlertKey, Severity>& current = {}) {
     AlertRules rules;
     rules.monitors = {m};
-    storage::Computer c;
-    c.fqdn = "a1";
-    auto found = evaluate(*db_, rules, {{c, false}}, current, now_);
+    auto found = evaluate(*db_, rules, {{approved("a1"), false}}, current, now_);
     EXPECT_TRUE(found) << found.error().describe();
     return found ? *found : std::vector<Finding>{};
   }
@@ -113,8 +118,7 @@ TEST_F(Evaluate, BelowMonitorsAndBuiltIns) {
   low.warning = 1000;
   AlertRules rules;
   rules.monitors = {low};
-  storage::Computer c;
-  c.fqdn = "a1";
+  storage::Computer c = approved("a1");
   c.certificate_not_after = now_ + std::chrono::hours(24 * 10);
   c.last_heartbeat = now_ - std::chrono::minutes(5);
   c.parent = "gw1";
@@ -126,6 +130,50 @@ TEST_F(Evaluate, BelowMonitorsAndBuiltIns) {
   EXPECT_EQ(by_monitor.at("mem-low"), Severity::warning);
   EXPECT_EQ(by_monitor.at("heartbeat"), Severity::critical);
   EXPECT_EQ(by_monitor.at("certificate"), Severity::warning);  // 10 days < 30
+}
+
+// Queue drops (from the gaps ingest saw), a gateway on its failover server, and an agent pending
+// approval for too long; each resolves when its cause is gone.
+TEST_F(Evaluate, QueueDropsFailoverAndPendingApproval) {
+  ASSERT_TRUE(
+      db_->ingest({{"a1", {{1, millis(now_), storage::ItemKind::event, "x", "", "", "{}"}}, 0}}));
+  // a1's queue dropped 2..9: the next batch says it holds nothing between 1 and 10.
+  ASSERT_TRUE(
+      db_->ingest({{"a1", {{10, millis(now_), storage::ItemKind::event, "x", "", "", "{}"}}, 1}}));
+  ASSERT_TRUE(db_->set_parents("gw1", {"ms1.lab.test:5723", "ms2.lab.test"}, now_));
+  storage::Computer agent = approved("a1");
+  storage::Computer gateway = approved("gw1");
+  gateway.role = storage::Role::gateway;
+  gateway.parent = "MS2.lab.test";  // connected to its failover server
+  storage::Computer waiting;
+  waiting.fqdn = "a2";
+  waiting.approval = storage::Approval::pending;
+  waiting.first_seen = now_ - std::chrono::hours(25);
+  storage::Computer newcomer = waiting;
+  newcomer.fqdn = "a3";
+  newcomer.first_seen = now_ - std::chrono::hours(1);
+  AlertRules rules;
+  const std::vector<ComputerView> views{
+      {agent, false}, {gateway, false}, {waiting, false}, {newcomer, false}};
+  auto found = evaluate(*db_, rules, views, {}, now_);
+  ASSERT_TRUE(found) << found.error().describe();
+  std::map<AlertKey, std::string> summaries;
+  for (const auto& f : *found)
+    summaries[{f.computer, f.monitor}] = f.summary;
+  ASSERT_EQ(summaries.size(), 3U);
+  EXPECT_NE(summaries.at({"a1", "queue-drops"}).find("(8 in all)"), std::string::npos);
+  EXPECT_NE(summaries.at({"gw1", "failover"}).find("failover management server MS2.lab.test"),
+            std::string::npos);
+  EXPECT_NE(summaries.at({"a2", "pending-approval"}).find("outpost agent approve a2"),
+            std::string::npos);
+
+  // An hour later the drop is past the window; the gateway failed back; a2 was approved.
+  gateway.parent = "ms1.lab.test";
+  waiting.approval = storage::Approval::approved;
+  found = evaluate(*db_, rules, {{agent, false}, {gateway, false}, {waiting, false}}, {},
+                   now_ + std::chrono::seconds(rules.queue_drop_window_s + 60));
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->empty());
 }
 
 }  // namespace

@@ -23,7 +23,19 @@ TEST(AlertRules, DefaultsWithoutASection) {
   ASSERT_TRUE(rules);
   EXPECT_EQ(rules->evaluation_interval_s, 10);
   EXPECT_EQ(rules->certificate_warning_days, 30);
+  EXPECT_EQ(rules->queue_drop_window_s, 3600);
+  EXPECT_TRUE(rules->failover_warning);
+  EXPECT_EQ(rules->pending_warning_s, 86400);
   EXPECT_TRUE(rules->monitors.empty());
+}
+
+TEST(AlertRules, BuiltInMonitorsCanBeTunedAndTurnedOff) {
+  auto rules = parse(
+      "[alerts]\nqueue_drop_window_s = 0\nfailover_warning = false\npending_warning_s = 600\n");
+  ASSERT_TRUE(rules) << rules.error().describe();
+  EXPECT_EQ(rules->queue_drop_window_s, 0);
+  EXPECT_FALSE(rules->failover_warning);
+  EXPECT_EQ(rules->pending_warning_s, 600);
 }
 
 TEST(AlertRules, ReadsEveryKind) {
@@ -94,9 +106,14 @@ TEST(AlertRules, ErrorsNameTheTableAndTheKey) {
                      "[[alerts.monitor]]\nname = \"x\"\nkind = \"check\"\ncheck = \"*\"\n")
                 .find("#2 name = \"x\": expected a name no other monitor has"),
             std::string::npos);
-  EXPECT_NE(error_of("[[alerts.monitor]]\nname = \"certificate\"\nkind = \"check\"\n"
+  EXPECT_NE(error_of("[[alerts.monitor]]\nname = \"queue-drops\"\nkind = \"check\"\n"
                      "check = \"*\"\n")
-                .find("built in"),
+                .find("not the name of a built-in monitor"),
+            std::string::npos);
+  EXPECT_EQ(error_of("[alerts]\nfailover_warning = \"yes\"\n"),
+            "/etc/outpost/ms1.toml: [alerts] failover_warning = \"yes\": expected true or false");
+  EXPECT_NE(error_of("[alerts]\npending_warning_s = -1\n")
+                .find("pending_warning_s = -1: expected an integer from 0 to 31536000"),
             std::string::npos);
   EXPECT_NE(error_of("[[alerts.monitor]]\nname = \"x\"\nkind = \"magic\"\n")
                 .find("kind = \"magic\": expected \"threshold\", \"check\" or \"log\""),

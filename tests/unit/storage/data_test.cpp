@@ -104,6 +104,20 @@ TEST_P(StorageTest, AGapTheOriginDroppedIsReportedAndAccepted) {
   EXPECT_EQ((*r)[0].gap_to, 9u);
   EXPECT_EQ((*r)[0].through_seq, 11u);
   EXPECT_FALSE((*r)[0].out_of_order);
+  // The drop is kept for the queue-drops monitor: a running total and when the last one came.
+  const auto before = Clock::now() - std::chrono::minutes(1);
+  IngestBatch again = batch("a1.lab.test", 20, 1);
+  again.previous_seq = 11;
+  ASSERT_TRUE(db->ingest({again, batch("a2.lab.test", 1, 1)}));
+  auto drops = db->queue_drops(before);
+  ASSERT_TRUE(drops) << drops.error().describe();
+  ASSERT_EQ(drops->size(), 1u);
+  EXPECT_EQ((*drops)[0].origin, "a1.lab.test");
+  EXPECT_EQ((*drops)[0].dropped_items, 7u + 8u);
+  EXPECT_GE((*drops)[0].last_drop, before);
+  drops = db->queue_drops(Clock::now() + std::chrono::minutes(1));
+  ASSERT_TRUE(drops);
+  EXPECT_TRUE(drops->empty());
 }
 
 // A relay dropped the batch 3..5: the origin still holds it, so writing 6..7 would make 3..5
