@@ -47,26 +47,32 @@ struct Point {
   double value = 0;
 };
 
-// The counter's samples of one computer, by instance, oldest first.
-Result<std::map<std::string, std::vector<Point>>> series(storage::Storage& db, const Monitor& m,
-                                                         const std::string& computer,
-                                                         TimePoint now) {
+// The samples of one computer: by counter, then by instance, oldest first.
+using Series = std::map<std::string, std::map<std::string, std::vector<Point>>, std::less<>>;
+
+// Every counter the threshold monitors `of` watch on `computer`, in one query (one index seek
+// per counter), back as far as the longest of their windows needs.
+Result<Series> series(storage::Storage& db, const std::vector<const Monitor*>& of,
+                      const std::string& computer, TimePoint now) {
   storage::ItemQuery q;
   q.origin = computer;
   q.kind = storage::ItemKind::sample;
-  q.name = m.counter;
-  q.since = now - std::chrono::seconds(m.for_s) - kSampleLookback;
-  q.limit = kMaxSamples;
+  int longest = 0;
+  for (const auto* m : of) {
+    if (std::ranges::find(q.names, m->counter) == q.names.end()) q.names.push_back(m->counter);
+    longest = std::max(longest, m->for_s);
+  }
+  q.since = now - std::chrono::seconds(longest) - kSampleLookback;
+  q.limit = kMaxSamples * q.names.size();
   auto items = db.items(q);
   if (!items) return std::unexpected(items.error());
-  std::map<std::string, std::vector<Point>> out;
+  Series out;
   for (const auto& item : *items) {
     const auto j = nlohmann::json::parse(item.payload, nullptr, false);
     if (!j.is_object() || !j.contains("value") || !j["value"].is_number()) continue;
     const std::string instance =
         j.contains("instance") && j["instance"].is_string() ? j["instance"].get<std::string>() : "";
-    if (!m.instance.empty() && instance != m.instance) continue;
-    out[instance].push_back({item.produced_ms, j["value"].get<double>()});
+    out[item.name][instance].push_back({item.produced_ms, j["value"].get<double>()});
   }
   return out;
 }
@@ -90,12 +96,19 @@ bool holds(const Monitor& m, const std::vector<Point>& points, double level, boo
   return run_start >= 0 && now_ms - run_start >= std::int64_t{m.for_s} * 1000;
 }
 
-Result<void> threshold(storage::Storage& db, const Monitor& m, const std::string& computer,
-                       const std::map<AlertKey, Severity>& current, TimePoint now,
-                       std::vector<Finding>& out) {
-  auto by_instance = series(db, m, computer, now);
-  if (!by_instance) return std::unexpected(by_instance.error());
-  for (const auto& [instance, points] : *by_instance) {
+void threshold(const Monitor& m, const std::string& computer, const Series& samples,
+               const std::map<AlertKey, Severity>& current, TimePoint now,
+               std::vector<Finding>& out) {
+  const auto of_counter = samples.find(m.counter);
+  if (of_counter == samples.end()) return;
+  const auto since_ms = unix_ms(now - std::chrono::seconds(m.for_s) - kSampleLookback);
+  for (const auto& [instance, all_points] : of_counter->second) {
+    if (!m.instance.empty() && instance != m.instance) continue;
+    // Another monitor of the counter may have read further back than this one looks.
+    std::vector<Point> points;
+    for (const auto& p : all_points) {
+      if (p.ms >= since_ms) points.push_back(p);
+    }
     const std::string key = m.instance.empty() && !instance.empty()
                                 ? fmt::format("{}{{{}}}", m.name, one_line(instance, kMaxNameBytes))
                                 : m.name;
@@ -122,7 +135,6 @@ Result<void> threshold(storage::Storage& db, const Monitor& m, const std::string
                                         m.for_s > 0 ? fmt::format(" for {} s", m.for_s) : "")),
                    {}});
   }
-  return {};
 }
 
 using StatesByComputer = std::map<std::string, std::vector<const storage::CheckState*>>;
@@ -155,7 +167,7 @@ Result<void> log_events(storage::Storage& db, const Monitor& m, const std::strin
   storage::ItemQuery q;
   q.origin = computer;
   q.kind = storage::ItemKind::event;
-  q.name = m.rule;
+  q.names = {m.rule};
   q.since = now - std::chrono::seconds(m.window_s);
   q.limit = std::max<std::size_t>(static_cast<std::size_t>(m.count), 1000);
   auto items = db.items(q);
@@ -290,12 +302,24 @@ Result<std::vector<Finding>> evaluate(storage::Storage& db, const AlertRules& ru
       if (auto done = failover(db, view, out); !done) return std::unexpected(done.error());
     }
     const std::string& fqdn = view.computer.fqdn;
+    std::vector<const Monitor*> thresholds;
+    for (const auto& m : rules.monitors) {
+      if (m.kind == MonitorKind::threshold && name_matches(m.computers, fqdn)) {
+        thresholds.push_back(&m);
+      }
+    }
+    Series samples;
+    if (!thresholds.empty()) {
+      auto read = series(db, thresholds, fqdn, now);
+      if (!read) return std::unexpected(read.error());
+      samples = std::move(*read);
+    }
     for (const auto& m : rules.monitors) {
       if (!name_matches(m.computers, fqdn)) continue;
       Result<void> done;
       switch (m.kind) {
         case MonitorKind::threshold:
-          done = threshold(db, m, fqdn, current, now, out);
+          threshold(m, fqdn, samples, current, now, out);
           break;
         case MonitorKind::check:
           check(m, fqdn, by_computer, out);

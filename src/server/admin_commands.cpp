@@ -217,7 +217,7 @@ json query_data(storage::Storage& db, const json& request) {
           Error{EventId::none, "'" + kind + "' is not a kind of data", "event, sample or check"});
     }
   }
-  query.name = request.value("name", "");
+  if (auto name = request.value("name", ""); !name.empty()) query.names = {name};
   if (request.contains("since_ms")) {
     query.since = TimePoint(std::chrono::milliseconds(request.value("since_ms", std::int64_t{0})));
   }

@@ -119,7 +119,7 @@ struct StoredItem {
 struct ItemQuery {
   std::string origin;
   std::optional<ItemKind> kind;
-  std::string name;  // empty: any
+  std::vector<std::string> names;  // any of these; empty: any
   std::optional<TimePoint> since;
   std::size_t limit = 1000;  // the newest `limit`, returned oldest first
 };

@@ -129,19 +129,31 @@ Result<std::uint64_t> PostgresStorage::high_water_mark(const std::string& origin
 
 Result<std::vector<StoredItem>> PostgresStorage::items(const ItemQuery& query) {
   return locked([&](Connection& conn) -> Result<std::vector<StoredItem>> {
-    const std::string kind = query.kind ? std::string(kind_name(*query.kind)) : "";
     const std::int64_t since =
         query.since
             ? std::chrono::duration_cast<std::chrono::milliseconds>(query.since->time_since_epoch())
                   .count()
             : 0;
-    auto rows = conn.exec(
-        "reading data",
-        "SELECT origin, seq, kind, name, produced_ms, payload FROM items WHERE origin = $1::text "
-        "AND ($2::text = '' OR kind = $2::text) AND ($3::text = '' OR name = $3::text) AND "
-        "produced_ms >= $4::bigint ORDER BY produced_ms DESC, seq DESC LIMIT $5::bigint",
-        {query.origin, kind, query.name, text(since),
-         text(static_cast<std::uint64_t>(query.limit))});
+    // Only the filters that are set, so the plan uses items_by_name as far as it can.
+    std::string sql =
+        "SELECT origin, seq, kind, name, produced_ms, payload FROM items WHERE origin = $1::text";
+    std::vector<Param> params{query.origin};
+    if (query.kind) {
+      params.emplace_back(std::string(kind_name(*query.kind)));
+      sql += fmt::format(" AND kind = ${}::text", params.size());
+    }
+    for (std::size_t i = 0; i < query.names.size(); ++i) {
+      params.emplace_back(query.names[i]);
+      sql += fmt::format("{}${}::text", i == 0 ? " AND name IN (" : ", ", params.size());
+    }
+    if (!query.names.empty()) sql += ")";
+    params.emplace_back(text(since));
+    params.emplace_back(text(static_cast<std::uint64_t>(query.limit)));
+    sql += fmt::format(
+        " AND produced_ms >= ${}::bigint ORDER BY produced_ms DESC, seq DESC LIMIT "
+        "${}::bigint",
+        params.size() - 1, params.size());
+    auto rows = conn.exec("reading data", sql.c_str(), params);
     if (!rows) return std::unexpected(rows.error());
     std::vector<StoredItem> out;
     for (int r = rows->size() - 1; r >= 0; --r) {

@@ -65,6 +65,11 @@ SqliteStorage::SqliteStorage(std::string path, std::unique_ptr<SQLite::Database>
     : path_(std::move(path)), db_(std::move(db)) {}
 
 Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& path) {
+  // Before SQLite initialises (the first open): no global allocation statistics, whose mutex
+  // every connection of every thread takes on each malloc (the ingest writer and the alert
+  // evaluator contended on it). Later calls are refused by SQLite and change nothing.
+  static const int kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemoryStatistics;
   std::unique_ptr<SqliteStorage> storage;
   auto opened = guarded(path, "opening", [&]() -> Result<void> {
     auto db = std::make_unique<SQLite::Database>(
@@ -84,6 +89,14 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& pa
   if (!opened) return std::unexpected(opened.error());
   if (auto migrated = storage->migrate(); !migrated) return std::unexpected(migrated.error());
   return storage;
+}
+
+SQLite::Statement& SqliteStorage::prepared(const std::string& sql) {
+  auto& statement = prepared_[sql];
+  if (!statement) statement = std::make_unique<SQLite::Statement>(*db_, sql);
+  statement->reset();
+  statement->clearBindings();
+  return *statement;
 }
 
 Result<void> SqliteStorage::migrate() {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
+#include <map>
 #include <memory>
 
 #include "storage/storage.hpp"
@@ -69,9 +71,12 @@ class SqliteStorage final : public Storage {
  private:
   SqliteStorage(std::string path, std::unique_ptr<SQLite::Database> db);
   Result<void> migrate();
+  // A statement of a hot query, prepared once per connection; reset, without bindings.
+  SQLite::Statement& prepared(const std::string& sql);
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> prepared_;  // before db_ goes
 };
 
 }  // namespace outpost::storage::sqlite
