@@ -16,14 +16,12 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/channels.hpp"
+#include "alerts/report.hpp"
 #include "alerts/rules.hpp"
 #include "core/events.hpp"
 #include "storage/storage.hpp"
 
 namespace outpost::alerts {
-
-// How the notifier's thread writes an event (the server posts it to its I/O thread).
-using Report = std::function<void(EventId, std::string, nlohmann::json)>;
 
 class Notifier {
  public:

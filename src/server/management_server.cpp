@@ -102,23 +102,26 @@ Result<void> ManagementServer::prepare() {
     return std::unexpected(error);
   }
   storage_ = std::move(*storage);
-  alerts_.emplace(*storage_, log_, initial_.fqdn);
   auto writer = storage::open_storage(*initial_.database_url);  // the ingest thread's own
   if (!writer) return std::unexpected(writer.error());
   ingest_.emplace(io_.get_executor(), std::move(*writer), log_);
   auto outbox = storage::open_storage(*initial_.database_url);  // the notifier thread's own
   if (!outbox) return std::unexpected(outbox.error());
+  auto monitors = storage::open_storage(*initial_.database_url);  // the evaluator thread's own
+  if (!monitors) return std::unexpected(monitors.error());
   auto rules = alerts::parse_alert_rules(initial_);
   if (!rules) return std::unexpected(rules.error());
   rules_text_ = initial_.alerts_toml;
   rules_ = std::move(*rules);
+  const alerts::Report report = [this](EventId event, std::string text, nlohmann::json fields) {
+    asio::post(io_, [this, event, text = std::move(text), fields = std::move(fields)] {
+      (void)log_.write(event, text, fields);
+    });
+  };
+  alerts_ = std::make_unique<alerts::Evaluator>(std::move(*monitors), initial_.fqdn, report);
   notifier_ = std::make_unique<alerts::Notifier>(
       std::move(*outbox), alerts::Sender{initial_.fqdn, initial_.management_group, initial_.hosts},
-      rules_.subscriptions, [this](EventId event, std::string text, nlohmann::json fields) {
-        asio::post(io_, [this, event, text = std::move(text), fields = std::move(fields)] {
-          (void)log_.write(event, text, fields);
-        });
-      });
+      rules_.subscriptions, report);
   return {};
 }
 
@@ -179,6 +182,7 @@ void ManagementServer::stop(const std::string& why) {
   if (admin_) admin_->close();
   if (dialer_) dialer_->stop_all();
   if (ingest_) ingest_->stop();      // commits what arrived; its acks are not sent any more
+  if (alerts_) alerts_->stop();      // after the round in progress
   if (notifier_) notifier_->stop();  // after the attempt in progress (bounded by its timeout)
   auto sessions = sessions_;
   for (const auto& session : sessions)

@@ -2,7 +2,8 @@
 // configuration (channel certificate and TLS, the database, the listener, the admin socket, the
 // dialer of server-initiated gateways), admits computers by what the database says, records
 // their heartbeats, watches their health (20020-20023), serves the admin commands, reloads on
-// SIGHUP and stops cleanly on SIGTERM/SIGINT. Everything runs on one io_context thread.
+// SIGHUP and stops cleanly on SIGTERM/SIGINT. Everything runs on one io_context thread but the
+// ingest writer, the alert evaluator and the notifier, each on a thread with its own connection.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -86,7 +87,7 @@ class ManagementServer {
   std::optional<GatewayDialer> dialer_;
   std::optional<Ingest> ingest_;
   HealthWatch health_;
-  std::optional<alerts::Evaluator> alerts_;     // evaluates the monitors while holding the lease
+  std::unique_ptr<alerts::Evaluator> alerts_;   // evaluates the monitors, on its own thread
   std::unique_ptr<alerts::Notifier> notifier_;  // delivers the outbox, on its own thread
   std::string rules_text_;                      // the [alerts] section rules_ was parsed from
   alerts::AlertRules rules_;
