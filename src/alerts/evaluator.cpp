@@ -99,7 +99,11 @@ void Evaluator::evaluate_now(const Round& round) {
     current[{a.computer, a.monitor}] = a.severity;
   auto findings = evaluate(*db_, rules, evaluated, current, now);
   if (!findings) return failed(findings.error());
-  const auto changes = plan_changes(*active, *findings, in_maintenance, rules.subscriptions, now);
+  Parents parents;
+  for (const auto& view : computers)
+    parents.emplace(view.computer.fqdn, view.computer.parent);
+  const auto changes =
+      plan_changes(*active, *findings, in_maintenance, rules.subscriptions, parents, now);
   auto changed = db_->apply_alert_changes(std::string(kAlertLease), holder_, now, changes);
   if (!changed) return failed(changed.error());
   failing_ = false;

@@ -7,24 +7,33 @@
 namespace outpost::alerts {
 namespace {
 
+std::string parent_of(const Parents& parents, const std::string& computer) {
+  const auto it = parents.find(computer);
+  return it == parents.end() ? std::string() : it->second;
+}
+
 std::vector<storage::NotifyRequest> opened(const std::vector<Subscription>& subscriptions,
-                                           const std::string& computer, const std::string& monitor,
-                                           storage::Severity severity, TimePoint now) {
+                                           const Parents& parents, const std::string& computer,
+                                           const std::string& monitor, storage::Severity severity,
+                                           TimePoint now) {
   std::vector<storage::NotifyRequest> out;
   for (const auto& s : subscriptions) {
-    if (subscribed(s, computer, monitor, severity)) {
+    if (subscribed(s, computer, parent_of(parents, computer), monitor, severity)) {
       out.push_back({s.name, "opened", 0, now + std::chrono::seconds(s.delay_s)});
     }
   }
   return out;
 }
 
+// Every subscription that would have been asked when it opened (at any severity: "resolved" is
+// sent only where "opened" was).
 std::vector<storage::NotifyRequest> resolved(const std::vector<Subscription>& subscriptions,
-                                             const storage::Alert& a, TimePoint now) {
+                                             const Parents& parents, const storage::Alert& a,
+                                             TimePoint now) {
   std::vector<storage::NotifyRequest> out;
   for (const auto& s : subscriptions) {
-    if (s.on_resolve && name_matches(s.computers, a.computer) &&
-        name_matches(s.monitors, a.monitor)) {
+    if (s.on_resolve && subscribed(s, a.computer, parent_of(parents, a.computer), a.monitor,
+                                   storage::Severity::critical)) {
       out.push_back({s.name, "resolved", 0, now});
     }
   }
@@ -37,7 +46,7 @@ std::vector<storage::AlertChange> plan_changes(const std::vector<storage::Alert>
                                                const std::vector<Finding>& findings,
                                                const std::set<std::string>& untouched,
                                                const std::vector<Subscription>& subscriptions,
-                                               TimePoint now) {
+                                               const Parents& parents, TimePoint now) {
   using Kind = storage::AlertChange::Kind;
   std::map<AlertKey, const storage::Alert*> by_key;
   for (const auto& a : active)
@@ -51,7 +60,7 @@ std::vector<storage::AlertChange> plan_changes(const std::vector<storage::Alert>
     const auto it = by_key.find(key);
     if (it == by_key.end()) {
       changes.push_back({Kind::open, 0, f.computer, f.monitor, f.severity, f.summary, 0,
-                         opened(subscriptions, f.computer, f.monitor, f.severity, now)});
+                         opened(subscriptions, parents, f.computer, f.monitor, f.severity, now)});
       continue;
     }
     const auto last_seen_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -61,18 +70,18 @@ std::vector<storage::AlertChange> plan_changes(const std::vector<storage::Alert>
         std::ranges::count_if(f.occurrences_ms, [&](std::int64_t ms) { return ms > last_seen_ms; });
     const bool worse = f.severity == storage::Severity::critical &&
                        it->second->severity != storage::Severity::critical;
-    changes.push_back({Kind::update, it->second->id, f.computer, f.monitor, f.severity, f.summary,
-                       repeats,
-                       worse ? opened(subscriptions, f.computer, f.monitor, f.severity, now)
-                             : std::vector<storage::NotifyRequest>{}});
+    changes.push_back(
+        {Kind::update, it->second->id, f.computer, f.monitor, f.severity, f.summary, repeats,
+         worse ? opened(subscriptions, parents, f.computer, f.monitor, f.severity, now)
+               : std::vector<storage::NotifyRequest>{}});
   }
   for (const auto& a : active) {
     if (untouched.contains(a.computer) || seen.contains({a.computer, a.monitor})) continue;
     const bool by_hand = a.state == storage::AlertState::closed;
-    changes.push_back(
-        {by_hand ? Kind::release : Kind::resolve, a.id, a.computer, a.monitor, a.severity,
-         "the monitor is healthy again", 0,
-         by_hand ? std::vector<storage::NotifyRequest>{} : resolved(subscriptions, a, now)});
+    changes.push_back({by_hand ? Kind::release : Kind::resolve, a.id, a.computer, a.monitor,
+                       a.severity, "the monitor is healthy again", 0,
+                       by_hand ? std::vector<storage::NotifyRequest>{}
+                               : resolved(subscriptions, parents, a, now)});
   }
   return changes;
 }

@@ -4,6 +4,7 @@
 // change carries the notifications the subscriptions ask for (written with it, one transaction).
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +14,9 @@
 
 namespace outpost::alerts {
 
+// The node each computer is connected through (for subscriptions to a gateway's computers).
+using Parents = std::map<std::string, std::string, std::less<>>;
+
 // `active`: the alerts whose cause lasted at the last evaluation; `untouched`: computers whose
 // alerts stay as they are (in maintenance). An alert that opens, or rises to critical, asks each
 // subscription that wants it for an "opened" notification due after its delay (asking again
@@ -20,6 +24,6 @@ namespace outpost::alerts {
 [[nodiscard]] std::vector<storage::AlertChange> plan_changes(
     const std::vector<storage::Alert>& active, const std::vector<Finding>& findings,
     const std::set<std::string>& untouched, const std::vector<Subscription>& subscriptions,
-    TimePoint now);
+    const Parents& parents, TimePoint now);
 
 }  // namespace outpost::alerts

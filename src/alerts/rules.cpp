@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "core/config_table.hpp"
+#include "core/names.hpp"
 
 namespace outpost::alerts {
 namespace {
@@ -214,10 +215,10 @@ Result<void> read_channel(const ConfigTable& t, Subscription& s) {
 }
 
 Result<Subscription> read_subscription(const ConfigTable& t) {
-  if (auto known =
-          t.reject_unknown({"name", "channel", "min_severity", "computers", "monitors", "delay_s",
-                            "repeat_s", "on_resolve", "timeout_s", "max_attempts", "command", "url",
-                            "ca_file", "smtp_url", "from", "to", "username", "password_file"});
+  if (auto known = t.reject_unknown({"name", "channel", "min_severity", "computers", "gateway",
+                                     "monitors", "delay_s", "repeat_s", "on_resolve", "timeout_s",
+                                     "max_attempts", "command", "url", "ca_file", "smtp_url",
+                                     "from", "to", "username", "password_file"});
       !known) {
     return std::unexpected(known.error());
   }
@@ -256,6 +257,14 @@ Result<Subscription> read_subscription(const ConfigTable& t) {
     auto pattern = t.text(key);
     if (!pattern) return std::unexpected(pattern.error());
     if (*pattern) *into = **pattern;
+  }
+  auto gateway = t.text("gateway");
+  if (!gateway) return std::unexpected(gateway.error());
+  if (*gateway) {
+    if (!is_valid_host_name(**gateway)) {
+      return std::unexpected(t.bad("gateway", toml_string(**gateway), "a gateway's FQDN"));
+    }
+    s.gateway = canonical_host_name(**gateway);
   }
   for (auto [key, into, max] :
        {std::tuple{"delay_s", &s.delay_s, 86400 * 7},
@@ -297,11 +306,13 @@ std::string_view channel_name(Channel channel) {
   return "command";
 }
 
-bool subscribed(const Subscription& s, const std::string& computer, const std::string& monitor,
-                storage::Severity severity) {
+bool subscribed(const Subscription& s, const std::string& computer, const std::string& parent,
+                const std::string& monitor, storage::Severity severity) {
+  const bool behind = s.gateway.empty() || same_host_name(s.gateway, computer) ||
+                      (!parent.empty() && same_host_name(s.gateway, parent));
   return (severity == storage::Severity::critical ||
           s.min_severity == storage::Severity::warning) &&
-         name_matches(s.computers, computer) && name_matches(s.monitors, monitor);
+         name_matches(s.computers, computer) && behind && name_matches(s.monitors, monitor);
 }
 
 bool name_matches(std::string_view pattern, std::string_view name) {

@@ -61,6 +61,7 @@ struct Subscription {
   Channel channel = Channel::command;
   storage::Severity min_severity = storage::Severity::warning;
   std::string computers = "*";  // name patterns, like a monitor's
+  std::string gateway;          // when set: only this gateway and the computers behind it
   std::string monitors = "*";
   int delay_s = 0;         // only if the alert is still unresolved after this long
   int repeat_s = 0;        // again every repeat_s while it is open (not acknowledged); 0: once
@@ -87,9 +88,11 @@ struct AlertRules {
   std::vector<Subscription> subscriptions;
 };
 
-// Whether `s` wants to hear about an alert of `monitor` on `computer` at `severity`.
+// Whether `s` wants to hear about an alert of `monitor` on `computer` at `severity`; `parent`
+// is the node the computer is connected through (for a subscription to a gateway's computers).
 [[nodiscard]] bool subscribed(const Subscription& s, const std::string& computer,
-                              const std::string& monitor, storage::Severity severity);
+                              const std::string& parent, const std::string& monitor,
+                              storage::Severity severity);
 
 // The [alerts] section of a management server's file (config.alerts_toml); defaults without one.
 // Errors name the file, the table, the key and what is expected (30010).

@@ -29,7 +29,7 @@ TEST(AlertLifecycle, OpensUpdatesAndResolves) {
       {"a2", "mem", Severity::warning, "new", {}},
       {"a3", "log", Severity::warning, "lines", {500, 1500, 2500}},
   };
-  const auto changes = plan_changes(before, findings, {}, {}, TimePoint{});
+  const auto changes = plan_changes(before, findings, {}, {}, {}, TimePoint{});
   ASSERT_EQ(changes.size(), 5U);
   EXPECT_EQ(changes[0].kind, AlertChange::Kind::update);
   EXPECT_EQ(changes[0].alert_id, 1);
@@ -46,7 +46,7 @@ TEST(AlertLifecycle, OpensUpdatesAndResolves) {
 TEST(AlertLifecycle, RepeatsCountOnlyNewOccurrences) {
   const auto changes = plan_changes({active(7, "a1", "log")},
                                     {{"a1", "log", Severity::warning, "", {500, 1000, 1500, 2500}}},
-                                    {}, {}, TimePoint{});
+                                    {}, {}, {}, TimePoint{});
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes[0].repeats, 2);  // after last_seen (1000 ms)
 }
@@ -54,7 +54,7 @@ TEST(AlertLifecycle, RepeatsCountOnlyNewOccurrences) {
 TEST(AlertLifecycle, AComputerInMaintenanceIsLeftAsItIs) {
   const auto changes =
       plan_changes({active(1, "a1", "cpu")}, {{"a1", "heartbeat", Severity::critical, "", {}}},
-                   {"a1"}, {}, TimePoint{});
+                   {"a1"}, {}, {}, TimePoint{});
   EXPECT_TRUE(changes.empty());
 }
 
@@ -76,7 +76,7 @@ TEST(AlertLifecycle, SubscriptionsAskForNotificationsWithTheChange) {
   const auto changes = plan_changes(
       {warning_alert, active(2, "a1", "disk")},
       {{"a1", "mem", Severity::warning, "", {}}, {"a1", "cpu", Severity::critical, "", {}}}, {},
-      subs, now);
+      subs, {}, now);
   ASSERT_EQ(changes.size(), 3U);
   // mem opens as a warning: "all" after its delay; not the pager (critical only), not db-team.
   ASSERT_EQ(changes[0].notify.size(), 1U);
@@ -90,6 +90,26 @@ TEST(AlertLifecycle, SubscriptionsAskForNotificationsWithTheChange) {
   ASSERT_EQ(changes[2].kind, AlertChange::Kind::resolve);
   ASSERT_EQ(changes[2].notify.size(), 1U);
   EXPECT_EQ(changes[2].notify[0].event, "resolved");
+}
+
+// A subscription to a gateway hears of the gateway's alerts and of the computers connected
+// through it, not of others.
+TEST(AlertLifecycle, ASubscriptionToAGatewayCoversTheComputersBehindIt) {
+  Subscription dmz;
+  dmz.name = "dmz";
+  dmz.gateway = "gw1.lab.test";
+  const Parents parents{{"a1", "GW1.lab.test"}, {"a2", "ms1.lab.test"}, {"gw1.lab.test", "ms1"}};
+  const auto changes = plan_changes({active(5, "a1", "disk")},
+                                    {{"a1", "cpu", Severity::warning, "", {}},
+                                     {"a2", "cpu", Severity::warning, "", {}},
+                                     {"gw1.lab.test", "heartbeat", Severity::critical, "", {}}},
+                                    {}, {dmz}, parents, TimePoint{});
+  ASSERT_EQ(changes.size(), 4U);
+  EXPECT_EQ(changes[0].notify.size(), 1U);  // a1, behind gw1
+  EXPECT_TRUE(changes[1].notify.empty());   // a2, connected to ms1
+  EXPECT_EQ(changes[2].notify.size(), 1U);  // gw1 itself
+  ASSERT_EQ(changes[3].kind, AlertChange::Kind::resolve);
+  EXPECT_EQ(changes[3].notify.size(), 1U);  // a1's disk resolves
 }
 
 }  // namespace

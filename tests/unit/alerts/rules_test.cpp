@@ -110,6 +110,10 @@ TEST(AlertRules, ErrorsNameTheTableAndTheKey) {
                      "check = \"*\"\n")
                 .find("not the name of a built-in monitor"),
             std::string::npos);
+  EXPECT_NE(error_of("[[alerts.notify]]\nname = \"n\"\nchannel = \"command\"\n"
+                     "command = [\"/bin/true\"]\ngateway = \"not a name\"\n")
+                .find("gateway = \"not a name\": expected a gateway's FQDN"),
+            std::string::npos);
   EXPECT_EQ(error_of("[alerts]\nfailover_warning = \"yes\"\n"),
             "/etc/outpost/ms1.toml: [alerts] failover_warning = \"yes\": expected true or false");
   EXPECT_NE(error_of("[alerts]\npending_warning_s = -1\n")
