@@ -114,11 +114,10 @@ bool Notifier::deliver_next(const std::vector<Subscription>& subscriptions) {
     return false;
   }
   if (!*due || (*due)->empty()) return false;  // nothing due, or another server delivers
-  attempt((*due)->front(), subscriptions);
-  return true;
+  return attempt((*due)->front(), subscriptions);
 }
 
-void Notifier::attempt(const storage::Notification& n,
+bool Notifier::attempt(const storage::Notification& n,
                        const std::vector<Subscription>& subscriptions) {
   const auto now = Clock::now();
   storage::Delivery d{n.id, storage::DeliveryState::sent, "", now, now, std::nullopt};
@@ -131,9 +130,9 @@ void Notifier::attempt(const storage::Notification& n,
     std::vector<storage::Notification> sent;
     if (n.event == "resolved") {
       auto rows = db_->notifications(n.alert_id, 1000);
-      if (!rows) {
+      if (!rows) {  // the row stays due; the round ends rather than read it again at once
         report_(EventId::database_error, rows.error().describe(), {});
-        return;
+        return false;
       }
       sent = std::move(*rows);
     }
@@ -145,7 +144,7 @@ void Notifier::attempt(const storage::Notification& n,
     d.state = storage::DeliveryState::cancelled;
     d.error = cancel;
   } else if (auto sent = deliver_guarded(*s, n, sender_, abort_); abort_) {
-    return;  // stopping: the row stays due, for this server's next start or the next holder
+    return false;  // stopping: the row stays due, for this server's next start or the next holder
   } else if (sent) {
     if ((n.event == "opened" || n.event == "repeat") && s->repeat_s > 0) {
       d.follow_up = storage::NotifyRequest{s->name, "repeat", n.seq + 1,
@@ -173,7 +172,9 @@ void Notifier::attempt(const storage::Notification& n,
     report_(EventId::database_error,
             "A notification's delivery could not be recorded: " + recorded.error().describe(),
             fields);
+    return false;  // not again in this round: it would be sent again at once
   }
+  return true;
 }
 
 }  // namespace outpost::alerts

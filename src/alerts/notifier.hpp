@@ -41,7 +41,8 @@ class Notifier {
   void round();
   // Delivers the next due notification; false when none is due (or the lease is elsewhere).
   bool deliver_next(const std::vector<Subscription>& subscriptions);
-  void attempt(const storage::Notification& n, const std::vector<Subscription>& subscriptions);
+  // False when the row was left due (stopping, or the database failed): the round ends.
+  bool attempt(const storage::Notification& n, const std::vector<Subscription>& subscriptions);
 
   std::unique_ptr<storage::Storage> db_;
   Sender sender_;
