@@ -117,13 +117,20 @@ Result<wire::Envelope> answer_challenge(EVP_PKEY* key, const wire::Challenge& ch
   return response;
 }
 
-asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, LocalNode me,
-                                                        AdmissionCheck admit,
-                                                        HelloTimeouts timeouts) {
+namespace {
+
+// accept_hello, noting in `seen` what the peer presented and claimed as it goes.
+asio::awaitable<Result<AuthenticatedPeer>> accept_hello_noting(net::TlsStream stream, LocalNode me,
+                                                               AdmissionCheck admit,
+                                                               HelloTimeouts timeouts,
+                                                               RefusalObservation* seen) {
   auto cert = certificate_of(stream);
   if (!cert) {
+    seen->key.cause = Cause::peer_sent_no_certificate;
     co_return fail("the peer presented no certificate", "", EventId::closed_before_auth);
   }
+  seen->certificate = pki::presented(*cert);
+  seen->key.identity = cert->common_name();
   wire::FrameDecoder decoder(wire::kPreHelloLimit);
   auto first = co_await read_envelope(stream, decoder, timeouts.hello);
   if (!first) co_return std::unexpected(first.error());
@@ -132,7 +139,11 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, L
     refusal = Admission{false, wire::REJECT_PROTOCOL_ERROR, EventId::closed_before_auth,
                         "the first message was not a hello"};
   } else {
-    refusal = check_hello(first->hello(), *cert, me);
+    const wire::Hello& hello = first->hello();
+    if (!hello.fqdn().empty()) seen->key.identity = hello.fqdn();
+    seen->role = std::string(role_name(hello.role()));
+    seen->management_group = hello.management_group();
+    refusal = check_hello(hello, *cert, me);
   }
   PeerIdentity peer;
   if (!refusal) {
@@ -171,6 +182,8 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, L
     auto sent = co_await write_envelope(stream, std::move(refusal_message), wire::kPreHelloLimit,
                                         timeouts.write);
     (void)sent;  // the refusal is logged here whether or not the peer could read it
+    seen->key.cause = Cause::rejected;
+    seen->reject_code = refusal->code;
     co_return fail(fmt::format("refused {}: {}", who, refusal->reason), "", refusal->event);
   }
   wire::Envelope welcome;
@@ -187,6 +200,23 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream, L
   }
   decoder.set_limit(me.max_frame_bytes);
   co_return HelloAccess::make(std::move(stream), std::move(decoder), std::move(peer));
+}
+
+}  // namespace
+
+asio::awaitable<std::expected<AuthenticatedPeer, HelloRefusal>> accept_hello(
+    net::TlsStream stream, LocalNode me, AdmissionCheck admit, HelloTimeouts timeouts) {
+  RefusalObservation seen;
+  auto peer = co_await accept_hello_noting(std::move(stream), std::move(me), std::move(admit),
+                                           timeouts, &seen);
+  if (peer) co_return std::move(*peer);
+  HelloRefusal refused{std::move(peer.error()), std::move(seen)};
+  const Error& error = refused.error;
+  refused.observed.key.event =
+      error.event == EventId::none ? EventId::closed_before_auth : error.event;
+  if (refused.observed.key.cause == Cause::unspecified) refused.observed.key.cause = error.cause;
+  refused.observed.reason = error.message;
+  co_return std::unexpected(std::move(refused));
 }
 
 asio::awaitable<Result<AuthenticatedPeer>> send_hello(net::TlsStream stream, LocalNode me,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/refusal.hpp"
 #include "core/time.hpp"
 #include "net/tls.hpp"
 #include "pki/ossl.hpp"
@@ -75,12 +76,18 @@ struct HelloTimeouts {
   std::chrono::milliseconds write{10000};
 };
 
+// A hello that did not end in a Welcome: the error to log here, and what the peer claimed and
+// presented, for its refusal record (key: the claimed name, else the certificate's CN; the
+// event of the error; Cause::rejected with the Reject's code when this node refused it).
+struct HelloRefusal {
+  Error error;
+  RefusalObservation observed;
+};
+
 // The accepting side: reads the Hello, checks it, asks `admit`, answers Welcome or Reject.
-// A refusal comes back as an Error whose event is the one to log here (20000, 20052, ...).
-[[nodiscard]] asio::awaitable<Result<AuthenticatedPeer>> accept_hello(net::TlsStream stream,
-                                                                      LocalNode me,
-                                                                      AdmissionCheck admit,
-                                                                      HelloTimeouts timeouts);
+// A refusal comes back with an Error whose event is the one to log here (20000, 20052, ...).
+[[nodiscard]] asio::awaitable<std::expected<AuthenticatedPeer, HelloRefusal>> accept_hello(
+    net::TlsStream stream, LocalNode me, AdmissionCheck admit, HelloTimeouts timeouts);
 
 // The connecting side: sends the Hello and waits for Welcome or Reject, answering one Challenge
 // on the way (signed with this connection's own key, see Prover). A Reject comes back as

@@ -10,6 +10,7 @@ void Listener::start(net::tcp::acceptor& acceptor, net::ContextSource context,
                      const NodeConfig& config, net::SessionHandler on_session) {
   budget_.emplace(net::BudgetLimits{config.preauth_max_connections, config.preauth_max_per_source});
   handshake_timeout_s_ = config.handshake_timeout_s;
+  table_.set_capacity(static_cast<std::size_t>(config.refusal_records));
   refusals_.start(acceptor.get_executor());
   net::Timeouts timeouts;
   timeouts.handshake = std::chrono::seconds(config.handshake_timeout_s);
@@ -32,7 +33,9 @@ nlohmann::json Listener::status() const {
           {"evicted_silent", c.evicted_silent},
           {"max_connections", budget_->limits().max_connections},
           {"max_per_source", budget_->limits().max_per_source},
-          {"handshake_timeout_s", handshake_timeout_s_}};
+          {"handshake_timeout_s", handshake_timeout_s_},
+          {"refusal_records", table_.size()},
+          {"refusal_records_dropped", table_.dropped()}};
 }
 
 }  // namespace outpost::channel

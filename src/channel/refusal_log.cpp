@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "channel/logged_failure.hpp"
+#include "pki/certificate.hpp"
 
 namespace outpost::channel {
 namespace {
@@ -20,6 +21,20 @@ std::string address_of(const std::string& remote) {
   }
   const auto colon = remote.rfind(':');
   return colon == std::string::npos ? remote : remote.substr(0, colon);
+}
+
+// What the table keeps of a refusal during TLS or at accept: the certificate's CN is the only
+// name known before the hello.
+RefusalObservation observed(const net::Refusal& refusal, const std::string& source) {
+  RefusalObservation o;
+  o.key = RefusalKey{"", source, refusal.event, refusal.cause};
+  o.reason = refusal.reason;
+  if (refusal.presented && X509_up_ref(refusal.presented.get()) == 1) {
+    const pki::Certificate certificate(pki::X509Ptr(refusal.presented.get()));
+    o.key.identity = certificate.common_name();
+    o.certificate = pki::presented(certificate);
+  }
+  return o;
 }
 
 void write_summary(EventLog& log, const RefusalSummary& s, std::chrono::seconds period) {
@@ -54,12 +69,13 @@ void write_summary(EventLog& log, const RefusalSummary& s, std::chrono::seconds 
 
 struct RefusalLog::State {
   EventLog& log;
+  RefusalTable& table;
   RefusalLimiter limiter;
   bool started = false;
 };
 
-RefusalLog::RefusalLog(EventLog& log, LimiterSettings settings)
-    : state_(std::make_shared<State>(State{log, RefusalLimiter(settings), false})) {}
+RefusalLog::RefusalLog(EventLog& log, RefusalTable& table, LimiterSettings settings)
+    : state_(std::make_shared<State>(State{log, table, RefusalLimiter(settings), false})) {}
 
 void RefusalLog::write_summaries() {
   const auto period = state_->limiter.settings().summary_every;
@@ -100,6 +116,7 @@ net::RefusalHandler RefusalLog::handler() {
   return [state = state_](const net::Refusal& refusal) {
     const bool budget = refusal.event == EventId::preauth_budget_exceeded;
     const std::string source = refusal.source.empty() ? address_of(refusal.remote) : refusal.source;
+    state->table.record(observed(refusal, source), Clock::now());
     if (!state->limiter.admit(budget ? RefusalKind::budget : RefusalKind::refusal, source,
                               Clock::now())) {
       return;
@@ -127,13 +144,16 @@ net::RefusalHandler RefusalLog::handler() {
   };
 }
 
-void RefusalLog::hello_refused(const std::string& remote, const Error& error) {
+void RefusalLog::hello_refused(const std::string& remote, const HelloRefusal& refusal) {
+  RefusalObservation observation = refusal.observed;
+  observation.key.source = address_of(remote);
+  state_->table.record(std::move(observation), Clock::now());
   // The peer passed TLS, so its certificate is one of ours: the key is the address and what it
   // was refused for, so that one computer's repeated refusal does not hide another's.
-  std::string text = error.describe();
+  std::string text = refusal.error.describe();
   std::string key = address_of(remote) + " " + text.substr(0, 120);
   if (!state_->limiter.admit(RefusalKind::refusal, key, Clock::now())) return;
-  (void)state_->log.write(error.event, std::move(text), {{"remote", remote}});
+  (void)state_->log.write(refusal.error.event, std::move(text), {{"remote", remote}});
 }
 
 }  // namespace outpost::channel

@@ -27,5 +27,6 @@ void add_perf(Command& app, Action& action);
 void add_doctor(Command& app, Action& action);
 void add_alerts(Command& app, Action& action);
 void add_maintenance(Command& app, Action& action);
+void add_refusals(Command& app, Action& action);
 
 }  // namespace outpost::cli

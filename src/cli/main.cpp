@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     add_inventory(app, action);
     add_alerts(app, action);
     add_maintenance(app, action);
+    add_refusals(app, action);
     add_status(app, action);
     add_perf(app, action);
     add_doctor(app, action);

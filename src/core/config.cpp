@@ -169,7 +169,8 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
   c.heartbeat_missed_allowed = static_cast<int>(missed->value_or(c.heartbeat_missed_allowed));
   for (auto [key, target] : {std::pair{"events_days", &c.retention_events_days},
                              std::pair{"samples_days", &c.retention_samples_days},
-                             std::pair{"checks_days", &c.retention_checks_days}}) {
+                             std::pair{"checks_days", &c.retention_checks_days},
+                             std::pair{"refusals_days", &c.retention_refusals_days}}) {
     auto days = r.integer("retention", key, 1, 36500);
     if (!days) return std::unexpected(days.error());
     *target = static_cast<int>(days->value_or(*target));
@@ -192,6 +193,7 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
            std::tuple{"limits", "handshake_timeout_s", &c.handshake_timeout_s, 1, 300},
            std::tuple{"limits", "session_max_buffered_mb", &c.session_max_buffered_mb, 17, 4096},
            std::tuple{"limits", "daemon_max_buffered_mb", &c.daemon_max_buffered_mb, 17, 65536},
+           std::tuple{"limits", "refusal_records", &c.refusal_records, 10, 1000000},
            std::tuple{"log", "max_file_mb", &c.log_max_file_mb, 1, 65536},
            std::tuple{"log", "keep_files", &c.log_keep_files, 1, 1000},
        }) {
@@ -306,14 +308,14 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
           {"parents", {"servers", "server_initiates"}},
           {"tls", {"minimum_version"}},
           {"failover", {"dead_peer_timeout_s", "failback_interval_s"}},
-          {"retention", {"events_days", "samples_days", "checks_days"}},
+          {"retention", {"events_days", "samples_days", "checks_days", "refusals_days"}},
           {"database", {"url"}},
           {"admission", {"agents"}},
           {"heartbeat", {"interval_s", "missed_allowed"}},
           {"queue", {"max_mb", "max_age_h"}},
           {"limits",
            {"preauth_max_connections", "preauth_max_per_source", "handshake_timeout_s",
-            "session_max_buffered_mb", "daemon_max_buffered_mb"}},
+            "session_max_buffered_mb", "daemon_max_buffered_mb", "refusal_records"}},
           {"log", {"max_file_mb", "keep_files"}},
           {"hosts", {}},
           {"collect", {}},

@@ -55,12 +55,13 @@ struct NodeConfig {
   int retention_events_days = 30;  // [retention] on servers: grooming per data kind
   int retention_samples_days = 30;
   int retention_checks_days = 90;
-  int queue_max_mb = 256;        // [queue] on agents: the durable queue's byte cap (2023)
-  int queue_max_age_h = 168;     // [queue] on agents: its age cap (2120)
-  int dead_peer_timeout_s = 15;  // [failover]: a silent parent is given up after this
-  int failback_interval_s = 60;  // [failover]: how often a node on a failover parent probes
-                                 // its primary
-  bool allow_tls12 = false;      // [tls] minimum_version = "1.2"; default 1.3
+  int retention_refusals_days = 30;  // refused connections not seen again for this long
+  int queue_max_mb = 256;            // [queue] on agents: the durable queue's byte cap (2023)
+  int queue_max_age_h = 168;         // [queue] on agents: its age cap (2120)
+  int dead_peer_timeout_s = 15;      // [failover]: a silent parent is given up after this
+  int failback_interval_s = 60;      // [failover]: how often a node on a failover parent probes
+                                     // its primary
+  bool allow_tls12 = false;          // [tls] minimum_version = "1.2"; default 1.3
   // Gateways: [parents] server_initiates = true: the management servers in [parents] dial this
   // gateway; it never dials them (a DMZ gateway approved with --server-initiates).
   bool server_initiates = false;
@@ -76,6 +77,10 @@ struct NodeConfig {
   // management server (30081, 30082). Larger than one frame (16 MiB).
   int session_max_buffered_mb = 64;
   int daemon_max_buffered_mb = 256;
+  // The refused connections a node keeps as aggregates (who, from where, why): distinct records
+  // beyond it evict the least recently seen (counted as dropped). A server keeps as many rows per
+  // reporting node in its database.
+  int refusal_records = 1000;
   // [log]: events.jsonl (and a daemon log written to a file) rotate at this size, keeping this
   // many rotated files.
   int log_max_file_mb = 16;

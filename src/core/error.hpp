@@ -4,6 +4,7 @@
 
 #include <expected>
 #include <string>
+#include <string_view>
 
 #include "core/events.hpp"
 
@@ -24,12 +25,21 @@ enum class Cause {
   no_common_tls_version,
   no_common_protocol,  // ALPN outpost/1
   // This node refused the peer's certificate:
-  peer_name_mismatch,  // it does not carry the name dialled
-  peer_purpose_wrong,  // it lacks the extended key usage for its role
-  peer_untrusted,      // any other verification failure
-  peer_root_impostor,  // its root bears a trusted root's name with another key (30072)
-  rejected,            // the parent's Reject after the hello (Error::reject_code)
+  peer_name_mismatch,        // it does not carry the name dialled
+  peer_purpose_wrong,        // it lacks the extended key usage for its role
+  peer_untrusted,            // any other verification failure
+  peer_issuer_unknown,       // its chain does not end in a root trusted here (or it is self-signed)
+  peer_expired,              // its certificate (or one of its chain) has expired
+  peer_not_yet_valid,        // its certificate is not valid yet (check the clocks)
+  peer_sent_no_certificate,  // the accepting side: the connecting peer presented none
+  peer_root_impostor,        // its root bears a trusted root's name with another key (30072)
+  rejected,                  // the parent's Reject after the hello (Error::reject_code)
 };
+
+// A stable name for a cause ("peer_expired"), for files, the database and the wire; the
+// reverse gives unspecified for a name it does not know.
+[[nodiscard]] std::string_view cause_name(Cause cause);
+[[nodiscard]] Cause cause_from_name(std::string_view name);
 
 struct Error {
   EventId event = EventId::none;  // the event a user sees for this failure, if there is one

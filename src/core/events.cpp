@@ -224,6 +224,11 @@ constexpr std::array kCatalogue{
               "A connection was refused because the peer did not offer the Outpost protocol "
               "(ALPN outpost/1).",
               "Connect with an Outpost agent, gateway or server of a matching version."},
+    EventInfo{EventId::refusal_report_refused, Level::warning,
+              "A management server dropped a gateway's report of refused connections: it held "
+              "more records than one report may carry.",
+              "Run the same Outpost version on the gateway and its management servers; the "
+              "gateway's own event log still has each refusal."},
     EventInfo{EventId::peer_over_buffer, Level::warning,
               "A connection was closed because it held more than its share of this node's "
               "buffered bytes: messages waited to be sent to a peer that does not read them.",

@@ -77,6 +77,7 @@ enum class EventId : int {
   rogue_root_same_name = 30072,
   log_rotated = 30073,
   alpn_refused = 30074,
+  refusal_report_refused = 30075,
   peer_over_buffer = 30080,
   relay_held_back = 30081,
   relay_resumed = 30082,

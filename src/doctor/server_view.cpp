@@ -1,7 +1,8 @@
 // `outpost doctor --config SERVER.toml --computer FQDN`: the management server's view of one
 // computer, read from the operational database: known, approved or pending, the node it is
 // connected through, its last heartbeat, its certificate's expiry, and whether this server
-// resolves its name. The one part of doctor that reads storage.
+// resolves its name, and the connections of it the group refused. The one part of doctor that
+// reads storage.
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "core/names.hpp"
 #include "doctor/doctor.hpp"
 #include "doctor/names.hpp"
+#include "doctor/refusal_advice.hpp"
 #include "pki/checks.hpp"
 #include "storage/storage.hpp"
 
@@ -157,6 +159,33 @@ Finding resolution(const std::string& fqdn, const NodeConfig& config, const Opti
                             source_text(found.source, o.hosts_file)));
 }
 
+// Check 8: the connections of this computer that the group refused (its servers' own and its
+// gateways' reports), by the name it claimed or its certificate named: a computer that was never
+// admitted is found here. A refusal older than its last heartbeat is history, not the problem.
+Finding refused(const std::string& fqdn, storage::Storage& db, const std::string& file,
+                const NodeConfig& config, std::optional<TimePoint> last_heartbeat, TimePoint now) {
+  constexpr auto kWindow = std::chrono::hours(24 * 7);
+  auto rows = db.refusals({fqdn, now - kWindow, 100});
+  if (!rows) return failed(EventId::database_error, rows.error().message, rows.error().fix);
+  std::erase_if(*rows, [&fqdn](const RefusalRecord& r) {
+    return !same_host_name(r.last.key.identity, fqdn);
+  });
+  if (rows->empty()) return passed("no refused connection of it in the last 7 days");
+  const RefusalRecord& r = rows->front();  // the newest
+  const RefusalAdvice advice = advise_refusal(r, file, config.management_group);
+  std::string text = fmt::format("{} refused it {} time{} from {} (last {}, event {}): {}",
+                                 r.reporter, r.count, r.count == 1 ? "" : "s", r.last.key.source,
+                                 format_utc(r.latest), number(r.last.key.event), advice.cause);
+  if (rows->size() > 1) {
+    text += fmt::format("; {} other kind{} of refusal: outpost refusals --config {} --computer {}",
+                        rows->size() - 1, rows->size() == 2 ? "" : "s", file, fqdn);
+  }
+  if (last_heartbeat && r.latest < *last_heartbeat) {
+    return passed("earlier, before its last heartbeat: " + text);
+  }
+  return failed(r.last.key.event, text, advice.fix);
+}
+
 }  // namespace
 
 Report run_computer_view(const Options& o, const std::string& fqdn_given) {
@@ -194,15 +223,21 @@ Report run_computer_view(const Options& o, const std::string& fqdn_given) {
     return report;
   }
   if (!*known) {
+    Finding refusals = refused(fqdn, **db, file, *config, std::nullopt, o.now);
+    const std::string none =
+        fmt::format("management group {} has no record of {}", config->management_group, fqdn);
     report.findings.push_back(numbered(
         2, "known",
-        failed(
-            EventId::device_not_in_group,
-            fmt::format("management group {} has no record of {}", config->management_group, fqdn),
-            fmt::format("a gateway appears once approved (outpost gateway approve --config {} "
-                        "--gateway {}); an agent once it connects: run outpost doctor on {}",
-                        file, fqdn, fqdn))));
+        refusals.status == Status::fail
+            ? warned(EventId::device_not_in_group,
+                     none + ": it was never admitted, its connections were refused", "see check 8")
+            : failed(EventId::device_not_in_group, none,
+                     fmt::format("a gateway appears once approved (outpost gateway approve "
+                                 "--config {} --gateway {}); an agent once it connects: run "
+                                 "outpost doctor on {}",
+                                 file, fqdn, fqdn))));
     report.findings.push_back(numbered(7, "name resolution", resolution(fqdn, *config, o)));
+    report.findings.push_back(numbered(8, "refused connections", std::move(refusals)));
     return report;
   }
   const storage::Computer& c = **known;
@@ -215,6 +250,8 @@ Report run_computer_view(const Options& o, const std::string& fqdn_given) {
   report.findings.push_back(numbered(5, "heartbeat", heartbeat(c, *config, o.now)));
   report.findings.push_back(numbered(6, "certificate", expiry(c, o.now)));
   report.findings.push_back(numbered(7, "name resolution", resolution(fqdn, *config, o)));
+  report.findings.push_back(numbered(8, "refused connections",
+                                     refused(fqdn, **db, file, *config, c.last_heartbeat, o.now)));
   return report;
 }
 

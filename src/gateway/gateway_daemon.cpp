@@ -9,8 +9,10 @@
 
 #include "channel/close_on_failure.hpp"
 #include "channel/goodbye.hpp"
+#include "channel/logged_failure.hpp"
 #include "channel/parent_link.hpp"
 #include "channel/refusal_log.hpp"
+#include "channel/refusal_report.hpp"
 #include "channel/status.hpp"
 #include "core/names.hpp"
 #include "gateway/admission_answers.hpp"
@@ -92,6 +94,14 @@ int GatewayDaemon::run() {
   listener_.start(
       *acceptor_, [this]() -> asio::ssl::context& { return node_->accepting(); }, node_->config(),
       [this](net::TlsStream stream) { return serve(std::move(stream)); });
+  // The refused connections go to the management server, which shows them (outpost refusals).
+  asio::co_spawn(io_,
+                 channel::send_refusal_reports(
+                     listener_.refusals(), [this] { return upstream_; }, config.fqdn,
+                     std::chrono::seconds(channel::kRefusalReportInterval)),
+                 channel::log_failure(log_, EventId::daemon_stopped,
+                                      "The gateway stopped reporting refused connections to its "
+                                      "management server (restart the service)"));
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] { node_->reload(log_); });
@@ -136,6 +146,7 @@ void GatewayDaemon::upstream_up(const std::shared_ptr<channel::Session>& session
                                 const Endpoint& parent) {
   upstream_ = session;
   upstream_endpoint_ = parent;
+  listener_.refusals().mark_all_changed();  // the new server (or a restarted one) gets them all
 }
 
 void GatewayDaemon::upstream_lost() {

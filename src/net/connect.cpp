@@ -215,7 +215,7 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
       on_refused(Refusal{remote, EventId::closed_before_auth,
                          "the peer closed the connection without sending anything (a port "
                          "check or a scan)",
-                         source});
+                         source, Cause::peer_closed});
       co_return;
     }
     TlsStream stream(std::move(socket), tls);
@@ -243,13 +243,15 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
     if (slot.evicted()) co_return;                        // reported when it was closed
     if (ec == asio::error::operation_aborted) co_return;  // the deadline; reported below
     if (ec) {
-      const HandshakeFailure why = explain_handshake_failure(stream, ec);
-      on_refused(Refusal{remote, why.event, why.reason, source});
+      HandshakeFailure why = explain_handshake_failure(stream, ec);
+      on_refused(
+          Refusal{remote, why.event, why.reason, source, why.cause, std::move(why.presented)});
       co_return;
     }
     if (!alpn_agreed(stream)) {  // the callbacks refuse it already; never admit without
       const HandshakeFailure why = alpn_failure(true);
-      on_refused(Refusal{remote, why.event, why.reason, source});
+      on_refused(Refusal{remote, why.event, why.reason, source, why.cause,
+                         std::shared_ptr<X509>(peer_certificate(stream), X509_free)});
       co_return;
     }
     co_await on_session(std::move(stream));
@@ -263,7 +265,7 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
                 fmt::format("no admission within {} s of the connection (TLS handshake and "
                             "hello); closed",
                             std::chrono::duration_cast<std::chrono::seconds>(deadline).count()),
-                source});
+                source, Cause::timed_out});
   }
 }
 

@@ -40,6 +40,8 @@ struct Refusal {
   EventId event;       // 30071 when refused at accept (over budget), before any TLS work
   std::string reason;
   std::string source;  // the address alone ("127.0.0.5"), the key of rate limits
+  Cause cause = Cause::unspecified;
+  std::shared_ptr<X509> presented{};  // the peer's certificate, when TLS got that far
 };
 
 using SessionHandler = std::function<asio::awaitable<void>(TlsStream)>;

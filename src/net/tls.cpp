@@ -68,6 +68,21 @@ int failed_certificate_index() {
   return index;
 }
 
+// The peer's own certificate (depth 0) of a chain that failed, for the refusal's record.
+int presented_certificate_index() {
+  static const int index =
+      SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_failed_certificate);
+  return index;
+}
+
+void remember_presented(SSL* ssl, X509_STORE_CTX* store) {
+  X509* leaf = X509_STORE_CTX_get0_cert(store);
+  if (leaf != nullptr && SSL_get_ex_data(ssl, presented_certificate_index()) == nullptr &&
+      X509_up_ref(leaf) == 1) {
+    SSL_set_ex_data(ssl, presented_certificate_index(), leaf);
+  }
+}
+
 // A rogue root with a known name (30072), found while the failed chain is still at hand: its
 // message is kept on the connection like the failed certificate.
 void free_text(void*, void* pointer, CRYPTO_EX_DATA*, int, long, void*) {
@@ -92,6 +107,7 @@ int remember_failure(int preverify_ok, X509_STORE_CTX* store) {
     auto* ssl =
         static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     X509* failed = X509_STORE_CTX_get_current_cert(store);
+    if (ssl != nullptr) remember_presented(ssl, store);
     if (ssl != nullptr && failed != nullptr) remember_rogue_root(ssl, failed, store);
     if (ssl != nullptr && failed != nullptr &&
         SSL_get_ex_data(ssl, failed_certificate_index()) == nullptr && X509_up_ref(failed) == 1) {
@@ -183,15 +199,53 @@ HandshakeFailure alpn_failure(bool accepting) {
       Cause::no_common_protocol};
 }
 
+namespace {
+
+// Why this node refused the peer's certificate, as a value (verification's own code).
+Cause verify_cause(long verify) {
+  switch (verify) {
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+      return Cause::peer_name_mismatch;
+    case X509_V_ERR_INVALID_PURPOSE:
+      return Cause::peer_purpose_wrong;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return Cause::peer_expired;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return Cause::peer_not_yet_valid;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      return Cause::peer_issuer_unknown;
+    default:
+      return Cause::peer_untrusted;
+  }
+}
+
+// The certificate the peer presented: the one verification saw, else the session's.
+std::shared_ptr<X509> presented_by_peer(SSL* ssl) {
+  if (auto* leaf = static_cast<X509*>(SSL_get_ex_data(ssl, presented_certificate_index()))) {
+    return share_certificate(leaf);
+  }
+  return std::shared_ptr<X509>(SSL_get1_peer_certificate(ssl), X509_free);
+}
+
+}  // namespace
+
 HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::system::error_code& ec) {
   SSL* ssl = stream.native_handle();
+  std::shared_ptr<X509> presented = presented_by_peer(ssl);
   if (SSL_get_ex_data(ssl, alpn_refused_index()) != nullptr) {
     ERR_clear_error();
-    return alpn_failure(true);
+    HandshakeFailure failure = alpn_failure(true);
+    failure.presented = std::move(presented);
+    return failure;
   }
   if (const auto* rogue = static_cast<std::string*>(SSL_get_ex_data(ssl, rogue_root_index()))) {
     ERR_clear_error();
-    return HandshakeFailure{EventId::rogue_root_same_name, *rogue, Cause::peer_root_impostor};
+    return HandshakeFailure{EventId::rogue_root_same_name, *rogue, Cause::peer_root_impostor,
+                            std::move(presented)};
   }
   const long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
@@ -202,18 +256,15 @@ HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::syste
       subject = buffer;
     }
     ERR_clear_error();
-    const Cause cause = verify == X509_V_ERR_HOSTNAME_MISMATCH ? Cause::peer_name_mismatch
-                        : verify == X509_V_ERR_INVALID_PURPOSE ? Cause::peer_purpose_wrong
-                                                               : Cause::peer_untrusted;
     return HandshakeFailure{EventId::remote_cert_untrusted,
                             fmt::format("the peer's certificate {} is not trusted here: {}",
                                         subject, X509_verify_cert_error_string(verify)),
-                            cause};
+                            verify_cause(verify), std::move(presented)};
   }
   std::string what = describe_tls_error(ec);
   const Cause cause = tls_cause(ec);
   ERR_clear_error();
-  return HandshakeFailure{EventId::closed_before_auth, what, cause};
+  return HandshakeFailure{EventId::closed_before_auth, what, cause, std::move(presented)};
 }
 
 Cause tls_cause(const boost::system::error_code& ec) {
@@ -226,8 +277,9 @@ Cause tls_cause(const boost::system::error_code& ec) {
     case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
       return Cause::peer_distrusts_our_issuer;
     case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
-    case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
       return Cause::peer_wants_a_certificate;
+    case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:  // only the accepting side reports this
+      return Cause::peer_sent_no_certificate;
     case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
     case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
     case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
@@ -292,6 +344,11 @@ std::string describe_tls_error(const boost::system::error_code& ec) {
 
 X509* peer_certificate(TlsStream& stream) {
   return SSL_get1_peer_certificate(stream.native_handle());
+}
+
+std::shared_ptr<X509> share_certificate(X509* certificate) {
+  if (certificate == nullptr || X509_up_ref(certificate) != 1) return nullptr;
+  return std::shared_ptr<X509>(certificate, X509_free);
 }
 
 }  // namespace outpost::net

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,9 @@ struct HandshakeFailure {
   EventId event = EventId::closed_before_auth;  // 20072 when we do not trust the peer
   std::string reason;
   Cause cause = Cause::unspecified;
+  // The certificate the peer presented (its own, not a chain member), when it sent one: kept
+  // from verification, since OpenSSL keeps no peer certificate when verification fails.
+  std::shared_ptr<X509> presented{};
 };
 [[nodiscard]] HandshakeFailure explain_handshake_failure(TlsStream& stream,
                                                          const boost::system::error_code& ec);
@@ -60,5 +64,8 @@ struct HandshakeFailure {
 // The peer's certificate after a successful handshake (null if none, which verification
 // forbids).
 [[nodiscard]] X509* peer_certificate(TlsStream& stream);  // caller owns the reference
+
+// A reference of its own to `certificate` (null stays null), freed with the last copy.
+[[nodiscard]] std::shared_ptr<X509> share_certificate(X509* certificate);
 
 }  // namespace outpost::net

@@ -222,4 +222,10 @@ std::string reverse_hex_bytes(std::string_view hex_text) {
   return out;
 }
 
+PresentedCertificate presented(const Certificate& certificate) {
+  return PresentedCertificate{certificate.subject(),    certificate.issuer(),
+                              certificate.serial_hex(), certificate.sha256_hex(),
+                              certificate.not_before(), certificate.not_after()};
+}
+
 }  // namespace outpost::pki

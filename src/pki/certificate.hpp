@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/refusal.hpp"
 #include "core/time.hpp"
 #include "pki/ossl.hpp"
 
@@ -62,6 +63,9 @@ class Certificate {
 };
 
 // All certificates in PEM text (one or more blocks), or one DER certificate.
+// What a refused peer presented, for its refusal record (core/refusal.hpp).
+[[nodiscard]] PresentedCertificate presented(const Certificate& certificate);
+
 [[nodiscard]] Result<std::vector<Certificate>> parse_certificates(std::string_view data);
 
 // A readable name for an EKU OID: "serverAuth", "clientAuth", or the OID itself.

@@ -1,5 +1,6 @@
 // The management server's housekeeping tick (management_server.hpp): its own heartbeat, the
-// health of every computer, the alert evaluator's round, the gateways to dial, and grooming.
+// health of every computer, its refused connections to the database, the alert evaluator's
+// round, the gateways to dial, and grooming.
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -40,6 +41,7 @@ void ManagementServer::housekeeping(TimePoint now) {
     return;
   }
   challenge_due(now);
+  store_own_refusals();
   const auto health = health_of_all(
       *computers, {config.heartbeat_interval_s, config.heartbeat_missed_allowed}, now);
   health_.observe(*computers, health, log_);
@@ -85,6 +87,16 @@ void ManagementServer::groom(TimePoint now) {
       counts += fmt::format("{}{} {}s older than {} days", counts.empty() ? "" : ", ", *deleted,
                             storage::kind_name(kind), days);
     }
+  }
+  auto refusals =
+      storage_->groom_refusals(now - std::chrono::hours(24) * c.retention_refusals_days);
+  if (!refusals) {
+    (void)log_.write(EventId::database_error, refusals.error().describe());
+    return;
+  }
+  if (*refusals > 0) {
+    counts += fmt::format("{}{} refused-connection records not seen for {} days",
+                          counts.empty() ? "" : ", ", *refusals, c.retention_refusals_days);
   }
   if (!counts.empty()) (void)log_.write(EventId::data_groomed, "Groomed " + counts + ".");
 }

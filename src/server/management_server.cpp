@@ -320,6 +320,10 @@ void ManagementServer::on_message(const std::shared_ptr<channel::Session>& sessi
     on_goodbye(session, envelope.goodbye());
     return;
   }
+  if (envelope.has_refusal_report() && session->peer().role == wire::ROLE_GATEWAY) {
+    on_refusal_report(session, envelope.refusal_report());
+    return;
+  }
   session->close(
       fmt::format("{} sent a message this server does not handle yet", session->peer().fqdn));
 }

@@ -57,6 +57,10 @@ class ManagementServer {
                        std::uint64_t query_id, RelayedAgents::Key key,
                        const pki::Certificate* verified = nullptr);
   void on_goodbye(const std::shared_ptr<channel::Session>& session, const wire::Goodbye& goodbye);
+  // refusals.cpp: refused connections, this server's own and its gateways' reports.
+  void on_refusal_report(const std::shared_ptr<channel::Session>& gateway,
+                         const wire::RefusalReport& report);
+  void store_own_refusals();
   bool relay_allowed(const std::shared_ptr<channel::Session>& gateway, const std::string& origin);
   void challenge_due(TimePoint now);
   void log_relay_refusal(EventId event, const std::string& gateway, const std::string& agent,

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "storage/alerts.hpp"
+#include "storage/refusals.hpp"
 
 namespace outpost::storage {
 
@@ -256,6 +257,18 @@ class Storage {
   [[nodiscard]] virtual Result<bool> stop_maintenance(const std::string& computer) = 0;
   [[nodiscard]] virtual Result<std::vector<MaintenanceWindow>> maintenance_windows(
       TimePoint now) = 0;
+
+  // Refused connections (storage/refusals.hpp). One transaction: the reporter's records (same
+  // epoch: the larger count; a later epoch adds up), its table's `dropped` counter, then the
+  // least recently refused rows of that reporter beyond `keep` are removed (counted as evicted).
+  [[nodiscard]] virtual Result<void> record_refusals(const std::string& reporter,
+                                                     const std::vector<RefusalRecord>& records,
+                                                     std::uint64_t dropped, std::size_t keep) = 0;
+  // Newest first; count over all epochs.
+  [[nodiscard]] virtual Result<std::vector<RefusalRecord>> refusals(const RefusalQuery& query) = 0;
+  [[nodiscard]] virtual Result<std::vector<RefusalDrops>> refusal_drops() = 0;
+  // Deletes the records last refused before `before`; how many.
+  [[nodiscard]] virtual Result<std::uint64_t> groom_refusals(TimePoint before) = 0;
 };
 
 // A parent list as the backends store it: one entry per line.

@@ -3,7 +3,7 @@
 # management group laid out as the docs lay it out (/etc/outpost, /var/lib/outpost, /srv/outpost-ca
 # and /root under $TMP): none may be a command-line error (30019: an option renamed or removed
 # since the docs were written), and the read-only ones (inventory, status, events, perf, doctor,
-# lists, alerts list and notifications, maintenance list, cert show/verify) must succeed. The
+# lists, alerts list and notifications, maintenance list, refusals, cert show/verify) must succeed. The
 # README's synopsis lines (`outpost ca init|issue|sign|list`) must name subcommands that exist.
 # The daemons of the group are started with the documented daemon commands themselves.
 source "$(dirname "$0")/lib.sh"
@@ -143,7 +143,7 @@ openssl pkcs12 -export -in gw1.lab.test.crt -inkey gw1.lab.test.key -out gw1.pfx
   -passout file:"$TMP/root/pfx-password" 2>/dev/null
 
 # --- every documented command, in the order of the docs
-read_only='^outpost (inventory|status|events|perf|doctor|agent (list|pending)|gateway list|cert (show|verify)|ca list|alerts (list|notifications)|maintenance list)( |$)'
+read_only='^outpost (inventory|status|events|perf|doctor|agent (list|pending)|gateway list|cert (show|verify)|ca list|alerts (list|notifications)|maintenance list|refusals)( |$)'
 count=0
 while IFS=$'\t' read -r file line; do
   name="${file##*/}: $line"

@@ -60,6 +60,12 @@ class SqliteStorage final : public Storage {
   Result<void> start_maintenance(const MaintenanceWindow& window) override;
   Result<bool> stop_maintenance(const std::string& computer) override;
   Result<std::vector<MaintenanceWindow>> maintenance_windows(TimePoint now) override;
+  Result<void> record_refusals(const std::string& reporter,
+                               const std::vector<RefusalRecord>& records, std::uint64_t dropped,
+                               std::size_t keep) override;  // *_refusals.cpp
+  Result<std::vector<RefusalRecord>> refusals(const RefusalQuery& query) override;
+  Result<std::vector<RefusalDrops>> refusal_drops() override;
+  Result<std::uint64_t> groom_refusals(TimePoint before) override;
   // Data (sqlite_data.cpp).
   Result<std::vector<IngestResult>> ingest(const std::vector<IngestBatch>& batches) override;
   Result<std::uint64_t> high_water_mark(const std::string& origin) override;

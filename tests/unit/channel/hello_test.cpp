@@ -58,7 +58,7 @@ class HelloTest : public ::testing::Test {
                          if (peer) {
                            out.server = peer->identity();
                          } else {
-                           out.server = std::unexpected(peer.error());
+                           out.server = std::unexpected(peer.error().error);
                          }
                        },
                        [](const net::Refusal&) {}),
@@ -213,7 +213,7 @@ TEST_F(HelloTest, SilentPeerIsDroppedAfterTheHelloTimeout) {
   auto acceptor = net::listen_on(io.get_executor(), Endpoint{"127.0.0.1", 0});
   ASSERT_TRUE(acceptor);
   const auto port = acceptor->local_endpoint().port();
-  std::optional<Result<AuthenticatedPeer>> server;
+  std::optional<std::expected<AuthenticatedPeer, HelloRefusal>> server;
   bool done = false;
   asio::co_spawn(io,
                  net::accept_loop(
@@ -243,9 +243,14 @@ TEST_F(HelloTest, SilentPeerIsDroppedAfterTheHelloTimeout) {
     io.run_for(std::chrono::milliseconds(100));
   ASSERT_TRUE(server.has_value());
   ASSERT_FALSE(*server);
-  EXPECT_NE(server->error().message.find("no message from the peer within 200 ms"),
+  EXPECT_NE(server->error().error.message.find("no message from the peer within 200 ms"),
             std::string::npos)
-      << server->error().message;
+      << server->error().error.message;
+  // The refusal record names the peer by its certificate: it never sent a hello.
+  EXPECT_EQ(server->error().observed.key.identity, "gw1.lab.test");
+  EXPECT_EQ(server->error().observed.key.event, EventId::closed_before_auth);
+  EXPECT_FALSE(server->error().observed.certificate.empty());
+  EXPECT_EQ(server->error().observed.role, "");
 }
 
 }  // namespace

@@ -1,0 +1,122 @@
+#include "channel/refusal_report.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include "channel/refusal_table.hpp"
+#include "channel/session.hpp"
+
+namespace outpost::channel {
+namespace {
+
+std::int64_t ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint from_ms(std::int64_t v) {
+  return TimePoint(std::chrono::milliseconds(v));
+}
+
+void fill(wire::RefusedConnection& out, const RefusalRecord& r) {
+  const RefusalObservation& o = r.last;
+  out.set_identity(o.key.identity);
+  out.set_source(o.key.source);
+  out.set_event_id(static_cast<std::uint32_t>(number(o.key.event)));
+  out.set_cause(std::string(cause_name(o.key.cause)));
+  out.set_reject_code(static_cast<std::uint32_t>(o.reject_code));
+  out.set_role(o.role);
+  out.set_management_group(o.management_group);
+  out.set_reason(o.reason);
+  out.set_cert_subject(o.certificate.subject);
+  out.set_cert_issuer(o.certificate.issuer);
+  out.set_cert_serial(o.certificate.serial);
+  out.set_cert_sha256(o.certificate.sha256);
+  if (!o.certificate.empty()) {
+    out.set_cert_not_before_ms(ms(o.certificate.not_before));
+    out.set_cert_not_after_ms(ms(o.certificate.not_after));
+  }
+  out.set_first_ms(ms(r.first));
+  out.set_latest_ms(ms(r.latest));
+  out.set_epoch_ms(ms(r.epoch));
+  out.set_count(r.count);
+}
+
+RefusalRecord read(const wire::RefusedConnection& in, const std::string& reporter) {
+  RefusalRecord r;
+  r.reporter = reporter;
+  RefusalObservation& o = r.last;
+  o.key = RefusalKey{in.identity(), in.source(), static_cast<EventId>(in.event_id()),
+                     cause_from_name(in.cause())};
+  o.reject_code = static_cast<int>(in.reject_code());
+  o.role = in.role();
+  o.management_group = in.management_group();
+  o.reason = in.reason();
+  o.certificate = PresentedCertificate{in.cert_subject(),
+                                       in.cert_issuer(),
+                                       in.cert_serial(),
+                                       in.cert_sha256(),
+                                       from_ms(in.cert_not_before_ms()),
+                                       from_ms(in.cert_not_after_ms())};
+  bound_texts(o);
+  r.first = from_ms(in.first_ms());
+  r.latest = from_ms(std::max(in.latest_ms(), in.first_ms()));
+  r.epoch = from_ms(in.epoch_ms());
+  r.count = std::min<std::uint64_t>(in.count(), std::uint64_t{1} << 40);  // a sum never overflows
+  return r;
+}
+
+}  // namespace
+
+std::vector<wire::Envelope> refusal_reports(const std::vector<RefusalRecord>& records,
+                                            std::uint64_t dropped) {
+  std::vector<wire::Envelope> out;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i % kRefusalsPerReport == 0) {
+      out.emplace_back().mutable_refusal_report()->set_dropped(dropped);
+    }
+    fill(*out.back().mutable_refusal_report()->add_refusals(), records[i]);
+  }
+  return out;
+}
+
+Result<std::vector<RefusalRecord>> refusals_of(const wire::RefusalReport& report,
+                                               const std::string& reporter) {
+  if (static_cast<std::size_t>(report.refusals_size()) > kRefusalsPerReport) {
+    return fail(fmt::format("{} sent a report of {} refused connections; one report carries at "
+                            "most {}",
+                            reporter, report.refusals_size(), kRefusalsPerReport),
+                "", EventId::refusal_report_refused);
+  }
+  std::vector<RefusalRecord> out;
+  out.reserve(static_cast<std::size_t>(report.refusals_size()));
+  for (const auto& in : report.refusals()) {
+    if (in.count() == 0) continue;  // nothing to add
+    out.push_back(read(in, reporter));
+  }
+  return out;
+}
+
+boost::asio::awaitable<void> send_refusal_reports(
+    RefusalTable& table, std::function<std::shared_ptr<Session>()> upstream, std::string reporter,
+    std::chrono::seconds every) {
+  namespace asio = boost::asio;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(every);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    const std::shared_ptr<Session> session = upstream();
+    if (!session || !session->is_open()) continue;
+    for (auto& report : refusal_reports(table.take_changed(reporter), table.dropped())) {
+      if (!session->send(std::move(report))) {  // not sent: all of them again next time
+        table.mark_all_changed();
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace outpost::channel
