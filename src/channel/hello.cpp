@@ -140,7 +140,11 @@ asio::awaitable<Result<AuthenticatedPeer>> accept_hello_noting(net::TlsStream st
                         "the first message was not a hello"};
   } else {
     const wire::Hello& hello = first->hello();
-    if (!hello.fqdn().empty()) seen->key.identity = hello.fqdn();
+    // The name it claims only when its certificate carries it; else the certificate's CN (a
+    // name mismatch is keyed by the certificate, its claim is in the reason).
+    if (is_valid_host_name(hello.fqdn()) && cert->is_identity_of(hello.fqdn())) {
+      seen->key.identity = canonical_host_name(hello.fqdn());
+    }
     seen->role = std::string(role_name(hello.role()));
     seen->management_group = hello.management_group();
     refusal = check_hello(hello, *cert, me);

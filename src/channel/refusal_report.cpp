@@ -5,6 +5,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "channel/refusal_table.hpp"
@@ -44,13 +48,21 @@ void fill(wire::RefusedConnection& out, const RefusalRecord& r) {
   out.set_count(r.count);
 }
 
-RefusalRecord read(const wire::RefusedConnection& in, const std::string& reporter) {
+// Milliseconds since 1970 within [low, high].
+TimePoint clamped(std::int64_t ms, std::int64_t low, std::int64_t high) {
+  return from_ms(std::clamp(ms, low, high));
+}
+
+RefusalRecord read(const wire::RefusedConnection& in, const std::string& reporter,
+                   std::int64_t now_ms) {
+  constexpr std::int64_t kClockEnd = 9'000'000'000'000;  // ms, year 2255: the clock's range
+  const std::int64_t soon = now_ms + 24 * 3600 * 1000;
   RefusalRecord r;
   r.reporter = reporter;
   RefusalObservation& o = r.last;
   o.key = RefusalKey{in.identity(), in.source(), static_cast<EventId>(in.event_id()),
                      cause_from_name(in.cause())};
-  o.reject_code = static_cast<int>(in.reject_code());
+  o.reject_code = static_cast<int>(std::min<std::uint32_t>(in.reject_code(), 1000));
   o.role = in.role();
   o.management_group = in.management_group();
   o.reason = in.reason();
@@ -58,13 +70,13 @@ RefusalRecord read(const wire::RefusedConnection& in, const std::string& reporte
                                        in.cert_issuer(),
                                        in.cert_serial(),
                                        in.cert_sha256(),
-                                       from_ms(in.cert_not_before_ms()),
-                                       from_ms(in.cert_not_after_ms())};
+                                       clamped(in.cert_not_before_ms(), -kClockEnd, kClockEnd),
+                                       clamped(in.cert_not_after_ms(), -kClockEnd, kClockEnd)};
   bound_texts(o);
-  r.first = from_ms(in.first_ms());
-  r.latest = from_ms(std::max(in.latest_ms(), in.first_ms()));
-  r.epoch = from_ms(in.epoch_ms());
-  r.count = std::min<std::uint64_t>(in.count(), std::uint64_t{1} << 40);  // a sum never overflows
+  r.first = clamped(in.first_ms(), 0, soon);
+  r.latest = std::max(r.first, clamped(in.latest_ms(), 0, soon));
+  r.epoch = clamped(in.epoch_ms(), 0, soon);
+  r.count = std::min<std::uint64_t>(in.count(), std::uint64_t{1} << 40);
   return r;
 }
 
@@ -83,20 +95,41 @@ std::vector<wire::Envelope> refusal_reports(const std::vector<RefusalRecord>& re
 }
 
 Result<std::vector<RefusalRecord>> refusals_of(const wire::RefusalReport& report,
-                                               const std::string& reporter) {
+                                               const std::string& reporter, TimePoint now) {
   if (static_cast<std::size_t>(report.refusals_size()) > kRefusalsPerReport) {
     return fail(fmt::format("{} sent a report of {} refused connections; one report carries at "
                             "most {}",
                             reporter, report.refusals_size(), kRefusalsPerReport),
                 "", EventId::refusal_report_refused);
   }
-  std::vector<RefusalRecord> out;
-  out.reserve(static_cast<std::size_t>(report.refusals_size()));
+  std::map<RefusalKey, RefusalRecord> by_key;  // one record per key: a key twice adds nothing
   for (const auto& in : report.refusals()) {
     if (in.count() == 0) continue;  // nothing to add
-    out.push_back(read(in, reporter));
+    RefusalRecord r = read(in, reporter, ms(now));
+    auto [at, added] = by_key.try_emplace(r.last.key, r);
+    if (!added && std::tie(r.epoch, r.count) > std::tie(at->second.epoch, at->second.count)) {
+      at->second = std::move(r);
+    }
   }
+  std::vector<RefusalRecord> out;
+  out.reserve(by_key.size());
+  for (auto& [key, record] : by_key)
+    out.push_back(std::move(record));
   return out;
+}
+
+Intake RefusalIntake::admit(const std::string& gateway, std::size_t records, TimePoint now) {
+  Window& w = windows_[gateway];
+  if (now - w.start >= std::chrono::seconds(kRefusalReportInterval) || now < w.start) {
+    w = Window{now, 0, false};
+  }
+  if (w.taken + records <= kIntakePerWindow) {
+    w.taken += records;
+    return Intake::store;
+  }
+  if (w.said) return Intake::drop;
+  w.said = true;
+  return Intake::drop_and_say;
 }
 
 boost::asio::awaitable<void> send_refusal_reports(
@@ -110,7 +143,8 @@ boost::asio::awaitable<void> send_refusal_reports(
     if (ec) co_return;
     const std::shared_ptr<Session> session = upstream();
     if (!session || !session->is_open()) continue;
-    for (auto& report : refusal_reports(table.take_changed(reporter), table.dropped())) {
+    const auto changed = table.take_changed(reporter, kRefusalReportsPerTick * kRefusalsPerReport);
+    for (auto& report : refusal_reports(changed, table.dropped())) {
       if (!session->send(std::move(report))) {  // not sent: all of them again next time
         table.mark_all_changed();
         break;

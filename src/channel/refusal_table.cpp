@@ -1,30 +1,41 @@
 #include "channel/refusal_table.hpp"
 
-namespace outpost::channel {
-namespace {
+#include "core/text.hpp"
 
-void cut(std::string& text, std::size_t limit) {
-  if (text.size() > limit) text.resize(limit);
+namespace outpost::channel {
+void bound_texts(RefusalObservation& o) {
+  for (auto [text, limit] :
+       {std::pair{&o.key.identity, 255}, std::pair{&o.key.source, 64}, std::pair{&o.role, 32},
+        std::pair{&o.management_group, 255}, std::pair{&o.reason, 512},
+        std::pair{&o.certificate.subject, 512}, std::pair{&o.certificate.issuer, 512},
+        std::pair{&o.certificate.serial, 128}, std::pair{&o.certificate.sha256, 64}}) {
+    *text = clean_text(*text, static_cast<std::size_t>(limit));
+  }
 }
 
-}  // namespace
-
-void bound_texts(RefusalObservation& o) {
-  cut(o.key.identity, 255);
-  cut(o.key.source, 64);
-  cut(o.role, 32);
-  cut(o.management_group, 255);
-  cut(o.reason, 512);
-  cut(o.certificate.subject, 512);
-  cut(o.certificate.issuer, 512);
-  cut(o.certificate.serial, 128);
-  cut(o.certificate.sha256, 64);
+void RefusalTable::evict_oldest() {
+  const RefusalKey& key = order_.back().record.last.key;
+  if (auto names = names_per_source_.find(key.source);
+      names != names_per_source_.end() && --names->second <= 0) {
+    names_per_source_.erase(names);
+  }
+  index_.erase(key);
+  order_.pop_back();
+  ++dropped_;
 }
 
 void RefusalTable::record(RefusalObservation observation, TimePoint now) {
   bound_texts(observation);
   const std::lock_guard lock(mutex_);
-  if (auto found = index_.find(observation.key); found != index_.end()) {
+  auto found = index_.find(observation.key);
+  if (found == index_.end()) {
+    const auto names = names_per_source_.find(observation.key.source);
+    if (names != names_per_source_.end() && names->second >= kNamesPerSource) {
+      observation.key.identity = "*";
+      found = index_.find(observation.key);
+    }
+  }
+  if (found != index_.end()) {
     Entry& entry = *found->second;
     entry.record.last = std::move(observation);
     entry.record.latest = now;
@@ -33,16 +44,13 @@ void RefusalTable::record(RefusalObservation observation, TimePoint now) {
     order_.splice(order_.begin(), order_, found->second);
     return;
   }
-  if (index_.size() >= capacity_) {
-    index_.erase(order_.back().record.last.key);
-    order_.pop_back();
-    ++dropped_;
-  }
+  if (index_.size() >= capacity_) evict_oldest();
   // Each new key starts an epoch of its own, later than any before (storage adds epochs up, so
   // an evicted key that comes back is not mistaken for a repeat of its earlier report).
   const TimePoint epoch = std::max(now, last_epoch_ + std::chrono::milliseconds(1));
   last_epoch_ = epoch;
   RefusalKey key = observation.key;
+  ++names_per_source_[key.source];
   order_.push_front(Entry{RefusalRecord{"", std::move(observation), now, now, epoch, 1}, true});
   index_.emplace(std::move(key), order_.begin());
 }
@@ -50,17 +58,16 @@ void RefusalTable::record(RefusalObservation observation, TimePoint now) {
 void RefusalTable::set_capacity(std::size_t capacity) {
   const std::lock_guard lock(mutex_);
   capacity_ = capacity < 1 ? 1 : capacity;
-  while (index_.size() > capacity_) {
-    index_.erase(order_.back().record.last.key);
-    order_.pop_back();
-    ++dropped_;
-  }
+  while (index_.size() > capacity_)
+    evict_oldest();
 }
 
-std::vector<RefusalRecord> RefusalTable::take_changed(const std::string& reporter) {
+std::vector<RefusalRecord> RefusalTable::take_changed(const std::string& reporter,
+                                                      std::size_t limit) {
   const std::lock_guard lock(mutex_);
   std::vector<RefusalRecord> out;
   for (Entry& entry : order_) {
+    if (out.size() >= limit) break;
     if (!entry.changed) continue;
     entry.changed = false;
     out.push_back(entry.record);

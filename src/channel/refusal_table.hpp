@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <list>
 #include <map>
 #include <mutex>
@@ -17,20 +18,28 @@
 
 namespace outpost::channel {
 
-// Cuts every text of `observation` to the bounds a record keeps (names 255 bytes, the reason
-// 512, certificate names 512, the role 32): what the table and the server apply to any input.
+// Every text of `observation` made clean (core/text.hpp: valid UTF-8, no control characters)
+// and cut to the bounds a record keeps (names 255 bytes, the reason 512, certificate names 512,
+// the role 32): what the table and the server apply to any input.
 void bound_texts(RefusalObservation& observation);
 
 class RefusalTable {
  public:
   explicit RefusalTable(std::size_t capacity) : capacity_(capacity < 1 ? 1 : capacity) {}
 
+  // One source address keeps at most kNamesPerSource names of its own; refusals from it under
+  // further names are aggregated under the name "*" (a peer rotating names cannot evict the
+  // other sources' records alone).
+  static constexpr int kNamesPerSource = 16;
+
   void record(RefusalObservation observation, TimePoint now);
   // A new cap ([limits] refusal_records); the least recently refused beyond it are dropped.
   void set_capacity(std::size_t capacity);
 
-  // The records changed since the last call, the most recently refused first, with `reporter`.
-  [[nodiscard]] std::vector<RefusalRecord> take_changed(const std::string& reporter);
+  // At most `limit` of the records changed since the last call, the most recently refused
+  // first, with `reporter`; the others stay changed for the next call.
+  [[nodiscard]] std::vector<RefusalRecord> take_changed(
+      const std::string& reporter, std::size_t limit = std::numeric_limits<std::size_t>::max());
   // Every record counts as changed again (a new upstream connection: send all once more).
   void mark_all_changed();
 
@@ -44,11 +53,13 @@ class RefusalTable {
     bool changed = true;
   };
   using Order = std::list<Entry>;  // most recently refused first
+  void evict_oldest();
 
   mutable std::mutex mutex_;
   std::size_t capacity_;
   Order order_;
   std::map<RefusalKey, Order::iterator> index_;
+  std::map<std::string, int, std::less<>> names_per_source_;
   std::uint64_t dropped_ = 0;
   TimePoint last_epoch_{};
 };

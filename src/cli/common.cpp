@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace outpost::cli {
 
 int report_failure(const Error& error) {
@@ -17,12 +19,7 @@ int report_failure(const Error& error) {
 }
 
 std::string shown(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
-  }
-  return out;
+  return clean_text(text);
 }
 
 void print_json(const nlohmann::json& value) {

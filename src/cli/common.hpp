@@ -21,8 +21,8 @@ namespace outpost::cli {
 // returns the exit code for a failure.
 int report_failure(const Error& error);
 void print_json(const nlohmann::json& value);
-// Text a peer sent (a name an old gateway recorded, an alert's summary): control characters
-// become \xNN, so it never moves the cursor or rewrites what the terminal shows.
+// Text a peer sent (a name an old gateway recorded, an alert's summary): core/text.hpp's
+// clean_text, so it never moves the cursor or rewrites what the terminal shows.
 [[nodiscard]] std::string shown(const std::string& text);
 
 void print_checks(const std::vector<pki::CheckResult>& checks);

@@ -226,7 +226,8 @@ constexpr std::array kCatalogue{
               "Connect with an Outpost agent, gateway or server of a matching version."},
     EventInfo{EventId::refusal_report_refused, Level::warning,
               "A management server dropped a gateway's report of refused connections: it held "
-              "more records than one report may carry.",
+              "more records than one report may carry, or the gateway sent more than a gateway "
+              "does in 5 s.",
               "Run the same Outpost version on the gateway and its management servers; the "
               "gateway's own event log still has each refusal."},
     EventInfo{EventId::peer_over_buffer, Level::warning,

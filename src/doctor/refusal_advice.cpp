@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/names.hpp"
 #include "wire/frame.hpp"
 
 namespace outpost::doctor {
@@ -22,7 +23,8 @@ RefusalAdvice untrusted(const Facts& f) {
       return {fmt::format("its certificate was issued by '{}', which {} does not trust",
                           c.issuer.empty() ? "(unknown)" : c.issuer, reporter),
               fmt::format("issue {} a certificate from this group's CA and import it there "
-                          "(outpost cert import); if '{}' is a CA of yours, trust its root on {} "
+                          "(outpost cert import); if '{}' is a CA of yours (compare its "
+                          "fingerprint with your CA's out of band), trust its root on {} "
                           "(outpost cert trust --state STATE-DIR ROOT-CA.crt)",
                           f.who, c.issuer, reporter)};
     case Cause::peer_expired:
@@ -87,7 +89,7 @@ RefusalAdvice closed_early(const Facts& f) {
 
 RefusalAdvice rejected(const Facts& f) {
   const RefusalObservation& o = f.r.last;
-  const std::string& name = o.key.identity;
+  const std::string name = is_valid_host_name(o.key.identity) ? o.key.identity : "NAME";
   if (o.key.event == EventId::gateway_key_mismatch) {
     return {"the gateway's certificate has another key than the one approved",
             fmt::format("if its key was renewed on purpose: outpost gateway approve --config {} "
@@ -132,9 +134,13 @@ RefusalAdvice rejected(const Facts& f) {
 RefusalAdvice advise_refusal(const RefusalRecord& record, const std::string& server_config,
                              const std::string& management_group) {
   const RefusalKey& key = record.last.key;
-  const Facts facts{
-      record, key.identity.empty() ? fmt::format("the computer at {}", key.source) : key.identity,
-      server_config, management_group};
+  // A name goes into the advice (and its commands) only when it is a host name.
+  std::string who = key.identity.empty() ? fmt::format("the computer at {}", key.source)
+                    : is_valid_host_name(key.identity)
+                        ? key.identity
+                        : fmt::format("the computer at {} (its certificate names '{}')", key.source,
+                                      key.identity);
+  const Facts facts{record, std::move(who), server_config, management_group};
   if (key.cause == Cause::rejected) return rejected(facts);
   switch (key.event) {
     case EventId::preauth_budget_exceeded:

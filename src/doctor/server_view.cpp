@@ -165,11 +165,12 @@ Finding resolution(const std::string& fqdn, const NodeConfig& config, const Opti
 Finding refused(const std::string& fqdn, storage::Storage& db, const std::string& file,
                 const NodeConfig& config, std::optional<TimePoint> last_heartbeat, TimePoint now) {
   constexpr auto kWindow = std::chrono::hours(24 * 7);
-  auto rows = db.refusals({fqdn, now - kWindow, 100});
+  storage::RefusalQuery query;
+  query.identity = fqdn;
+  query.since = now - kWindow;
+  query.limit = 100;
+  auto rows = db.refusals(query);
   if (!rows) return failed(EventId::database_error, rows.error().message, rows.error().fix);
-  std::erase_if(*rows, [&fqdn](const RefusalRecord& r) {
-    return !same_host_name(r.last.key.identity, fqdn);
-  });
   if (rows->empty()) return passed("no refused connection of it in the last 7 days");
   const RefusalRecord& r = rows->front();  // the newest
   const RefusalAdvice advice = advise_refusal(r, file, config.management_group);

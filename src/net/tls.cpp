@@ -215,7 +215,6 @@ Cause verify_cause(long verify) {
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
       return Cause::peer_issuer_unknown;
     default:
@@ -250,16 +249,23 @@ HandshakeFailure explain_handshake_failure(TlsStream& stream, const boost::syste
   const long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
     std::string subject = "(unknown)";
+    Cause cause = verify_cause(verify);
     if (const auto* failed = static_cast<X509*>(SSL_get_ex_data(ssl, failed_certificate_index()))) {
       char buffer[256] = {};
       X509_NAME_oneline(X509_get_subject_name(failed), buffer, sizeof buffer);
       subject = buffer;
+      // Expiry (or a start date) of a CA in its chain, not of its own certificate: the reason
+      // names which; the causes about its own dates do not apply.
+      if ((cause == Cause::peer_expired || cause == Cause::peer_not_yet_valid) && presented &&
+          X509_cmp(failed, presented.get()) != 0) {
+        cause = Cause::peer_untrusted;
+      }
     }
     ERR_clear_error();
     return HandshakeFailure{EventId::remote_cert_untrusted,
                             fmt::format("the peer's certificate {} is not trusted here: {}",
                                         subject, X509_verify_cert_error_string(verify)),
-                            verify_cause(verify), std::move(presented)};
+                            cause, std::move(presented)};
   }
   std::string what = describe_tls_error(ec);
   const Cause cause = tls_cause(ec);

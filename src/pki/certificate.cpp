@@ -23,7 +23,9 @@ TimePoint to_time_point(const ASN1_TIME* t) {
   if (ASN1_TIME_to_tm(t, &tm) != 1) {
     return TimePoint{};
   }
-  return Clock::from_time_t(timegm(&tm));
+  // A peer's certificate may say year 9999: the clock's range (nanoseconds) ends in 2262.
+  constexpr std::time_t kLimit = 9'000'000'000;  // seconds, year 2255
+  return Clock::from_time_t(std::clamp<std::time_t>(timegm(&tm), -kLimit, kLimit));
 }
 
 std::string oid_text(const ASN1_OBJECT* object) {

@@ -15,6 +15,7 @@
 #include "alerts/notifier.hpp"
 #include "channel/listener.hpp"
 #include "channel/node_context.hpp"
+#include "channel/refusal_report.hpp"
 #include "channel/session.hpp"
 #include "core/config.hpp"
 #include "core/event_log.hpp"
@@ -79,7 +80,8 @@ class ManagementServer {
 
   NodeConfig initial_;
   EventLog log_;
-  channel::Listener listener_{log_};  // budget, deadline and refusal log of the port
+  channel::Listener listener_{log_};       // budget, deadline and refusal log of the port
+  channel::RefusalIntake refusal_intake_;  // how much of its gateways' refusal reports it takes
   asio::io_context io_;
   std::optional<channel::NodeContext> node_;
   std::unique_ptr<storage::Storage> storage_;

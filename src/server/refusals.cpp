@@ -1,6 +1,8 @@
 // Refused connections on a management server: its own listener's (written at each housekeeping
 // tick) and each gateway's reports, stored per reporting node with the same bound as a node's
 // table ([limits] refusal_records), so `outpost refusals` sees the whole group's.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "channel/refusal_report.hpp"
@@ -11,14 +13,30 @@ namespace outpost::server {
 void ManagementServer::on_refusal_report(const std::shared_ptr<channel::Session>& gateway,
                                          const wire::RefusalReport& report) {
   const std::string& reporter = gateway->peer().fqdn;
-  auto records = channel::refusals_of(report, reporter);
+  const TimePoint now = Clock::now();
+  auto records = channel::refusals_of(report, reporter, now);
   if (!records) {
     (void)log_.write(records.error().event, records.error().describe(), {{"peer", reporter}});
     return;
   }
-  auto stored =
-      storage_->record_refusals(reporter, *records, report.dropped(),
-                                static_cast<std::size_t>(node_->config().refusal_records));
+  switch (refusal_intake_.admit(reporter, records->size(), now)) {
+    case channel::Intake::store:
+      break;
+    case channel::Intake::drop_and_say:
+      (void)log_.write(
+          EventId::refusal_report_refused,
+          fmt::format("Gateway {} sent more than {} refused-connection records within {} s; its "
+                      "reports are dropped until the {} s are over",
+                      reporter, channel::RefusalIntake::kIntakePerWindow,
+                      channel::kRefusalReportInterval, channel::kRefusalReportInterval),
+          {{"peer", reporter}});
+      return;
+    case channel::Intake::drop:
+      return;
+  }
+  const std::uint64_t dropped = std::min<std::uint64_t>(report.dropped(), std::uint64_t{1} << 62);
+  auto stored = storage_->record_refusals(
+      reporter, *records, dropped, static_cast<std::size_t>(node_->config().refusal_records));
   if (!stored) (void)log_.write(EventId::database_error, stored.error().describe());
 }
 

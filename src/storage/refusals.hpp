@@ -11,6 +11,7 @@ namespace outpost::storage {
 
 struct RefusalQuery {
   std::string computer;  // "": all; else the name refused, or the node that refused
+  std::string identity;  // "": all; else only the refusals of this name
   TimePoint since{};     // refused last at or after this
   std::size_t limit = 1000;
 };

@@ -142,11 +142,12 @@ Result<std::vector<RefusalRecord>> PostgresStorage::refusals(const RefusalQuery&
   return locked([&](Connection& conn) -> Result<std::vector<RefusalRecord>> {
     const std::string sql = fmt::format(
         "SELECT {} FROM refusals WHERE ($1::text = '' OR identity = $1::text OR reporter = "
-        "$1::text) AND latest_ms >= $2::bigint ORDER BY latest_ms DESC, identity COLLATE \"C\" "
-        "LIMIT $3::bigint",
+        "$1::text) AND ($4::text = '' OR identity = $4::text) AND latest_ms >= $2::bigint ORDER "
+        "BY latest_ms DESC, identity COLLATE \"C\" LIMIT $3::bigint",
         kColumns);
-    auto rows = conn.exec("reading refused connections", sql.c_str(),
-                          {query.computer, ms(query.since), std::to_string(query.limit)});
+    auto rows =
+        conn.exec("reading refused connections", sql.c_str(),
+                  {query.computer, ms(query.since), std::to_string(query.limit), query.identity});
     if (!rows) return std::unexpected(rows.error());
     std::vector<RefusalRecord> out;
     for (int i = 0; i < rows->size(); ++i)

@@ -133,12 +133,14 @@ Result<void> SqliteStorage::record_refusals(const std::string& reporter,
 Result<std::vector<RefusalRecord>> SqliteStorage::refusals(const RefusalQuery& query) {
   return guarded(path_, "reading refused connections", [&]() -> Result<std::vector<RefusalRecord>> {
     SQLite::Statement q(*db_, fmt::format("SELECT {} FROM refusals WHERE (?1 = '' OR identity = ?1 "
-                                          "OR reporter = ?1) AND latest_ms >= ?2 ORDER BY "
-                                          "latest_ms DESC, identity LIMIT ?3",
+                                          "OR reporter = ?1) AND (?4 = '' OR identity = ?4) AND "
+                                          "latest_ms >= ?2 ORDER BY latest_ms DESC, identity "
+                                          "LIMIT ?3",
                                           kColumns));
     q.bind(1, query.computer);
     q.bind(2, millis(query.since));
     q.bind(3, static_cast<std::int64_t>(query.limit));
+    q.bind(4, query.identity);
     std::vector<RefusalRecord> out;
     while (q.executeStep())
       out.push_back(read_refusal(q));

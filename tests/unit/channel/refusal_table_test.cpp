@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "channel/refusal_report.hpp"
 
 namespace outpost::channel {
@@ -95,12 +98,15 @@ TEST(RefusalReport, RoundTripsAndRefusesAnOversizedReport) {
   }
   const auto reports = refusal_reports(records, 7);
   ASSERT_EQ(reports.size(), 2U);
-  auto back = refusals_of(reports[0].refusal_report(), "gw1.lab.test");
+  auto back = refusals_of(reports[0].refusal_report(), "gw1.lab.test", t0);
   ASSERT_TRUE(back);
   ASSERT_EQ(back->size(), kRefusalsPerReport);
-  const RefusalRecord& r = (*back)[3];
+  const auto it = std::find_if(back->begin(), back->end(), [&](const RefusalRecord& x) {
+    return x.last.key == records[3].last.key;
+  });
+  ASSERT_NE(it, back->end());
+  const RefusalRecord& r = *it;
   EXPECT_EQ(r.reporter, "gw1.lab.test");
-  EXPECT_EQ(r.last.key, records[3].last.key);
   EXPECT_EQ(r.count, 4U);
   EXPECT_EQ(r.latest, t0 + seconds(1));
   EXPECT_EQ(r.last.reject_code, 3);
@@ -109,9 +115,62 @@ TEST(RefusalReport, RoundTripsAndRefusesAnOversizedReport) {
   EXPECT_EQ(reports[1].refusal_report().dropped(), 7U);
   wire::RefusalReport oversized = reports[0].refusal_report();
   oversized.add_refusals()->set_count(1);
-  auto refused = refusals_of(oversized, "gw1.lab.test");
+  auto refused = refusals_of(oversized, "gw1.lab.test", t0);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().event, EventId::refusal_report_refused);
+}
+
+TEST(RefusalTable, ANewNameFromASourceBeyondItsShareIsAggregatedUnderAStar) {
+  RefusalTable table(1000);
+  const TimePoint t0 = Clock::now();
+  for (int i = 0; i < 500; ++i)
+    table.record(seen(fmt::format("n{}.lab.test", i), "10.9.9.9"), t0);
+  table.record(seen("other.lab.test", "10.1.1.1"), t0);
+  EXPECT_EQ(table.size(), RefusalTable::kNamesPerSource + 2U);  // 16 names, "*", other
+  const auto all = table.take_changed("gw1", 3);                // at most 3 at a time, newest first
+  ASSERT_EQ(all.size(), 3U);
+  EXPECT_EQ(all[0].last.key.identity, "other.lab.test");
+  EXPECT_EQ(all[1].last.key.identity, "*");
+  EXPECT_EQ(all[1].count, 500U - RefusalTable::kNamesPerSource);
+  EXPECT_EQ(table.take_changed("gw1").size(), RefusalTable::kNamesPerSource - 1U);
+}
+
+TEST(RefusalReport, AGatewayCannotOverflowTimesOrCountsNorRepeatAKey) {
+  const TimePoint now = TimePoint(std::chrono::floor<std::chrono::milliseconds>(Clock::now()));
+  wire::RefusalReport report;
+  for (int epoch : {1, 3, 2}) {
+    auto* r = report.add_refusals();
+    r->set_source("10.0.0.1");
+    r->set_event_id(20072);
+    r->set_cause("peer_expired");
+    r->set_identity("bad\xff\x1b[2J");  // not UTF-8, and an escape sequence
+    r->set_count(std::numeric_limits<std::uint64_t>::max());
+    r->set_epoch_ms(epoch);
+    r->set_first_ms(-5);
+    r->set_latest_ms(std::numeric_limits<std::int64_t>::max());
+    r->set_cert_not_after_ms(std::numeric_limits<std::int64_t>::max());
+  }
+  auto back = refusals_of(report, "gw1.lab.test", now);
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->size(), 1U);  // one key: the latest epoch
+  const RefusalRecord& r = back->front();
+  EXPECT_EQ(r.epoch, TimePoint(std::chrono::milliseconds(3)));
+  EXPECT_EQ(r.count, std::uint64_t{1} << 40);
+  EXPECT_EQ(r.first, TimePoint{});
+  EXPECT_LE(r.latest, now + std::chrono::hours(24));
+  EXPECT_GT(r.last.certificate.not_after, now);
+  EXPECT_EQ(r.last.key.identity, "bad\xEF\xBF\xBD\\x1b[2J");  // valid UTF-8, no escape code
+}
+
+TEST(RefusalIntake, AGatewayIsHeardUpToTwiceATickPerWindow) {
+  RefusalIntake intake;
+  const TimePoint t0 = Clock::now();
+  EXPECT_EQ(intake.admit("gw1", 1000, t0), Intake::store);
+  EXPECT_EQ(intake.admit("gw1", 1000, t0 + seconds(1)), Intake::store);
+  EXPECT_EQ(intake.admit("gw1", 1, t0 + seconds(2)), Intake::drop_and_say);
+  EXPECT_EQ(intake.admit("gw1", 1, t0 + seconds(3)), Intake::drop);
+  EXPECT_EQ(intake.admit("gw2", 200, t0 + seconds(3)), Intake::store);   // each its own
+  EXPECT_EQ(intake.admit("gw1", 1000, t0 + seconds(5)), Intake::store);  // a new window
 }
 
 }  // namespace

@@ -14,6 +14,16 @@ namespace {
 using std::chrono::seconds;
 using test::StorageTest;
 
+RefusalQuery query(std::string computer, std::string identity = "", TimePoint since = {},
+                   std::size_t limit = 1000) {
+  RefusalQuery q;
+  q.computer = std::move(computer);
+  q.identity = std::move(identity);
+  q.since = since;
+  q.limit = limit;
+  return q;
+}
+
 TimePoint floor_ms(TimePoint t) {  // what the database keeps
   return TimePoint(std::chrono::floor<std::chrono::milliseconds>(t));
 }
@@ -76,7 +86,7 @@ TEST_P(StorageTest, RefusalsAreBoundedPerReporterFilteredAndGroomed) {
   }
   ASSERT_TRUE(db->record_refusals("gw1.lab.test", many, 0, 20));
   ASSERT_TRUE(db->record_refusals("ms1.lab.test", {record("x.lab.test", t0, 1, t0)}, 0, 20));
-  auto gw1 = db->refusals({"gw1.lab.test"}).value();
+  auto gw1 = db->refusals(query("gw1.lab.test")).value();
   ASSERT_EQ(gw1.size(), 20U);  // the 10 least recently refused were removed
   EXPECT_EQ(gw1.front().last.key.identity, "a29.lab.test");  // newest first
   EXPECT_EQ(gw1.back().last.key.identity, "a10.lab.test");
@@ -85,9 +95,12 @@ TEST_P(StorageTest, RefusalsAreBoundedPerReporterFilteredAndGroomed) {
   EXPECT_EQ(drops.front().reporter, "gw1.lab.test");
   EXPECT_EQ(drops.front().evicted, 10U);
   // By the refused computer's name, and by time.
-  EXPECT_EQ(db->refusals({"x.lab.test"}).value().size(), 1U);
-  EXPECT_EQ(db->refusals({"", t0 + seconds(25)}).value().size(), 5U);
-  EXPECT_EQ(db->refusals({"", {}, 3}).value().size(), 3U);
+  EXPECT_EQ(db->refusals(query("x.lab.test")).value().size(), 1U);
+  EXPECT_EQ(db->refusals(query("", "", t0 + seconds(25))).value().size(), 5U);
+  EXPECT_EQ(db->refusals(query("", "", {}, 3)).value().size(), 3U);
+  // By the refused name only: a reporter's own name finds nothing.
+  EXPECT_TRUE(db->refusals(query("", "gw1.lab.test")).value().empty());
+  EXPECT_EQ(db->refusals(query("", "a12.lab.test")).value().size(), 1U);
   // Grooming: everything last refused before t0 + 15 s goes (a10..a14 and x).
   EXPECT_EQ(db->groom_refusals(t0 + seconds(15)).value(), 6U);
   EXPECT_EQ(db->refusals({}).value().size(), 15U);
