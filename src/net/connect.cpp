@@ -208,6 +208,7 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
                            "nothing ([limits] preauth_max_connections)",
                            source});
       });
+  std::shared_ptr<X509> presented;  // once TLS completed: for a refusal at the deadline
   auto handshake_then_hello = [&]() -> asio::awaitable<void> {
     auto [waited] = co_await socket.async_wait(tcp::socket::wait_read, kTuple);
     if (slot.evicted() || waited == asio::error::operation_aborted) co_return;
@@ -254,6 +255,7 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
                          std::shared_ptr<X509>(peer_certificate(stream), X509_free)});
       co_return;
     }
+    presented = std::shared_ptr<X509>(peer_certificate(stream), X509_free);
     co_await on_session(std::move(stream));
   };
   asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
@@ -265,7 +267,7 @@ asio::awaitable<void> admit_within_deadline(tcp::socket socket, asio::ssl::conte
                 fmt::format("no admission within {} s of the connection (TLS handshake and "
                             "hello); closed",
                             std::chrono::duration_cast<std::chrono::seconds>(deadline).count()),
-                source, Cause::timed_out});
+                source, Cause::timed_out, std::move(presented)});
   }
 }
 

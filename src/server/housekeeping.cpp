@@ -79,9 +79,9 @@ void ManagementServer::groom(TimePoint now) {
                             std::pair{storage::ItemKind::sample, c.retention_samples_days},
                             std::pair{storage::ItemKind::check, c.retention_checks_days}}) {
     auto deleted = storage_->groom(kind, now - std::chrono::hours(24) * days);
-    if (!deleted) {
+    if (!deleted) {  // the other kinds are still groomed
       (void)log_.write(EventId::database_error, deleted.error().describe());
-      return;
+      continue;
     }
     if (*deleted > 0) {
       counts += fmt::format("{}{} {}s older than {} days", counts.empty() ? "" : ", ", *deleted,
@@ -92,9 +92,7 @@ void ManagementServer::groom(TimePoint now) {
       storage_->groom_refusals(now - std::chrono::hours(24) * c.retention_refusals_days);
   if (!refusals) {
     (void)log_.write(EventId::database_error, refusals.error().describe());
-    return;
-  }
-  if (*refusals > 0) {
+  } else if (*refusals > 0) {
     counts += fmt::format("{}{} refused-connection records not seen for {} days",
                           counts.empty() ? "" : ", ", *refusals, c.retention_refusals_days);
   }

@@ -131,6 +131,8 @@ TEST_F(TlsTest, ClientWithoutCertificateGetsNoApplicationData) {
   ASSERT_EQ(out.refusals.size(), 1U);
   EXPECT_NE(out.refusals[0].reason.find("certificate is required"), std::string::npos)
       << out.refusals[0].reason;
+  EXPECT_EQ(out.refusals[0].cause, Cause::peer_sent_no_certificate);
+  EXPECT_FALSE(out.refusals[0].presented);
 }
 
 TEST_F(TlsTest, ClientFromAnUntrustedCaIsRefusedWith20072OnTheServer) {
@@ -144,6 +146,58 @@ TEST_F(TlsTest, ClientFromAnUntrustedCaIsRefusedWith20072OnTheServer) {
   ASSERT_EQ(out.refusals.size(), 1U);
   EXPECT_EQ(out.refusals[0].event, EventId::remote_cert_untrusted);
   EXPECT_NE(out.refusals[0].reason.find("CN=gw1.lab.test"), std::string::npos);
+  // Typed, and with the certificate it presented (OpenSSL keeps none when verification fails).
+  EXPECT_EQ(out.refusals[0].cause, Cause::peer_issuer_unknown);
+  ASSERT_TRUE(out.refusals[0].presented);
+  EXPECT_EQ(X509_cmp(out.refusals[0].presented.get(), intruder.certificate.get()), 0);
+}
+
+// A peer that completes TLS but never gets an answer is refused at the deadline, with the
+// certificate it presented (so its refusal record has its name).
+TEST_F(TlsTest, APeerSilentAfterTlsIsRefusedAtTheDeadlineWithItsCertificate) {
+  auto server_ctx = context(server_, {&ca_}, TlsSide::accepting);
+  auto client_ctx = context(client_, {&ca_}, TlsSide::connecting);
+  asio::io_context io;
+  auto acceptor = listen_on(io.get_executor(), Endpoint{"127.0.0.1", 0});
+  ASSERT_TRUE(acceptor);
+  const auto port = acceptor->local_endpoint().port();
+  Timeouts quick;
+  quick.handshake = std::chrono::milliseconds(500);
+  std::vector<Refusal> refusals;
+  asio::co_spawn(io,
+                 accept_loop(
+                     *acceptor, [&server_ctx]() -> asio::ssl::context& { return server_ctx; },
+                     quick, outpost::net::AcceptBudget(outpost::net::BudgetLimits{}),
+                     [](TlsStream stream) -> asio::awaitable<void> {
+                       asio::steady_timer forever(stream.get_executor(), std::chrono::hours(1));
+                       boost::system::error_code ec;
+                       co_await forever.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                     },
+                     [&refusals](const Refusal& r) { refusals.push_back(r); }),
+                 asio::detached);
+  bool done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        const HostsTable hosts{{"ms1.lab.test", "127.0.0.1"}};
+        const Endpoint parent{"ms1.lab.test", port};
+        auto stream = co_await dial(client_ctx, parent, hosts, Timeouts{});
+        EXPECT_TRUE(stream);
+        for (int i = 0; i < 100 && refusals.empty(); ++i) {  // at most 10 s
+          asio::steady_timer pause(io, std::chrono::milliseconds(100));
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+        acceptor->close();
+        done = true;
+      },
+      asio::detached);
+  for (int slice = 0; slice < 300 && !done; ++slice)
+    io.run_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(refusals.size(), 1U);
+  EXPECT_EQ(refusals[0].event, EventId::closed_before_auth);
+  EXPECT_EQ(refusals[0].cause, Cause::timed_out);
+  ASSERT_TRUE(refusals[0].presented);
+  EXPECT_EQ(X509_cmp(refusals[0].presented.get(), client_.certificate.get()), 0);
 }
 
 TEST_F(TlsTest, ServerFromAnUntrustedCaIsRefusedWith20072OnTheClient) {
