@@ -31,7 +31,7 @@ void RefusalTable::record(RefusalObservation observation, TimePoint now) {
   if (found == index_.end()) {
     const auto names = names_per_source_.find(observation.key.source);
     if (names != names_per_source_.end() && names->second >= kNamesPerSource) {
-      observation.key.identity = "*";
+      observation.key.identity.assign(1, '*');  // not = "*": GCC 12 -O2 -Wrestrict
       found = index_.find(observation.key);
     }
   }
