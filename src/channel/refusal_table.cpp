@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 
 namespace outpost::channel {
+
 void bound_texts(RefusalObservation& o) {
   for (auto [text, limit] :
        {std::pair{&o.key.identity, 255}, std::pair{&o.key.source, 64}, std::pair{&o.role, 32},

@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace outpost {
@@ -46,6 +48,12 @@ bool hidden(char32_t code) {
 }  // namespace
 
 std::string clean_text(std::string_view text, std::size_t max_bytes) {
+  // The common case, printable ASCII within the bound, is copied as it is.
+  if (text.size() <= max_bytes && std::all_of(text.begin(), text.end(), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F;
+      })) {
+    return std::string(text);
+  }
   std::string out;
   out.reserve(std::min(text.size(), max_bytes));
   while (!text.empty()) {
