@@ -14,14 +14,6 @@ constexpr const char* kAlertColumns =
     "id, computer, monitor, severity, state, summary, opened_ms, last_seen_ms, ended_ms, active, "
     "repeat_count, owner, comment";
 
-std::string ms(TimePoint t) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-TimePoint from_ms(std::int64_t v) {
-  return TimePoint(std::chrono::milliseconds(v));
-}
-
 Alert read_alert(const Rows& rows, int r) {
   Alert a;
   a.id = rows.integer(r, 0);
@@ -56,7 +48,7 @@ Result<void> add_history(Connection& conn, std::int64_t id, TimePoint at, const 
                         "INSERT INTO alert_history (alert_id, at_ms, actor, change, detail) VALUES "
                         "($1::bigint, $2::bigint, $3::text, "
                         "$4::text, $5::text)",
-                        {std::to_string(id), ms(at), actor, change, detail});
+                        {std::to_string(id), ms_text(at), actor, change, detail});
   if (!done) return std::unexpected(done.error());
   return {};
 }
@@ -69,7 +61,7 @@ Result<void> enqueue(Connection& conn, std::int64_t alert_id,
         "INSERT INTO notifications (alert_id, subscription, event, seq, due_ms, "
         "state) VALUES ($1::bigint, $2::text, $3::text, $4::bigint, $5::bigint, "
         "'pending') ON CONFLICT DO NOTHING",
-        {std::to_string(alert_id), r.subscription, r.event, std::to_string(r.seq), ms(r.due)});
+        {std::to_string(alert_id), r.subscription, r.event, std::to_string(r.seq), ms_text(r.due)});
     if (!done) return std::unexpected(done.error());
   }
   return {};
@@ -113,7 +105,7 @@ Result<std::optional<Alert>> apply(Connection& conn, const AlertChange& c, TimeP
                     "opened_ms, last_seen_ms, active, repeat_count) VALUES ($1::text, "
                     "$2::text, $3::text, 'open', $4::text, $5::bigint, $5::bigint, true, 0) "
                     "ON CONFLICT DO NOTHING RETURNING id",
-                    {c.computer, c.monitor, severity, c.summary, ms(now)});
+                    {c.computer, c.monitor, severity, c.summary, ms_text(now)});
       if (!rows) return std::unexpected(rows.error());
       if (rows->size() == 0) return Changed{};  // one is active already
       const auto id = rows->integer(0, 0);
@@ -128,12 +120,12 @@ Result<std::optional<Alert>> apply(Connection& conn, const AlertChange& c, TimeP
       auto before = select_alert(conn, c.alert_id);
       if (!before) return std::unexpected(before.error());
       if (!*before || !(*before)->active) return Changed{};
-      auto done = conn.exec(
-          "updating an alert",
-          "UPDATE alerts SET severity = $1::text, summary = $2::text, "
-          "last_seen_ms = $3::bigint, repeat_count = repeat_count + $4::bigint "
-          "WHERE id = $5::bigint AND active",
-          {severity, c.summary, ms(now), std::to_string(c.repeats), std::to_string(c.alert_id)});
+      auto done = conn.exec("updating an alert",
+                            "UPDATE alerts SET severity = $1::text, summary = $2::text, "
+                            "last_seen_ms = $3::bigint, repeat_count = repeat_count + $4::bigint "
+                            "WHERE id = $5::bigint AND active",
+                            {severity, c.summary, ms_text(now), std::to_string(c.repeats),
+                             std::to_string(c.alert_id)});
       if (!done) return std::unexpected(done.error());
       if ((*before)->severity != c.severity) {
         auto ok =
@@ -160,7 +152,7 @@ Result<std::optional<Alert>> apply(Connection& conn, const AlertChange& c, TimeP
                             "('open', 'acknowledged') THEN 'resolved' ELSE state END, ended_ms = "
                             "CASE WHEN state IN ('open', 'acknowledged') THEN $1::bigint ELSE "
                             "ended_ms END WHERE id = $2::bigint",
-                            {ms(now), std::to_string(c.alert_id)});
+                            {ms_text(now), std::to_string(c.alert_id)});
       if (!done) return std::unexpected(done.error());
       if (!resolves) {  // closed by hand: the next failure opens a new alert
         auto ok = add_history(conn, c.alert_id, now, "monitor", "released", c.summary);
@@ -187,7 +179,7 @@ Result<bool> PostgresStorage::hold_lease(const std::string& name, const std::str
                           "$2::text, $3::bigint) ON CONFLICT (name) DO UPDATE SET holder = "
                           "excluded.holder, expires_ms = excluded.expires_ms WHERE leases.holder = "
                           "excluded.holder OR leases.expires_ms <= $4::bigint",
-                          {name, holder, ms(now + ttl), ms(now)});
+                          {name, holder, ms_text(now + ttl), ms_text(now)});
     if (!done) return std::unexpected(done.error());
     return done->affected() > 0;
   });
@@ -203,7 +195,7 @@ Result<std::optional<std::vector<Alert>>> PostgresStorage::apply_alert_changes(
     auto held = conn.exec("checking the alert lease",
                           "SELECT 1 FROM leases WHERE name = $1::text AND holder = $2::text AND "
                           "expires_ms > $3::bigint FOR UPDATE",
-                          {lease, holder, ms(now)});
+                          {lease, holder, ms_text(now)});
     if (!held) return std::unexpected(held.error());
     if (held->size() == 0) return Changed{};
     std::vector<Alert> changed;
@@ -230,7 +222,7 @@ Result<std::vector<Alert>> PostgresStorage::alerts(const AlertQuery& query) {
         {query.state ? std::string(alert_state_name(*query.state)) : "",
          query.active_only ? "true" : "false", query.unresolved_only ? "true" : "false",
          query.severity ? std::string(severity_name(*query.severity)) : "", query.computer,
-         query.since ? ms(*query.since) : "0", std::to_string(query.limit)});
+         query.since ? ms_text(*query.since) : "0", std::to_string(query.limit)});
     if (!rows) return std::unexpected(rows.error());
     std::vector<Alert> out;
     for (int r = 0; r < rows->size(); ++r)
@@ -282,7 +274,7 @@ Result<std::optional<Alert>> PostgresStorage::set_alert_state(std::int64_t id, A
                             "UPDATE alerts SET state = $1::text, owner = $2::text, comment = "
                             "$3::text, ended_ms = CASE WHEN $1::text = 'closed' THEN $4::bigint "
                             "ELSE ended_ms END WHERE id = $5::bigint",
-                            {name, actor, comment, ms(now), std::to_string(id)});
+                            {name, actor, comment, ms_text(now), std::to_string(id)});
       if (!done) return std::unexpected(done.error());
       if (auto ok = add_history(conn, id, now, actor, name, comment); !ok) {
         return std::unexpected(ok.error());
@@ -302,7 +294,7 @@ Result<std::optional<std::vector<Notification>>> PostgresStorage::due_notificati
     auto held = conn.exec("checking the alert lease",
                           "SELECT 1 FROM leases WHERE name = $1::text AND holder = $2::text AND "
                           "expires_ms > $3::bigint",
-                          {lease, holder, ms(now)});
+                          {lease, holder, ms_text(now)});
     if (!held) return std::unexpected(held.error());
     if (held->size() == 0) return Due{};
     auto rows = conn.exec(
@@ -311,7 +303,7 @@ Result<std::optional<std::vector<Notification>>> PostgresStorage::due_notificati
                     "$1::bigint ORDER BY n.due_ms, n.id LIMIT $2::bigint",
                     kNotificationColumns)
             .c_str(),
-        {ms(now), std::to_string(limit)});
+        {ms_text(now), std::to_string(limit)});
     if (!rows) return std::unexpected(rows.error());
     auto out = read_notifications(conn, *rows);
     if (!out) return std::unexpected(out.error());
@@ -331,7 +323,8 @@ Result<void> PostgresStorage::record_delivery(const Delivery& d) {
         "done_ms = CASE WHEN $4::boolean THEN NULL ELSE $6::bigint END WHERE id = $7::bigint AND "
         "state = 'pending' RETURNING alert_id",
         {std::string(delivery_state_name(d.state)), d.state == DeliveryState::cancelled ? "0" : "1",
-         d.error, pending ? "true" : "false", ms(d.retry_at), ms(d.at), std::to_string(d.id)});
+         d.error, pending ? "true" : "false", ms_text(d.retry_at), ms_text(d.at),
+         std::to_string(d.id)});
     if (!done) return std::unexpected(done.error());
     if (done->size() > 0 && d.follow_up) {
       if (auto ok = enqueue(conn, done->integer(0, 0), {*d.follow_up}); !ok) {
@@ -365,7 +358,7 @@ Result<void> PostgresStorage::start_maintenance(const MaintenanceWindow& w) {
                           "$4::text, $5::text) ON CONFLICT (computer) DO UPDATE SET started_ms = "
                           "excluded.started_ms, until_ms = excluded.until_ms, reason = "
                           "excluded.reason, by_whom = excluded.by_whom",
-                          {w.computer, ms(w.started), ms(w.until), w.reason, w.by});
+                          {w.computer, ms_text(w.started), ms_text(w.until), w.reason, w.by});
     if (!done) return std::unexpected(done.error());
     return {};
   });
@@ -385,7 +378,7 @@ Result<std::vector<MaintenanceWindow>> PostgresStorage::maintenance_windows(Time
     auto rows = conn.exec("reading maintenance windows",
                           "SELECT computer, started_ms, until_ms, reason, by_whom FROM maintenance "
                           "WHERE until_ms > $1::bigint ORDER BY computer COLLATE \"C\"",
-                          {ms(now)});
+                          {ms_text(now)});
     if (!rows) return std::unexpected(rows.error());
     std::vector<MaintenanceWindow> out;
     for (int r = 0; r < rows->size(); ++r) {

@@ -49,14 +49,6 @@ constexpr const char* kColumns =
     "cert_subject, cert_issuer, cert_serial, cert_sha256, cert_not_before_ms, cert_not_after_ms, "
     "first_ms, latest_ms, epoch_ms, earlier_count + epoch_count";
 
-std::string ms(TimePoint t) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-TimePoint from_ms(std::int64_t v) {
-  return TimePoint(std::chrono::milliseconds(v));
-}
-
 std::vector<Param> params(const std::string& reporter, const RefusalRecord& r) {
   const RefusalObservation& o = r.last;
   const bool cert = !o.certificate.empty();
@@ -73,11 +65,11 @@ std::vector<Param> params(const std::string& reporter, const RefusalRecord& r) {
           o.certificate.issuer,
           o.certificate.serial,
           o.certificate.sha256,
-          cert ? ms(o.certificate.not_before) : "0",
-          cert ? ms(o.certificate.not_after) : "0",
-          ms(r.first),
-          ms(r.latest),
-          ms(r.epoch),
+          cert ? ms_text(o.certificate.not_before) : "0",
+          cert ? ms_text(o.certificate.not_after) : "0",
+          ms_text(r.first),
+          ms_text(r.latest),
+          ms_text(r.epoch),
           std::to_string(r.count)};
 }
 
@@ -126,13 +118,13 @@ Result<void> PostgresStorage::record_refusals(const std::string& reporter,
         "r.event_id = old.event_id AND r.cause = old.cause",
         {reporter, std::to_string(keep)});
     if (!trimmed) return std::unexpected(trimmed.error());
-    auto drops = conn.exec(
-        "recording refusal drops",
-        "INSERT INTO refusal_drops AS d VALUES ($1::text, $2::bigint, "
-        "$3::bigint, $4::bigint) ON CONFLICT (reporter) DO UPDATE SET dropped "
-        "= excluded.dropped, evicted = d.evicted + excluded.evicted, "
-        "updated_ms = excluded.updated_ms",
-        {reporter, std::to_string(dropped), std::to_string(trimmed->affected()), ms(Clock::now())});
+    auto drops = conn.exec("recording refusal drops",
+                           "INSERT INTO refusal_drops AS d VALUES ($1::text, $2::bigint, "
+                           "$3::bigint, $4::bigint) ON CONFLICT (reporter) DO UPDATE SET dropped "
+                           "= excluded.dropped, evicted = d.evicted + excluded.evicted, "
+                           "updated_ms = excluded.updated_ms",
+                           {reporter, std::to_string(dropped), std::to_string(trimmed->affected()),
+                            ms_text(Clock::now())});
     if (!drops) return std::unexpected(drops.error());
     return tx->commit();
   });
@@ -145,9 +137,9 @@ Result<std::vector<RefusalRecord>> PostgresStorage::refusals(const RefusalQuery&
         "$1::text) AND ($4::text = '' OR identity = $4::text) AND latest_ms >= $2::bigint ORDER "
         "BY latest_ms DESC, identity COLLATE \"C\" LIMIT $3::bigint",
         kColumns);
-    auto rows =
-        conn.exec("reading refused connections", sql.c_str(),
-                  {query.computer, ms(query.since), std::to_string(query.limit), query.identity});
+    auto rows = conn.exec(
+        "reading refused connections", sql.c_str(),
+        {query.computer, ms_text(query.since), std::to_string(query.limit), query.identity});
     if (!rows) return std::unexpected(rows.error());
     std::vector<RefusalRecord> out;
     for (int i = 0; i < rows->size(); ++i)
@@ -175,7 +167,7 @@ Result<std::vector<RefusalDrops>> PostgresStorage::refusal_drops() {
 Result<std::uint64_t> PostgresStorage::groom_refusals(TimePoint before) {
   return locked([&](Connection& conn) -> Result<std::uint64_t> {
     auto done = conn.exec("grooming refused connections",
-                          "DELETE FROM refusals WHERE latest_ms < $1::bigint", {ms(before)});
+                          "DELETE FROM refusals WHERE latest_ms < $1::bigint", {ms_text(before)});
     if (!done) return std::unexpected(done.error());
     return static_cast<std::uint64_t>(done->affected());
   });

@@ -12,10 +12,6 @@ namespace {
 // operational database only.
 constexpr std::int64_t kMigrationLock = 0x006f7574706f7374;
 
-std::string millis(TimePoint t) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
 std::string seconds(TimePoint t) {
   return std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
@@ -118,7 +114,7 @@ Result<void> PostgresStorage::approve_gateway(const std::string& fqdn, bool serv
         "VALUES ($1::text, 'gateway', 'approved', $2::boolean, $3::text, $4::bigint) "
         "ON CONFLICT (fqdn) DO UPDATE SET role = 'gateway', approval = 'approved', "
         "server_initiates = EXCLUDED.server_initiates, address = EXCLUDED.address",
-        {fqdn, server_initiates ? "true" : "false", address, millis(Clock::now())});
+        {fqdn, server_initiates ? "true" : "false", address, ms_text(Clock::now())});
     if (!done) return std::unexpected(done.error());
     return {};
   });
@@ -147,7 +143,7 @@ Result<Approval> PostgresStorage::agent_seen(const std::string& fqdn, AgentPolic
                               "INSERT INTO computers (fqdn, role, approval, first_seen_ms) VALUES "
                               "($1::text, 'agent', $2::text, $3::bigint) "
                               "ON CONFLICT (fqdn) DO NOTHING",
-                              {fqdn, std::string(approval_name(first)), millis(now)});
+                              {fqdn, std::string(approval_name(first)), ms_text(now)});
     if (!inserted) return std::unexpected(inserted.error());
     auto rows = conn.exec("recording an agent",
                           "SELECT approval FROM computers WHERE fqdn = $1::text", {fqdn});
@@ -189,7 +185,7 @@ Result<void> PostgresStorage::record_heartbeat(const std::string& fqdn, const st
         "certificate_sha256 = CASE WHEN $3::text = '' THEN certificate_sha256 ELSE $3::text END, "
         "certificate_not_after_s = CASE WHEN $3::text = '' THEN certificate_not_after_s "
         "ELSE $4::bigint END WHERE fqdn = $5::text",
-        {parent, millis(at), certificate_sha256, seconds(certificate_not_after), fqdn});
+        {parent, ms_text(at), certificate_sha256, seconds(certificate_not_after), fqdn});
     if (!done) return std::unexpected(done.error());
     if (done->affected() == 0) {
       return fail(fmt::format("a heartbeat from {}, which is not a known computer", fqdn),
@@ -223,7 +219,7 @@ Result<void> PostgresStorage::register_management_server(const std::string& fqdn
         "SET role = 'management_server', approval = 'approved', last_heartbeat_ms = "
         "EXCLUDED.last_heartbeat_ms, certificate_sha256 = EXCLUDED.certificate_sha256, "
         "certificate_not_after_s = EXCLUDED.certificate_not_after_s",
-        {fqdn, millis(now), certificate_sha256, seconds(certificate_not_after)});
+        {fqdn, ms_text(now), certificate_sha256, seconds(certificate_not_after)});
     if (!done) return std::unexpected(done.error());
     return {};
   });
@@ -236,7 +232,7 @@ Result<void> PostgresStorage::set_parents(const std::string& fqdn,
                           "INSERT INTO topology (fqdn, parents, updated_ms) "
                           "VALUES ($1::text, $2::text, $3::bigint) ON CONFLICT (fqdn) DO UPDATE "
                           "SET parents = excluded.parents, updated_ms = excluded.updated_ms",
-                          {fqdn, join_lines(parents), millis(now)});
+                          {fqdn, join_lines(parents), ms_text(now)});
     if (!done) return std::unexpected(done.error());
     return {};
   });

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 
 namespace outpost::storage::postgres {
 
@@ -75,6 +76,15 @@ class Connection {
 };
 
 // BEGIN ... COMMIT; rolls back when it is left without commit().
+// A time as the milliseconds-since-1970 text of a query parameter ($n::bigint), and back.
+[[nodiscard]] inline std::string ms_text(TimePoint t) {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+[[nodiscard]] inline TimePoint from_ms(std::int64_t ms) {
+  return TimePoint(std::chrono::milliseconds(ms));
+}
+
 class Transaction {
  public:
   [[nodiscard]] static Result<Transaction> begin(Connection& conn);
