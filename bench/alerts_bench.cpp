@@ -46,10 +46,6 @@ std::string counter(int m) {
   return fmt::format("bench.counter{}", m);
 }
 
-std::int64_t unix_ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 // One round of batches: `per_origin` samples for each of `count` computers from `first` on
 // (wrapping around), each after its origin's last sequence number; item i is counter `name(i)`.
 template <class Name>

@@ -38,10 +38,6 @@ std::string one_line(std::string_view text, std::size_t max = kMaxSummaryBytes) 
   return out;
 }
 
-std::int64_t unix_ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 struct Point {
   std::int64_t ms = 0;
   double value = 0;

@@ -17,13 +17,6 @@
 namespace outpost::channel {
 namespace {
 
-std::int64_t ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_ms(std::int64_t v) {
-  return TimePoint(std::chrono::milliseconds(v));
-}
-
 void fill(wire::RefusedConnection& out, const RefusalRecord& r) {
   const RefusalObservation& o = r.last;
   out.set_identity(o.key.identity);
@@ -39,18 +32,18 @@ void fill(wire::RefusedConnection& out, const RefusalRecord& r) {
   out.set_cert_serial(o.certificate.serial);
   out.set_cert_sha256(o.certificate.sha256);
   if (!o.certificate.empty()) {
-    out.set_cert_not_before_ms(ms(o.certificate.not_before));
-    out.set_cert_not_after_ms(ms(o.certificate.not_after));
+    out.set_cert_not_before_ms(unix_ms(o.certificate.not_before));
+    out.set_cert_not_after_ms(unix_ms(o.certificate.not_after));
   }
-  out.set_first_ms(ms(r.first));
-  out.set_latest_ms(ms(r.latest));
-  out.set_epoch_ms(ms(r.epoch));
+  out.set_first_ms(unix_ms(r.first));
+  out.set_latest_ms(unix_ms(r.latest));
+  out.set_epoch_ms(unix_ms(r.epoch));
   out.set_count(r.count);
 }
 
 // Milliseconds since 1970 within [low, high].
 TimePoint clamped(std::int64_t ms, std::int64_t low, std::int64_t high) {
-  return from_ms(std::clamp(ms, low, high));
+  return from_unix_ms(std::clamp(ms, low, high));
 }
 
 RefusalRecord read(const wire::RefusedConnection& in, const std::string& reporter,
@@ -105,7 +98,7 @@ Result<std::vector<RefusalRecord>> refusals_of(const wire::RefusalReport& report
   std::map<RefusalKey, RefusalRecord> by_key;  // one record per key: a key twice adds nothing
   for (const auto& in : report.refusals()) {
     if (in.count() == 0) continue;  // nothing to add
-    RefusalRecord r = read(in, reporter, ms(now));
+    RefusalRecord r = read(in, reporter, unix_ms(now));
     auto [at, added] = by_key.try_emplace(r.last.key, r);
     if (!added && std::tie(r.epoch, r.count) > std::tie(at->second.epoch, at->second.count)) {
       at->second = std::move(r);

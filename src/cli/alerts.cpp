@@ -39,10 +39,6 @@ std::string operator_name() {
   return fmt::format("uid {}", geteuid());
 }
 
-std::string or_dash(const std::string& text) {
-  return text.empty() ? "-" : text;
-}
-
 void print_alerts(const nlohmann::json& alerts) {
   std::cout << fmt::format("{:>6} {:<9} {:<13} {:<28} {:<20} {:<21} {}\n", "ID", "SEVERITY",
                            "STATE", "COMPUTER", "MONITOR", "OPENED", "SUMMARY");

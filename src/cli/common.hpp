@@ -24,6 +24,10 @@ void print_json(const nlohmann::json& value);
 // Text a peer sent (a name an old gateway recorded, an alert's summary): core/text.hpp's
 // clean_text, so it never moves the cursor or rewrites what the terminal shows.
 [[nodiscard]] std::string shown(const std::string& text);
+// "-" for an empty field of a table.
+[[nodiscard]] inline std::string or_dash(const std::string& text) {
+  return text.empty() ? "-" : text;
+}
 
 void print_checks(const std::vector<pki::CheckResult>& checks);
 [[nodiscard]] nlohmann::json checks_json(const std::vector<pki::CheckResult>& checks);

@@ -16,10 +16,6 @@ struct Options {
   bool json = false;
 };
 
-std::string or_dash(const std::string& text) {
-  return text.empty() ? "-" : text;
-}
-
 int run(const Options& o) {
   auto inventory = ask_management_server(o.config, {{"command", "inventory"}});
   if (!inventory) return report_failure(inventory.error());

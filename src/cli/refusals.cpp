@@ -23,10 +23,6 @@ struct Options {
   bool json = false;
 };
 
-std::string or_dash(const std::string& text) {
-  return text.empty() ? "-" : text;
-}
-
 // What the record was refused as: the Reject's code for a refused hello, else the typed cause.
 std::string rejected_as(const RefusalObservation& o) {
   if (o.key.cause != Cause::rejected) return "";

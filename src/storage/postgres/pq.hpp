@@ -78,11 +78,10 @@ class Connection {
 // BEGIN ... COMMIT; rolls back when it is left without commit().
 // A time as the milliseconds-since-1970 text of a query parameter ($n::bigint), and back.
 [[nodiscard]] inline std::string ms_text(TimePoint t) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+  return std::to_string(unix_ms(t));
 }
 [[nodiscard]] inline TimePoint from_ms(std::int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
+  return from_unix_ms(ms);
 }
 
 class Transaction {
