@@ -1,5 +1,6 @@
 # Every dependency comes from a Debian 12 package (scripts/setup.sh installs them); nothing is
-# vendored or downloaded at build time.
+# downloaded at build time. The one vendored file set is the console's chart library (uPlot, MIT,
+# src/web/console/vendor/uplot with its licence and version), embedded into the binary.
 find_package(OpenSSL 3.0 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
@@ -12,6 +13,7 @@ find_package(SQLiteCpp REQUIRED)
 find_package(PostgreSQL 15 REQUIRED)  # libpq only (libpq-dev), not the server headers
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # libre2-dev: collect log rules (architecture.md)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)  # libsodium-dev: console passwords (Argon2id)
 find_package(CURL 7.85 REQUIRED)  # libcurl4-openssl-dev: alert notifications (webhooks, SMTP)
 if(OUTPOST_TESTS)
   find_package(GTest REQUIRED)

@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git openssl
   libssl-dev libsqlite3-dev libsqlitecpp-dev libpq-dev libboost1.81-dev libprotobuf-dev protobuf-compiler libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libgtest-dev libre2-dev
   libcurl4-openssl-dev  # alert notifications: webhooks (HTTPS) and e-mail (SMTP with STARTTLS)
+  libsodium-dev  # the console's password hashes (Argon2id), session ids and API tokens
   clang-format jq  # jq: the integration tests read --json output
   sqlite3 bc  # bench/run.sh reads the benchmark's database and computes its figures
   python3-aiosmtpd  # the alerts test's local SMTP relay (STARTTLS)

@@ -28,5 +28,7 @@ void add_doctor(Command& app, Action& action);
 void add_alerts(Command& app, Action& action);
 void add_maintenance(Command& app, Action& action);
 void add_refusals(Command& app, Action& action);
+void add_users(Command& app, Action& action);
+void add_audit(Command& app, Action& action);
 
 }  // namespace outpost::cli

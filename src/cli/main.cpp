@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
     add_alerts(app, action);
     add_maintenance(app, action);
     add_refusals(app, action);
+    add_users(app, action);
+    add_audit(app, action);
     add_status(app, action);
     add_perf(app, action);
     add_doctor(app, action);

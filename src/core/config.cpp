@@ -170,7 +170,8 @@ Result<void> read_server(const ConfigReader& r, NodeConfig& c) {
   for (auto [key, target] : {std::pair{"events_days", &c.retention_events_days},
                              std::pair{"samples_days", &c.retention_samples_days},
                              std::pair{"checks_days", &c.retention_checks_days},
-                             std::pair{"refusals_days", &c.retention_refusals_days}}) {
+                             std::pair{"refusals_days", &c.retention_refusals_days},
+                             std::pair{"audit_days", &c.retention_audit_days}}) {
     auto days = r.integer("retention", key, 1, 36500);
     if (!days) return std::unexpected(days.error());
     *target = static_cast<int>(days->value_or(*target));
@@ -308,7 +309,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
           {"parents", {"servers", "server_initiates"}},
           {"tls", {"minimum_version"}},
           {"failover", {"dead_peer_timeout_s", "failback_interval_s"}},
-          {"retention", {"events_days", "samples_days", "checks_days", "refusals_days"}},
+          {"retention",
+           {"events_days", "samples_days", "checks_days", "refusals_days", "audit_days"}},
+          {"web",
+           {"address", "port", "cert_file", "key_file", "max_connections", "max_per_source",
+            "body_limit_kb", "session_idle_min", "session_max_h", "threads"}},
           {"database", {"url"}},
           {"admission", {"agents"}},
           {"heartbeat", {"interval_s", "missed_allowed"}},
@@ -328,7 +333,7 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
   config.file = std::filesystem::absolute(file);
   config.collect_toml = detail::render_section(root, "collect");
   config.alerts_toml = detail::render_section(root, "alerts");
-  for (auto step : {read_node, read_network, read_server}) {
+  for (auto step : {read_node, read_network, read_server, detail::read_web}) {
     if (auto ok = step(reader, config); !ok) {
       return std::unexpected(ok.error());
     }

@@ -34,6 +34,20 @@ enum class AgentAdmission { reject, review, automatic };
 
 [[nodiscard]] std::string_view admission_name(AgentAdmission policy);
 
+// [web] on a management server: the HTTPS listener of the REST API and the console
+// (docs/api.md). No [web] section: no listener.
+struct WebSettings {
+  Endpoint listen;                  // address, port (default 127.0.0.1:8443)
+  std::filesystem::path cert_file;  // PEM certificate (chain) of the console; empty: the
+  std::filesystem::path key_file;   // channel certificate and its key
+  int max_connections = 256;        // open connections in all; more wait in the kernel's backlog
+  int max_per_source = 32;          // open connections from one address
+  int body_limit_kb = 64;           // a request body larger than this answers 413
+  int session_idle_min = 30;        // a console session not used for this long ends
+  int session_max_h = 12;           // and every session after this long
+  int threads = 2;                  // threads serving it (never the channel's thread)
+};
+
 struct NodeConfig {
   std::filesystem::path file;  // where it was loaded from
   std::string fqdn;
@@ -42,6 +56,7 @@ struct NodeConfig {
   std::optional<Endpoint> listen;
   std::vector<Endpoint> parents;  // primary first
   std::optional<std::string> database_url;
+  std::optional<WebSettings> web;
   AgentAdmission agent_admission = AgentAdmission::reject;
   int heartbeat_interval_s = 60;
   int heartbeat_missed_allowed = 3;
@@ -56,6 +71,7 @@ struct NodeConfig {
   int retention_samples_days = 30;
   int retention_checks_days = 90;
   int retention_refusals_days = 30;  // refused connections not seen again for this long
+  int retention_audit_days = 365;    // the console's and API's audit log
   int queue_max_mb = 256;            // [queue] on agents: the durable queue's byte cap (2023)
   int queue_max_age_h = 168;         // [queue] on agents: its age cap (2120)
   int dead_peer_timeout_s = 15;      // [failover]: a silent parent is given up after this

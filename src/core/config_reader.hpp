@@ -10,6 +10,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 
 namespace outpost::detail {
@@ -46,6 +47,9 @@ class ConfigReader {
   const toml::table& root_;
   std::string file_;
 };
+
+// config_web.cpp: the [web] section.
+[[nodiscard]] Result<void> read_web(const ConfigReader& r, NodeConfig& c);
 
 // The section `name` of `root` ([collect] with its [[collect.log]] and [[collect.check]] tables,
 // [alerts]) rendered as TOML, "" when there is none. The same table always renders the same text,

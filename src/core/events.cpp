@@ -286,6 +286,39 @@ constexpr std::array kCatalogue{
               "A notification about an alert could not be delivered after every retry.",
               "Fix the channel named in the message; the alert itself is still in outpost alerts "
               "list."},
+    EventInfo{EventId::web_listening, Level::info,
+              "The console and the REST API listen on the address in the message ([web]).", ""},
+    EventInfo{EventId::web_unavailable, Level::error,
+              "The console and the REST API could not start (the address is taken, the "
+              "certificate or key cannot be used) or a request failed inside the server.",
+              "Fix what the message names; the management server goes on without its console."},
+    EventInfo{EventId::web_login_refused, Level::warning,
+              "A console login was refused: the user name or the password is wrong.",
+              "If it was not a user mistyping, look at the address in the message; outpost audit "
+              "lists every attempt."},
+    EventInfo{EventId::web_login_throttled, Level::warning,
+              "A console login was refused without checking the password: too many failures "
+              "from this address or for this user in the last 5 minutes.",
+              "Wait; if the attempts are not yours, block the address named in the message."},
+    EventInfo{EventId::web_request_invalid, Level::warning,
+              "A REST API request was refused: a value of the wrong type or out of range, a "
+              "body that is not JSON, or a method the resource does not have.",
+              "Correct the request as the message says; /api/v1/openapi.json describes each one."},
+    EventInfo{EventId::web_not_authenticated, Level::warning,
+              "A REST API request came without a valid session or API token.",
+              "Log in to the console, or send Authorization: Bearer with a token from outpost "
+              "user token add."},
+    EventInfo{EventId::web_forbidden, Level::warning,
+              "A REST API request was refused: the user's role does not allow it, or a change "
+              "came without the session's CSRF token.",
+              "Ask an administrator for the role, or use the console (it sends the token)."},
+    EventInfo{EventId::web_not_found, Level::warning, "A REST API request named nothing known.",
+              "Check the name or id; /api/v1/openapi.json lists the resources."},
+    EventInfo{EventId::web_request_too_large, Level::warning,
+              "A REST API request was refused: its body or headers were larger than allowed.",
+              "Send less, or raise [web] body_limit_kb."},
+    EventInfo{EventId::web_user_changed, Level::info,
+              "A console user was added, removed, or given a new password or role.", ""},
 };
 
 }  // namespace

@@ -93,6 +93,16 @@ enum class EventId : int {
   notification_sent = 30105,
   notification_failed = 30106,
   notification_given_up = 30107,
+  web_listening = 30110,
+  web_unavailable = 30111,
+  web_login_refused = 30112,
+  web_login_throttled = 30113,
+  web_request_invalid = 30114,
+  web_not_authenticated = 30115,
+  web_forbidden = 30116,
+  web_not_found = 30117,
+  web_request_too_large = 30118,
+  web_user_changed = 30119,
 };
 
 enum class Level { info, warning, error };

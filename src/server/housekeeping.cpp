@@ -96,6 +96,16 @@ void ManagementServer::groom(TimePoint now) {
     counts += fmt::format("{}{} refused-connection records not seen for {} days",
                           counts.empty() ? "" : ", ", *refusals, c.retention_refusals_days);
   }
+  for (auto [deleted, what] :
+       {std::pair{storage_->groom_audit(now - std::chrono::hours(24) * c.retention_audit_days),
+                  "audit log entries"},
+        std::pair{storage_->groom_sessions(now), "expired console sessions"}}) {
+    if (!deleted) {
+      (void)log_.write(EventId::database_error, deleted.error().describe());
+    } else if (*deleted > 0) {
+      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", *deleted, what);
+    }
+  }
   if (!counts.empty()) (void)log_.write(EventId::data_groomed, "Groomed " + counts + ".");
 }
 

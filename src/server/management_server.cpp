@@ -138,10 +138,17 @@ int ManagementServer::run() {
                                config.fqdn, config.management_group, listening_->text()),
                    {{"port", listening_->port}});
   start_services();
+  if (auto web = start_web(); !web) {  // the server goes on without its console
+    (void)log_.write(EventId::web_unavailable,
+                     "The console and the REST API are not available: " + web.error().describe());
+  }
   net::SignalWatch signals(
       io_, [this](int signal) { stop(fmt::format("signal {}", signal)); },
       [this] {
-        if (node_->reload(log_, check_server_sections)) housekeeping(Clock::now());
+        if (node_->reload(log_, check_server_sections)) {
+          web_config_reloaded();
+          housekeeping(Clock::now());
+        }
       });
   io_.run();
   (void)log_.write(EventId::daemon_stopped,
@@ -180,6 +187,7 @@ void ManagementServer::stop(const std::string& why) {
   boost::system::error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (admin_) admin_->close();
+  if (web_) web_->stop();
   if (dialer_) dialer_->stop_all();
   if (ingest_) ingest_->stop();      // commits what arrived; its acks are not sent any more
   if (alerts_) alerts_->stop();      // after the round in progress
@@ -248,6 +256,7 @@ nlohmann::json ManagementServer::status() const {
   nlohmann::json out =
       channel::node_status(node_->config(), "management_server", node_->certificate(), listening_);
   out["listener"] = listener_.status();
+  if (web_) out["web"] = web_->status();
   out["buffers"] = channel::buffer_status(*buffers_);
   for (const auto& s : sessions_)
     out["children"].push_back(channel::session_status(*s));

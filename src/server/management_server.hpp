@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 
 #include "alerts/evaluator.hpp"
@@ -26,6 +27,9 @@
 #include "server/ingest.hpp"
 #include "server/relayed_agents.hpp"
 #include "storage/storage.hpp"
+#include "web/api.hpp"
+#include "web/storage_pool.hpp"
+#include "web/web_server.hpp"
 
 namespace outpost::server {
 
@@ -77,6 +81,10 @@ class ManagementServer {
   void evaluate_monitors(const std::vector<storage::Computer>& computers,
                          const std::map<std::string, Health>& health, TimePoint now);
   nlohmann::json status() const;
+  // web_console.cpp: the console and the REST API ([web]).
+  Result<void> start_web();
+  void web_config_reloaded();
+  asio::awaitable<nlohmann::json> web_change(nlohmann::json request);
 
   NodeConfig initial_;
   EventLog log_;
@@ -99,6 +107,11 @@ class ManagementServer {
   alerts::AlertRules rules_;
   RelayedAgents relayed_;
   std::map<std::string, TimePoint> relay_refusals_logged_;  // "event gateway agent": last logged
+  std::mutex web_config_mutex_;  // the configuration the API's queries read (reloads replace it)
+  std::shared_ptr<const NodeConfig> web_config_;
+  std::unique_ptr<web::StoragePool> web_pool_;
+  std::unique_ptr<web::Api> api_;
+  std::unique_ptr<web::WebServer> web_;  // last: stopped first, before what its threads use
   TimePoint last_groom_{};
   TimePoint last_own_heartbeat_{};
 };

@@ -26,6 +26,9 @@ constexpr std::array kAlertStates{
 constexpr std::array kDeliveryStates{
     std::pair{DeliveryState::pending, "pending"}, std::pair{DeliveryState::sent, "sent"},
     std::pair{DeliveryState::failed, "failed"}, std::pair{DeliveryState::cancelled, "cancelled"}};
+constexpr std::array kUserRoles{std::pair{UserRole::administrator, "administrator"},
+                                std::pair{UserRole::operator_role, "operator"},
+                                std::pair{UserRole::read_only, "read-only"}};
 
 template <class Table, class Value>
 std::string_view name_of(const Table& table, Value value) {
@@ -74,6 +77,12 @@ std::string_view delivery_state_name(DeliveryState state) {
 }
 std::optional<DeliveryState> delivery_state_from_name(std::string_view name) {
   return value_of<DeliveryState>(kDeliveryStates, name);
+}
+std::string_view user_role_name(UserRole role) {
+  return name_of(kUserRoles, role);
+}
+std::optional<UserRole> user_role_from_name(std::string_view name) {
+  return value_of<UserRole>(kUserRoles, name);
 }
 
 Result<std::unique_ptr<Storage>> open_storage(const std::string& url,

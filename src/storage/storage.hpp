@@ -16,6 +16,7 @@
 #include "core/time.hpp"
 #include "storage/alerts.hpp"
 #include "storage/refusals.hpp"
+#include "storage/users.hpp"
 
 namespace outpost::storage {
 
@@ -269,6 +270,42 @@ class Storage {
   [[nodiscard]] virtual Result<std::vector<RefusalDrops>> refusal_drops() = 0;
   // Deletes the records last refused before `before`; how many.
   [[nodiscard]] virtual Result<std::uint64_t> groom_refusals(TimePoint before) = 0;
+
+  // Users of the console and the API (storage/users.hpp). add_user is false when the name is
+  // taken; the setters and remove_user false when there is no such user. Removing a user ends
+  // their sessions and removes their tokens in the same transaction.
+  [[nodiscard]] virtual Result<bool> add_user(const User& user) = 0;
+  [[nodiscard]] virtual Result<bool> set_user_password(const std::string& name,
+                                                       const std::string& password_hash) = 0;
+  [[nodiscard]] virtual Result<bool> set_user_role(const std::string& name, UserRole role) = 0;
+  [[nodiscard]] virtual Result<bool> remove_user(const std::string& name) = 0;
+  [[nodiscard]] virtual Result<std::vector<User>> users() = 0;  // by name
+  [[nodiscard]] virtual Result<std::optional<User>> user(const std::string& name) = 0;
+  [[nodiscard]] virtual Result<void> record_login(const std::string& name, TimePoint at) = 0;
+  // Browser sessions, by the SHA-256 of their id. `session` returns nullopt for an unknown or
+  // expired one (expires <= now). touch_session moves last_seen and expires.
+  [[nodiscard]] virtual Result<void> create_session(const WebSession& session) = 0;
+  [[nodiscard]] virtual Result<std::optional<WebSession>> session(const std::string& id_sha256,
+                                                                  TimePoint now) = 0;
+  [[nodiscard]] virtual Result<void> touch_session(const std::string& id_sha256,
+                                                   TimePoint last_seen, TimePoint expires) = 0;
+  [[nodiscard]] virtual Result<void> end_session(const std::string& id_sha256) = 0;
+  // Ends every session of a user (a new password, a new role); how many.
+  [[nodiscard]] virtual Result<std::uint64_t> end_sessions_of(const std::string& user) = 0;
+  // Deletes the sessions expired at `now`; how many.
+  [[nodiscard]] virtual Result<std::uint64_t> groom_sessions(TimePoint now) = 0;
+  // API tokens: the new token's id; the token with this SHA-256; a user's ("" all), newest
+  // first; remove_token false when there is no such id.
+  [[nodiscard]] virtual Result<std::int64_t> add_token(const ApiToken& token) = 0;
+  [[nodiscard]] virtual Result<std::optional<ApiToken>> token(const std::string& token_sha256) = 0;
+  [[nodiscard]] virtual Result<std::vector<ApiToken>> tokens(const std::string& user) = 0;
+  [[nodiscard]] virtual Result<bool> remove_token(std::int64_t id) = 0;
+  [[nodiscard]] virtual Result<void> touch_token(std::int64_t id, TimePoint at) = 0;
+  // The audit log: appends one entry (its id); entries newest first; deletes those before
+  // `before` (how many).
+  [[nodiscard]] virtual Result<std::int64_t> append_audit(const AuditEntry& entry) = 0;
+  [[nodiscard]] virtual Result<std::vector<AuditEntry>> audit(const AuditQuery& query) = 0;
+  [[nodiscard]] virtual Result<std::uint64_t> groom_audit(TimePoint before) = 0;
 };
 
 // A parent list as the backends store it: one entry per line.

@@ -66,6 +66,30 @@ class SqliteStorage final : public Storage {
   Result<std::vector<RefusalRecord>> refusals(const RefusalQuery& query) override;
   Result<std::vector<RefusalDrops>> refusal_drops() override;
   Result<std::uint64_t> groom_refusals(TimePoint before) override;
+  // Users, sessions, API tokens and the audit log (*_users.cpp).
+  Result<bool> add_user(const User& user) override;
+  Result<bool> set_user_password(const std::string& name,
+                                 const std::string& password_hash) override;
+  Result<bool> set_user_role(const std::string& name, UserRole role) override;
+  Result<bool> remove_user(const std::string& name) override;
+  Result<std::vector<User>> users() override;
+  Result<std::optional<User>> user(const std::string& name) override;
+  Result<void> record_login(const std::string& name, TimePoint at) override;
+  Result<void> create_session(const WebSession& session) override;
+  Result<std::optional<WebSession>> session(const std::string& id_sha256, TimePoint now) override;
+  Result<void> touch_session(const std::string& id_sha256, TimePoint last_seen,
+                             TimePoint expires) override;
+  Result<void> end_session(const std::string& id_sha256) override;
+  Result<std::uint64_t> end_sessions_of(const std::string& user) override;
+  Result<std::uint64_t> groom_sessions(TimePoint now) override;
+  Result<std::int64_t> add_token(const ApiToken& token) override;
+  Result<std::optional<ApiToken>> token(const std::string& token_sha256) override;
+  Result<std::vector<ApiToken>> tokens(const std::string& user) override;
+  Result<bool> remove_token(std::int64_t id) override;
+  Result<void> touch_token(std::int64_t id, TimePoint at) override;
+  Result<std::int64_t> append_audit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> audit(const AuditQuery& query) override;
+  Result<std::uint64_t> groom_audit(TimePoint before) override;
   // Data (sqlite_data.cpp).
   Result<std::vector<IngestResult>> ingest(const std::vector<IngestBatch>& batches) override;
   Result<std::uint64_t> high_water_mark(const std::string& origin) override;
