@@ -4,6 +4,8 @@
 
 #include "agent/agent_daemon.hpp"
 #include "cli/commands.hpp"
+#include "doctor/doctor.hpp"
+#include "doctor/report.hpp"
 #include "gateway/gateway_daemon.hpp"
 #include "server/management_server.hpp"
 
@@ -30,15 +32,15 @@ Result<void> check_state_dir(const NodeConfig& config) {
       EventId::state_dir_missing);
 }
 
-template <class Daemon>
-int run(const Options& o) {
+template <class Daemon, class... Parts>
+int run(const Options& o, Parts... parts) {
   auto config = load_node_config(o.config);
   if (!config) return report_failure(config.error());
   if (auto ok = check_state_dir(*config); !ok) return report_failure(ok.error());
   if (auto ok = pki::prepare_stores(pki::StatePaths{config->state_dir}); !ok) {
     return report_failure(ok.error());
   }
-  Daemon daemon(std::move(*config));
+  Daemon daemon(std::move(*config), std::move(parts)...);
   return daemon.run();
 }
 
@@ -48,7 +50,14 @@ void add_server(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
   auto cmd = app.subcommand("server", "run a management server in the foreground");
   cmd.option("--config", o->config, "the server's configuration file").required();
-  cmd.runs(action, [o] { return run<server::ManagementServer>(*o); });
+  // The console's doctor view of a computer: the same report as outpost doctor --computer.
+  const server::ManagementServer::ComputerView doctor = [](const std::filesystem::path& config,
+                                                           const std::string& fqdn) {
+    doctor::Options options;
+    options.config = config;
+    return doctor::to_json(doctor::run_computer_view(options, fqdn));
+  };
+  cmd.runs(action, [o, doctor] { return run<server::ManagementServer>(*o, doctor); });
 }
 
 Command add_agent(Command& app, Action& action) {

@@ -52,8 +52,9 @@ Result<void> check_server_sections(const NodeConfig& config) {
 
 }  // namespace
 
-ManagementServer::ManagementServer(NodeConfig config)
+ManagementServer::ManagementServer(NodeConfig config, ComputerView doctor)
     : initial_(std::move(config)),
+      doctor_(std::move(doctor)),
       log_(initial_.state_dir, "server", Echo::stderr_stream),
       buffers_(std::make_shared<channel::BufferBudget>(
           static_cast<std::size_t>(initial_.daemon_max_buffered_mb) << 20)) {

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,7 +39,11 @@ namespace asio = boost::asio;
 
 class ManagementServer {
  public:
-  explicit ManagementServer(NodeConfig config);
+  // The doctor's view of one computer (outpost doctor --computer, as JSON), which the console
+  // shows: given by the command line, which links the doctor (dependencies point down).
+  using ComputerView =
+      std::function<nlohmann::json(const std::filesystem::path& config, const std::string& fqdn)>;
+  explicit ManagementServer(NodeConfig config, ComputerView doctor = {});
   // Runs until a stop signal; returns the process exit code.
   int run();
 
@@ -87,6 +93,7 @@ class ManagementServer {
   asio::awaitable<nlohmann::json> web_change(nlohmann::json request);
 
   NodeConfig initial_;
+  ComputerView doctor_;
   EventLog log_;
   channel::Listener listener_{log_};       // budget, deadline and refusal log of the port
   channel::RefusalIntake refusal_intake_;  // how much of its gateways' refusal reports it takes

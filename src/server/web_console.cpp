@@ -35,6 +35,11 @@ Result<void> ManagementServer::start_web() {
     }
     return admin_command(db, *snapshot, request);
   };
+  if (doctor_) {
+    backend.doctor = [this, file = config.file](const std::string& fqdn) {
+      return doctor_(file, fqdn);
+    };
+  }
   api_ = std::make_unique<web::Api>(
       std::move(backend), *web_pool_,
       web::SessionPolicy{std::chrono::minutes(config.web->session_idle_min),

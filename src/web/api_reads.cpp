@@ -231,7 +231,7 @@ Outcome Api::doctor(Call& call) {
   if (!backend_.doctor) {
     return error_response(404, EventId::web_not_found, "this server has no doctor view", "");
   }
-  return json_response(backend_.doctor(call.db, canonical_host_name(call.params.at(0))));
+  return json_response(backend_.doctor(canonical_host_name(call.params.at(0))));
 }
 
 Outcome Api::pending(Call& call) {

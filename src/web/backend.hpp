@@ -22,8 +22,9 @@ struct Backend {
   // Answers a command that changes nothing (inventory, lists, alerts, data) on the web
   // listener's own connection `db`, from the calling thread.
   std::function<nlohmann::json(storage::Storage& db, const nlohmann::json&)> query;
-  // The server's doctor view of one computer: {"checks": [{"status", "title", "detail", "fix"}]}.
-  std::function<nlohmann::json(storage::Storage& db, const std::string& fqdn)> doctor;
+  // The server's doctor view of one computer (outpost doctor --computer FQDN --json); may be
+  // empty (no doctor wired in).
+  std::function<nlohmann::json(const std::string& fqdn)> doctor;
 };
 
 }  // namespace outpost::web

@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ssl.hpp>
@@ -31,6 +33,8 @@ constexpr auto kFirstRequestTimeout = 30s;  // from the handshake to a whole req
 constexpr auto kIdleTimeout = 60s;          // between requests on a kept-alive connection
 constexpr auto kWriteTimeout = 30s;
 constexpr auto kShutdownTimeout = 5s;
+constexpr auto kLingerTimeout = 2s;                // reading what follows a refused request
+constexpr std::size_t kLingerBytes = 1024 * 1024;  // and at most this much of it
 
 constexpr std::string_view kCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -276,7 +280,26 @@ asio::awaitable<void> WebServer::serve(tcp::socket socket, std::string address) 
     auto [wec, written] =
         co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     (void)written;
-    if (wec || !keep_alive) break;
+    if (wec) co_return;
+    if (rec) {
+      // Refused before its body was read: the client may still be sending it. Closing now
+      // would reset the connection and lose the answer, so the rest is read and dropped first,
+      // bounded in bytes and time (a lingering close).
+      auto& tcp_stream = beast::get_lowest_layer(stream);
+      boost::system::error_code ignored;
+      tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      tcp_stream.expires_after(kLingerTimeout);
+      std::array<char, 16384> sink{};
+      std::size_t drained = 0;
+      while (drained < kLingerBytes) {
+        auto [dec, got] = co_await tcp_stream.async_read_some(asio::buffer(sink),
+                                                              asio::as_tuple(asio::use_awaitable));
+        if (dec) break;
+        drained += got;
+      }
+      co_return;
+    }
+    if (!keep_alive) break;
   }
   beast::get_lowest_layer(stream).expires_after(kShutdownTimeout);
   auto [sd] = co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
