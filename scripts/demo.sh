@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 # against its own build, in its own folder, on a free port (0).
 demo="${OUTPOST_DEMO_DIR:-$PWD/demo}"
 port="${OUTPOST_DEMO_PORT:-5723}"
+web_port="${OUTPOST_DEMO_WEB_PORT:-8443}"
+if [ "$port" = 0 ]; then web_port=0; fi
 domain="lab.test"
 
 stop() {
@@ -67,12 +69,20 @@ agents = "review"
 interval_s = 5
 missed_allowed = 3
 
+[web]                   # the console and the REST API (docs/api.md)
+address = "127.0.0.11"
+port = $web_port
+
 [hosts]                 # every demo computer, so that names resolve both ways without DNS
 "ms1.$domain" = "127.0.0.11"
 "gw1.$domain" = "127.0.0.12"
 "agent1.$domain" = "127.0.0.21"
 "agent2.$domain" = "127.0.0.22"
 TOML
+# The console's administrator, with a random password kept owner-only beside the demo.
+(umask 077 && openssl rand -base64 18 >"$demo/console-password")
+"$outpost" user add --config "$demo/ms1.toml" --name admin --role administrator \
+  --password-file "$demo/console-password" >/dev/null
 "$outpost" server --config "$demo/ms1.toml" >>"$demo/ms1.log" 2>&1 &
 echo $! >"$demo/ms1.pid"
 
@@ -168,7 +178,15 @@ for _ in $(seq 300); do
 done
 echo
 "$outpost" inventory --config "$demo/ms1.toml"
+console_port="$("$outpost" events --state "$demo/ms1" --id 30110 --json 2>/dev/null |
+  sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1)"
 cat <<MSG
+
+The console: https://ms1.$domain:$console_port/   user admin, password: $(cat "$demo/console-password")
+  (the password is also in $demo/console-password). Its certificate is issued by the demo's own
+  root, $demo/ca/ca.crt: import that into your browser as a trusted authority, and let the name
+  resolve (a line "127.0.0.11 ms1.$domain" in /etc/hosts). From a shell:
+  curl --cacert $demo/ca/ca.crt --resolve ms1.$domain:$console_port:127.0.0.11 https://ms1.$domain:$console_port/api/v1/openapi.json
 
 The demo management group runs from $demo (one state directory and log per computer).
   Inventory:  $outpost inventory --config $demo/ms1.toml

@@ -17,6 +17,12 @@ packages=(
   monitoring-plugins-basic  # check_disk and friends: the collect tests run the real plugins
   postgresql  # the tests' throwaway servers: initdb, pg_ctl, psql under /usr/lib/postgresql/15/bin
 )
+if [ "${1:-}" = "--test" ]; then
+  # The console's browser test: Debian's Chromium (driven by playwright-core from npm, which
+  # downloads no browser) and certutil, which puts the test's root in Chromium's NSS database.
+  packages+=(chromium libnss3-tools)
+  command -v node >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -41,6 +47,8 @@ case "$mode" in
   --test)
     cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOUTPOST_SANITIZE=ON -DOUTPOST_TESTS=ON >/dev/null
     cmake --build build/test
+    # The browser test's packages, exactly as package-lock.json pins them.
+    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
     ;;
   *)
     echo "usage: scripts/setup.sh [--test]" >&2

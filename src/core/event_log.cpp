@@ -53,6 +53,7 @@ EventLog::EventLog(std::filesystem::path state_dir, std::string source, Echo ech
     : path_(std::move(state_dir) / kFileName), source_(std::move(source)), echo_(echo) {}
 
 Result<Event> EventLog::write(EventId id, std::string detail, nlohmann::json fields) {
+  const std::lock_guard lock(mutex_);
   const EventInfo& info = event_info(id);
   Event event{number(id),
               info.level,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,8 +42,9 @@ class EventLog {
 
   EventLog(std::filesystem::path state_dir, std::string source, Echo echo);
 
-  // Writes the event with the catalogue's level. `detail` is the specific message; when empty
-  // the catalogue text is used. A failure to write the file is reported on stderr and returned.
+  // Writes the event with the catalogue's level. Thread-safe. `detail` is the specific message;
+  // when empty the catalogue text is used. A failure to write the file is reported on stderr and
+  // returned.
   Result<Event> write(EventId id, std::string detail, nlohmann::json fields = {});
 
   // From now on the file (and stderr when echoed there and a regular file) rotate at the size.
@@ -55,6 +57,8 @@ class EventLog {
   std::string source_;
   Echo echo_;
   std::optional<LogRotation> rotation_;
+  // write() is called from several threads (the console's, the server's).
+  std::mutex mutex_;
 
   [[nodiscard]] Result<void> append(const std::string& line);
   void rotated(const std::string& file);

@@ -241,6 +241,10 @@ Response Api::session_call(const Request& request) {
   if (!db) return error_response(503, EventId::database_error, db.error().message, db.error().fix);
   const auto now = Clock::now();
   if (request.method == Method::post) {
+    if (!request.content_type.starts_with("application/json")) {  // no login by a cross-site form
+      return error_response(400, EventId::web_request_invalid,
+                            "a login must be JSON (Content-Type: application/json)", "");
+    }
     const json body = json::parse(request.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.value("user", json()).is_string() ||
         !body.value("password", json()).is_string()) {

@@ -35,6 +35,17 @@ for node in gw1 agent1 agent2; do
   check "ms1's view of $node has no WARN or FAIL ($(problems "$json"))" test -z "$(problems "$json")"
 done
 check "the demo says how to stop it" contains "$out" "scripts/demo.sh --stop"
+# The console it prints answers the demo login, over a certificate the demo's root verifies.
+console_port="$(sed -n 's|^The console: https://ms1.lab.test:\([0-9]*\)/.*|\1|p' <<<"$out")"
+check "the demo prints the console's URL" test -n "$console_port"
+console_login() {
+  curl -sS --cacert "$TMP/demo/ca/ca.crt" --resolve "ms1.lab.test:$console_port:127.0.0.11" \
+    -H 'Content-Type: application/json' \
+    -d "{\"user\": \"admin\", \"password\": \"$(cat "$TMP/demo/console-password")\"}" \
+    "https://ms1.lab.test:$console_port/api/v1/session" | jq -e '.role == "administrator"'
+}
+check "the printed demo login opens the console" console_login
+check "the console password file is owner-only" test "$(stat -c %a "$TMP/demo/console-password")" = 600
 pids="$(cat "$TMP"/demo/*.pid)"
 stopped="$(bash "$root/scripts/demo.sh" --stop)"
 check "--stop stops the server, the gateway and both agents" \
