@@ -58,22 +58,28 @@ std::vector<storage::AlertChange> plan_changes(const std::vector<storage::Alert>
     const AlertKey key{f.computer, f.monitor};
     if (!seen.insert(key).second) continue;  // one finding per key
     const auto it = by_key.find(key);
+    const std::int64_t newest = f.occurrences_ms.empty() ? 0 : std::ranges::max(f.occurrences_ms);
     if (it == by_key.end()) {
       changes.push_back({Kind::open, 0, f.computer, f.monitor, f.severity, f.summary, 0,
                          opened(subscriptions, parents, f.computer, f.monitor, f.severity, now)});
+      changes.back().newest_occurrence_ms = newest;
       continue;
     }
-    const auto last_seen_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  it->second->last_seen.time_since_epoch())
-                                  .count();
+    // Repeats are the occurrences newer than the newest one counted before (by the time the
+    // agent produced them): a line stored after an evaluation that it preceded still counts.
+    // An alert that counted none yet (opened before 0009) counts from its last evaluation.
+    const std::int64_t counted = it->second->newest_occurrence_ms > 0
+                                     ? it->second->newest_occurrence_ms
+                                     : unix_ms(it->second->last_seen);
     const auto repeats =
-        std::ranges::count_if(f.occurrences_ms, [&](std::int64_t ms) { return ms > last_seen_ms; });
+        std::ranges::count_if(f.occurrences_ms, [&](std::int64_t ms) { return ms > counted; });
     const bool worse = f.severity == storage::Severity::critical &&
                        it->second->severity != storage::Severity::critical;
     changes.push_back(
         {Kind::update, it->second->id, f.computer, f.monitor, f.severity, f.summary, repeats,
          worse ? opened(subscriptions, parents, f.computer, f.monitor, f.severity, now)
                : std::vector<storage::NotifyRequest>{}});
+    changes.back().newest_occurrence_ms = newest;
   }
   for (const auto& a : active) {
     if (untouched.contains(a.computer) || seen.contains({a.computer, a.monitor})) continue;

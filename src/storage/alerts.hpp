@@ -40,6 +40,9 @@ struct Alert {
   std::int64_t repeat_count = 0;  // occurrences after the first (log monitors)
   std::string owner;              // who acknowledged or closed it
   std::string comment;
+  // A log monitor's newest occurrence counted (ms since the epoch, as the agent produced it);
+  // 0 when none was (the repeats are then counted from last_seen).
+  std::int64_t newest_occurrence_ms = 0;
 };
 
 // One line of an alert's history: who changed what, when.
@@ -70,6 +73,7 @@ struct AlertChange {
   std::string summary;
   std::int64_t repeats = 0;                // new occurrences seen (added to repeat_count)
   std::vector<NotifyRequest> notify = {};  // written in the same transaction
+  std::int64_t newest_occurrence_ms = 0;   // open, update: the newest occurrence counted (0: none)
 };
 
 enum class DeliveryState { pending, sent, failed, cancelled };

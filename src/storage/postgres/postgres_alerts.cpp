@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kAlertColumns =
     "id, computer, monitor, severity, state, summary, opened_ms, last_seen_ms, ended_ms, active, "
-    "repeat_count, owner, comment";
+    "repeat_count, owner, comment, newest_occurrence_ms";
 
 Alert read_alert(const Rows& rows, int r) {
   Alert a;
@@ -29,6 +29,7 @@ Alert read_alert(const Rows& rows, int r) {
   a.repeat_count = rows.integer(r, 10);
   a.owner = rows.text(r, 11);
   a.comment = rows.text(r, 12);
+  a.newest_occurrence_ms = rows.integer(r, 13);
   return a;
 }
 
@@ -99,13 +100,13 @@ Result<std::optional<Alert>> apply(Connection& conn, const AlertChange& c, TimeP
   const std::string severity(severity_name(c.severity));
   switch (c.kind) {
     case AlertChange::Kind::open: {
-      auto rows =
-          conn.exec("opening an alert",
-                    "INSERT INTO alerts (computer, monitor, severity, state, summary, "
-                    "opened_ms, last_seen_ms, active, repeat_count) VALUES ($1::text, "
-                    "$2::text, $3::text, 'open', $4::text, $5::bigint, $5::bigint, true, 0) "
-                    "ON CONFLICT DO NOTHING RETURNING id",
-                    {c.computer, c.monitor, severity, c.summary, ms_text(now)});
+      auto rows = conn.exec("opening an alert",
+                            "INSERT INTO alerts (computer, monitor, severity, state, summary, "
+                            "opened_ms, last_seen_ms, active, repeat_count, newest_occurrence_ms) "
+                            "VALUES ($1::text, $2::text, $3::text, 'open', $4::text, $5::bigint, "
+                            "$5::bigint, true, 0, $6::bigint) ON CONFLICT DO NOTHING RETURNING id",
+                            {c.computer, c.monitor, severity, c.summary, ms_text(now),
+                             std::to_string(c.newest_occurrence_ms)});
       if (!rows) return std::unexpected(rows.error());
       if (rows->size() == 0) return Changed{};  // one is active already
       const auto id = rows->integer(0, 0);
@@ -122,10 +123,11 @@ Result<std::optional<Alert>> apply(Connection& conn, const AlertChange& c, TimeP
       if (!*before || !(*before)->active) return Changed{};
       auto done = conn.exec("updating an alert",
                             "UPDATE alerts SET severity = $1::text, summary = $2::text, "
-                            "last_seen_ms = $3::bigint, repeat_count = repeat_count + $4::bigint "
+                            "last_seen_ms = $3::bigint, repeat_count = repeat_count + $4::bigint, "
+                            "newest_occurrence_ms = GREATEST(newest_occurrence_ms, $6::bigint) "
                             "WHERE id = $5::bigint AND active",
                             {severity, c.summary, ms_text(now), std::to_string(c.repeats),
-                             std::to_string(c.alert_id)});
+                             std::to_string(c.alert_id), std::to_string(c.newest_occurrence_ms)});
       if (!done) return std::unexpected(done.error());
       if ((*before)->severity != c.severity) {
         auto ok =

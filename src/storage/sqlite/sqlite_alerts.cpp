@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kAlertColumns =
     "id, computer, monitor, severity, state, summary, opened_ms, last_seen_ms, ended_ms, active, "
-    "repeat_count, owner, comment";
+    "repeat_count, owner, comment, newest_occurrence_ms";
 
 Alert read_alert(SQLite::Statement& q) {
   Alert a;
@@ -29,6 +29,7 @@ Alert read_alert(SQLite::Statement& q) {
   a.repeat_count = q.getColumn(10).getInt64();
   a.owner = q.getColumn(11).getString();
   a.comment = q.getColumn(12).getString();
+  a.newest_occurrence_ms = q.getColumn(13).getInt64();
   return a;
 }
 
@@ -103,14 +104,15 @@ std::optional<Alert> apply(SQLite::Database& db, const AlertChange& c, TimePoint
     case AlertChange::Kind::open: {
       SQLite::Statement q(db,
                           "INSERT INTO alerts (computer, monitor, severity, state, summary, "
-                          "opened_ms, last_seen_ms, active, repeat_count) VALUES (?, ?, ?, 'open', "
-                          "?, ?, ?, 1, 0) ON CONFLICT DO NOTHING");
+                          "opened_ms, last_seen_ms, active, repeat_count, newest_occurrence_ms) "
+                          "VALUES (?, ?, ?, 'open', ?, ?, ?, 1, 0, ?) ON CONFLICT DO NOTHING");
       q.bind(1, c.computer);
       q.bind(2, c.monitor);
       q.bind(3, severity);
       q.bind(4, c.summary);
       q.bind(5, millis(now));
       q.bind(6, millis(now));
+      q.bind(7, c.newest_occurrence_ms);
       if (q.exec() == 0) return std::nullopt;  // one is active already
       const auto id = db.getLastInsertRowid();
       add_history(db, id, now, "monitor", "opened", severity + ": " + c.summary);
@@ -122,12 +124,15 @@ std::optional<Alert> apply(SQLite::Database& db, const AlertChange& c, TimePoint
       if (!before || !before->active) return std::nullopt;
       SQLite::Statement q(db,
                           "UPDATE alerts SET severity = ?, summary = ?, last_seen_ms = ?, "
-                          "repeat_count = repeat_count + ? WHERE id = ? AND active = 1");
+                          "repeat_count = repeat_count + ?, "
+                          "newest_occurrence_ms = max(newest_occurrence_ms, ?) "
+                          "WHERE id = ? AND active = 1");
       q.bind(1, severity);
       q.bind(2, c.summary);
       q.bind(3, millis(now));
       q.bind(4, c.repeats);
-      q.bind(5, c.alert_id);
+      q.bind(5, c.newest_occurrence_ms);
+      q.bind(6, c.alert_id);
       q.exec();
       if (before->severity != c.severity) {
         add_history(db, c.alert_id, now, "monitor", "severity", severity + ": " + c.summary);

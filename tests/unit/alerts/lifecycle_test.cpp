@@ -48,7 +48,35 @@ TEST(AlertLifecycle, RepeatsCountOnlyNewOccurrences) {
                                     {{"a1", "log", Severity::warning, "", {500, 1000, 1500, 2500}}},
                                     {}, {}, {}, TimePoint{});
   ASSERT_EQ(changes.size(), 1U);
-  EXPECT_EQ(changes[0].repeats, 2);  // after last_seen (1000 ms)
+  EXPECT_EQ(changes[0].repeats, 2);  // after last_seen (1000 ms): it counted none yet
+  EXPECT_EQ(changes[0].newest_occurrence_ms, 2500);
+}
+
+// A line the agent produced before the last evaluation but that was stored after it (a gateway
+// relaying late, an ingest batch still in flight) is counted once: by the newest occurrence
+// counted, not by the time of the evaluation.
+TEST(AlertLifecycle, ALateLineIsCountedOnceByItsProductionTime) {
+  auto alert = active(7, "a1", "log");
+  alert.last_seen = TimePoint(std::chrono::milliseconds(5000));  // evaluated at 5 s
+  alert.newest_occurrence_ms = 1500;                             // had counted up to 1.5 s
+  // The line of 2.5 s arrived after the evaluation at 5 s.
+  auto changes = plan_changes({alert}, {{"a1", "log", Severity::warning, "", {500, 1500, 2500}}},
+                              {}, {}, {}, TimePoint{});
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].repeats, 1);
+  EXPECT_EQ(changes[0].newest_occurrence_ms, 2500);
+  alert.newest_occurrence_ms = 2500;  // the next round: nothing new
+  changes = plan_changes({alert}, {{"a1", "log", Severity::warning, "", {500, 1500, 2500}}}, {}, {},
+                         {}, TimePoint{});
+  EXPECT_EQ(changes[0].repeats, 0);
+}
+
+TEST(AlertLifecycle, AnOpenedLogAlertRemembersItsNewestOccurrence) {
+  const auto changes = plan_changes({}, {{"a3", "log", Severity::warning, "", {500, 2500, 1500}}},
+                                    {}, {}, {}, TimePoint{});
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].kind, AlertChange::Kind::open);
+  EXPECT_EQ(changes[0].newest_occurrence_ms, 2500);
 }
 
 TEST(AlertLifecycle, AComputerInMaintenanceIsLeftAsItIs) {

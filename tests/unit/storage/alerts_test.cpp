@@ -55,6 +55,18 @@ TEST_P(StorageTest, AnAlertOpensOnceUpdatesAndResolvesWithHistory) {
   EXPECT_EQ(updated->severity, Severity::critical);
   EXPECT_EQ(updated->repeat_count, 2);
   EXPECT_EQ(updated->summary, "worse");
+  EXPECT_EQ(updated->newest_occurrence_ms, 0);
+  // The newest occurrence counted only moves forward.
+  storage::AlertChange later{Kind::update, first.id, "", "", Severity::critical, "worse", 1};
+  later.newest_occurrence_ms = 2500;
+  ASSERT_TRUE(db->apply_alert_changes("alerts", "ms1", now, {later}));
+  later.newest_occurrence_ms = 1500;
+  later.repeats = 0;
+  ASSERT_TRUE(db->apply_alert_changes("alerts", "ms1", now, {later}));
+  updated = db->alert(first.id).value();
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->newest_occurrence_ms, 2500);
+  EXPECT_EQ(updated->repeat_count, 3);
   auto resolved = db->apply_alert_changes(
       "alerts", "ms1", now, {{Kind::resolve, first.id, "", "", Severity::critical, "fine", 0}});
   ASSERT_TRUE(resolved && *resolved);
@@ -65,7 +77,8 @@ TEST_P(StorageTest, AnAlertOpensOnceUpdatesAndResolvesWithHistory) {
   const auto history = db->alert_history(first.id).value();
   for (const auto& h : history)
     changes.push_back(h.change);
-  EXPECT_EQ(changes, (std::vector<std::string>{"opened", "severity", "repeated", "resolved"}));
+  EXPECT_EQ(changes,
+            (std::vector<std::string>{"opened", "severity", "repeated", "repeated", "resolved"}));
   // The key is free again: a new alert opens.
   auto again =
       db->apply_alert_changes("alerts", "ms1", now, {open_change("a1", "cpu", Severity::warning)});

@@ -58,7 +58,7 @@ TEST_F(PostgresStorageTest, WrongPasswordIsAnAuthenticationFailureThatNeverShows
 
   auto opened = open_storage(with_user(db_->url(), "outpost_password:right-horse"));
   ASSERT_TRUE(opened) << opened.error().describe();
-  EXPECT_EQ((*opened)->schema_version().value(), 8);  // the number of migrations
+  EXPECT_EQ((*opened)->schema_version().value(), 9);  // the number of migrations
 }
 
 TEST_F(PostgresStorageTest, BothSchemesOpenTheSameDatabase) {

@@ -18,11 +18,11 @@ using test::TestDatabase;
 TEST_P(StorageTest, MigratesOnceAndReopens) {
   auto db = open();
   ASSERT_TRUE(db);
-  EXPECT_EQ(db->schema_version().value(), 8);  // the number of migrations
+  EXPECT_EQ(db->schema_version().value(), 9);  // the number of migrations
   db.reset();
   auto again = open();
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->schema_version().value(), 8);  // the number of migrations
+  EXPECT_EQ(again->schema_version().value(), 9);  // the number of migrations
 }
 
 TEST_P(StorageTest, GatewayApprovalIsPersistedAndRemovable) {
@@ -223,7 +223,7 @@ TEST_P(StorageTest, ConcurrentFirstOpensAllSucceed) {
   for (auto& result : opened) {
     ASSERT_TRUE(result);
     ASSERT_TRUE(*result) << result->error().describe();
-    EXPECT_EQ((**result)->schema_version().value(), 8);  // the number of migrations
+    EXPECT_EQ((**result)->schema_version().value(), 9);  // the number of migrations
   }
 }
 
