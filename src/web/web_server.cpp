@@ -126,10 +126,11 @@ Result<std::unique_ptr<WebServer>> WebServer::open(const WebSettings& settings,
   }
   const tcp::endpoint endpoint(address, settings.listen.port);
   auto& a = server->acceptor_;
-  if (!a.open(endpoint.protocol(), ec) && !a.set_option(tcp::acceptor::reuse_address(true), ec) &&
-      !a.bind(endpoint, ec) && !a.listen(asio::socket_base::max_listen_connections, ec)) {
-    server->local_ = a.local_endpoint(ec);
-  }
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) server->local_ = a.local_endpoint(ec);
   if (ec) {
     return fail(
         fmt::format("the console cannot listen on {}: {}", settings.listen.text(), ec.message()),
