@@ -204,6 +204,9 @@ asio::awaitable<void> WebServer::accept_loop() {
     boost::system::error_code addr_ec;
     std::string address = socket.remote_endpoint(addr_ec).address().to_string();
     if (addr_ec) continue;
+    // Answers go out in several writes: without TCP_NODELAY the later ones wait ~40 ms for the
+    // client's delayed acknowledgement (measured, docs/performance.md).
+    socket.set_option(tcp::no_delay(true), addr_ec);
     if (!take_slot(address)) {
       ++refused_;  // closed at once: the limits of [web] max_connections and max_per_source
       continue;

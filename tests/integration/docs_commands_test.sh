@@ -139,6 +139,9 @@ cp gw1.lab.test.crt "$TMP/root/outpost-import/" && cp gw1.lab.test.key "$TMP/roo
 cp gw1.lab.test.crt gw1.lab.test.cer
 cat gw1.lab.test.crt "$TMP/var/ca/ca.crt" >gw1.lab.test-chain.crt
 printf 'docs-test-password\n' >"$TMP/root/pfx-password"
+for u in alice alice-new ops; do  # the console users' password files (operations.md)
+  printf 'docs test password for %s\n' "$u" >"$TMP/root/$u.pw"
+done
 openssl pkcs12 -export -in gw1.lab.test.crt -inkey gw1.lab.test.key -out gw1.pfx \
   -passout file:"$TMP/root/pfx-password" 2>/dev/null
 
