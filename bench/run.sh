@@ -11,6 +11,14 @@
 #                bench/flood.py); meanwhile a new agent (the real `outpost agent`, a fresh
 #                certificate) is admitted and legitimate TLS handshakes are timed; the gateway's
 #                RSS and log bytes before, during and after, and its listener counters
+#   api          the REST API and the console (issue 13): a database filled by outpost_api_bench
+#                (--computers agents behind 5 gateways, all healthy, and --days of one sample a
+#                minute of cpu.percent for agent00000.lab.test), one `outpost server` with [web];
+#                bench/api_latency.py (HTTPS verifying the bench CA, keep-alive, an API token)
+#                times --requests GETs each, after --warmup, of the overview, the inventory (first
+#                page, a name search), one computer and its 30-day chart in 500 points, and the
+#                console's first load (GET /, then every file it names, on new connections):
+#                p50, p99, max
 #
 # Options: --agents N  --rate ITEMS_PER_S_PER_AGENT  --duration S  --batch-ms MS
 #          --heartbeat-s S  --db sqlite|postgres  --build DIR (default build/release)
@@ -21,6 +29,8 @@
 #          --probes N (10 timed TLS handshakes before and during the flood)
 #          OUTPOST_BENCH_MALLOC=1 (and gdb): the gateway's malloc_stats before and after the
 #          flood, and its RSS after a malloc_trim(0) (gdb attaches to the gateway)
+# api:     --computers N (10000)  --days D (30)  --requests N (200)  --warmup N (10)
+#          OUTPOST_BENCH_PRELOAD=LIB: LD_PRELOAD for the server only (experiments)
 # PostgreSQL needs OUTPOST_TEST_PG_URL (a superuser URL): run through tests/with_postgres.sh,
 #   tests/with_postgres.sh bench/run.sh ingest --db postgres
 # Prints a short table and writes OUT/SCENARIO-<label>-<time>.json. Exits non-zero when a count
@@ -28,11 +38,12 @@
 # 120 s (never because of a speed). Every process it starts is stopped by its PID.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-scenario="${1:?usage: bench/run.sh connections|ingest|failover|reconnect|flood [options]}"
+scenario="${1:?usage: bench/run.sh connections|ingest|failover|reconnect|flood|api [options]}"
 shift
 agents="" rate="" duration="" batch_ms=1000 heartbeat_s=60 db=sqlite label=""
 junk_held=10000 junk_per_source=50 junk_cycles=100000 junk_cycle_sources=2000 junk_reopen_ms=1000
 probes=10
+computers=10000 days=30 requests=200 warmup=10
 build="$ROOT/build/release" out="$ROOT/bench/results"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,6 +62,10 @@ while [ $# -gt 0 ]; do
     --junk-cycle-sources) junk_cycle_sources="$2"; shift 2 ;;
     --junk-reopen-ms) junk_reopen_ms="$2"; shift 2 ;;
     --probes) probes="$2"; shift 2 ;;
+    --computers) computers="$2"; shift 2 ;;
+    --days) days="$2"; shift 2 ;;
+    --requests) requests="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -63,12 +78,16 @@ case "$scenario" in
   # bound above the flood's own (900 s) plus the waits after it (the new agent 150 s, the drain
   # 60 s): with 900 s the agents' sessions ended before a flood that ran its full 900 s did.
   flood) agents="${agents:-1000}" rate="${rate:-0}" duration="${duration:-1500}" ;;
+  api) agents="$computers" ;;
   *) echo "bench/run.sh: unknown scenario $scenario" >&2; exit 2 ;;
 esac
 OUTPOST="$build/src/cli/outpost"
 LOADGEN="$build/src/cli/outpost-loadgen"
+API_BENCH="$build/bench/outpost_api_bench"
 CACHE="${OUTPOST_BENCH_CACHE:-$ROOT/bench/.cache}"
-for b in "$OUTPOST" "$LOADGEN"; do
+needed=("$OUTPOST" "$LOADGEN")
+[ "$scenario" = api ] && needed=("$OUTPOST" "$API_BENCH")
+for b in "${needed[@]}"; do
   [ -x "$b" ] || { echo "bench/run.sh: $b is missing; build first (scripts/setup.sh)" >&2; exit 2; }
 done
 mkdir -p "$out" "$CACHE"
@@ -96,6 +115,126 @@ has_event() { "$OUTPOST" events --state "$TMP/$1" --id "$2" | grep -qF -- "$3"; 
 port_of() {
   "$OUTPOST" events --state "$TMP/$1" --id 30020 --json | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | tail -1
 }
+start() {  # start NAME ROLE: the daemon's PID in NAME_pid
+  "$OUTPOST" "$2" --config "$TMP/$1.toml" 2>>"$TMP/$1.err" &
+  pids+=($!)
+  printf -v "$1_pid" %s "$!"
+}
+sample() {  # sample PID: "rss_kb cpu_ticks" or "0 0"
+  if [ -r "/proc/$1/status" ]; then
+    local rss ticks
+    rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)"
+    ticks="$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)"
+    echo "${rss:-0} ${ticks:-0}"
+  else
+    echo "0 0"
+  fi
+}
+
+# --- the database
+if [ "$db" = postgres ]; then
+  [ -n "${OUTPOST_TEST_PG_URL:-}" ] || {
+    echo "bench/run.sh: --db postgres needs OUTPOST_TEST_PG_URL; run it as" \
+      "tests/with_postgres.sh bench/run.sh $scenario --db postgres" >&2
+    exit 2
+  }
+  pgdb="bench_$$_$RANDOM"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$OUTPOST_TEST_PG_URL" -c "CREATE DATABASE \"$pgdb\"" >/dev/null
+  db_url="${OUTPOST_TEST_PG_URL%/*}/$pgdb"
+  sql() { psql -X -q -A -t -F ' ' -d "$db_url" -c "$1"; }
+else
+  db_url="sqlite://$TMP/operations.db"
+  sql() { sqlite3 -separator ' ' "$TMP/operations.db" "$1"; }
+fi
+
+# --- the api scenario: the REST API and the console on a filled database (no gateway, no load
+# generator: the computers are rows, their heartbeats recent enough to be healthy)
+api_scenario() {
+  local name=ms1.bench.test load_start
+  load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  "$OUTPOST" ca init --dir "$TMP/ca" --name "Outpost API Bench CA" --key ec256 >/dev/null
+  "$OUTPOST" ca issue --dir "$TMP/ca" --fqdn "$name" --out "$TMP/issued" >/dev/null
+  install -d -m 700 "$TMP/ms1"
+  "$OUTPOST" cert trust --state "$TMP/ms1" "$TMP/ca/ca.crt" >/dev/null
+  "$OUTPOST" cert import --state "$TMP/ms1" --fqdn "$name" \
+    --cert "$TMP/issued/$name.crt" --key "$TMP/issued/$name.key" >/dev/null
+  echo "--- filling the database: $computers computers, $days days of cpu.percent for one"
+  timeout 1800 "$API_BENCH" --db "$db_url" --computers "$computers" --days "$days" \
+    --server "$name" | tee "$TMP/fill.out"
+  # interval_s = 60 as agents heartbeat by default; missed_allowed = 100 keeps the heartbeats
+  # the filler wrote (at fill time) fresh for the whole run (the health is computed the same way
+  # whatever it comes out as). samples_days = 31: the groom at start keeps all the samples.
+  cat >"$TMP/ms1.toml" <<TOML
+[node]
+fqdn = "$name"
+management_group = "LAB"
+state_dir = "ms1"
+[listen]
+address = "127.0.0.1"
+port = 0
+[database]
+url = "$db_url"
+[admission]
+agents = "auto"
+[heartbeat]
+interval_s = 60
+missed_allowed = 100
+[retention]
+samples_days = 31
+[web]
+address = "127.0.0.1"
+port = 0
+TOML
+  printf 'bench password 1\n' >"$TMP/admin.pw"
+  "$OUTPOST" user add --config "$TMP/ms1.toml" --name admin --role administrator \
+    --password-file "$TMP/admin.pw" >/dev/null
+  local token
+  token="$("$OUTPOST" user token add --config "$TMP/ms1.toml" --name admin --label bench --json |
+    jq -r .token)"
+  # OUTPOST_BENCH_PRELOAD: a library preloaded into the server only (an experiment: e.g. one
+  # that sets TCP_NODELAY on the sockets it accepts; docs/performance.md)
+  if [ -n "${OUTPOST_BENCH_PRELOAD:-}" ]; then
+    LD_PRELOAD="$OUTPOST_BENCH_PRELOAD" start ms1 server
+  else
+    start ms1 server
+  fi
+  wait_for 60 has_event ms1 30110 "listen on https://" ||
+    { echo "ms1's console did not start" >&2; cat "$TMP/ms1.err" >&2; return 1; }
+  local web_port rss_before rss_after
+  web_port="$("$OUTPOST" events --state "$TMP/ms1" --id 30110 --json | jq -r '.[-1].fields.port')"
+  rss_before="$(sample "$ms1_pid")"
+  echo "--- ms1 (PID $ms1_pid) serves https://$name:$web_port/; $requests requests each after" \
+    "$warmup warm-up"
+  timeout 3600 python3 "$ROOT/bench/api_latency.py" --address 127.0.0.1 --port "$web_port" --name "$name" \
+    --ca "$TMP/ca/ca.crt" --token "$token" --user admin --password-file "$TMP/admin.pw" \
+    --days "$days" --requests "$requests" --warmup "$warmup" --server-pid "$ms1_pid" \
+    --json "$TMP/latency.json"
+  rss_after="$(sample "$ms1_pid")"
+  local ok=true
+  kill -0 "$ms1_pid" 2>/dev/null || { echo "ms1 stopped during the run" >&2; ok=false; }
+  stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+  file="$out/api${label:+-$label}-$db-$computers-$stamp.json"
+  jq -n --slurpfile lat "$TMP/latency.json" --arg fill "$(cat "$TMP/fill.out")" \
+    --arg db "$db" --argjson computers "$computers" --argjson days "$days" \
+    --arg machine "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" \
+    --arg load_start "$load_start" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --argjson rss_before "${rss_before% *}" --argjson rss_after "${rss_after% *}" \
+    --arg preload "${OUTPOST_BENCH_PRELOAD:-}" --argjson ok "$ok" \
+    --arg commit "$(git -C "$ROOT" rev-parse --short HEAD)" \
+    '{scenario: "api", db: $db, computers: $computers, days: $days, machine: $machine,
+      load_average_at_start: $load_start, load_average_at_end: $load, commit: $commit, fill: $fill,
+      server: {rss_kb_before: $rss_before, rss_kb_after: $rss_after, preload: $preload},
+      ok: $ok} + $lat[0]' \
+    >"$file"
+  echo "  server RSS before / after: ${rss_before% *} / ${rss_after% *} kB; load average at" \
+    "start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "  json: $file"
+  $ok
+}
+if [ "$scenario" = api ]; then
+  api_scenario
+  exit $?
+fi
 
 # --- certificates: the bench CA and the agents' certificates (cached), the daemons' (per run)
 "$LOADGEN" --issue-only --agents "$agents" --cache "$CACHE" | tail -1
@@ -115,22 +254,6 @@ if [ "$scenario" = flood ]; then  # the new agent (a fresh certificate each run)
     --cert "$TMP/issued/newagent.bench.test.crt" --key "$TMP/issued/newagent.bench.test.key" >/dev/null
 fi
 
-# --- the database
-if [ "$db" = postgres ]; then
-  [ -n "${OUTPOST_TEST_PG_URL:-}" ] || {
-    echo "bench/run.sh: --db postgres needs OUTPOST_TEST_PG_URL; run it as" \
-      "tests/with_postgres.sh bench/run.sh $scenario --db postgres" >&2
-    exit 2
-  }
-  pgdb="bench_$$_$RANDOM"
-  psql -X -q -v ON_ERROR_STOP=1 -d "$OUTPOST_TEST_PG_URL" -c "CREATE DATABASE \"$pgdb\"" >/dev/null
-  db_url="${OUTPOST_TEST_PG_URL%/*}/$pgdb"
-  sql() { psql -X -q -A -t -F ' ' -d "$db_url" -c "$1"; }
-else
-  db_url="sqlite://$TMP/operations.db"
-  sql() { sqlite3 -separator ' ' "$TMP/operations.db" "$1"; }
-fi
-
 server_config() {  # server_config NAME PORT
   cat >"$TMP/$1.toml" <<TOML
 [node]
@@ -147,11 +270,6 @@ agents = "auto"
 [heartbeat]
 interval_s = 60
 TOML
-}
-start() {  # start NAME ROLE: the daemon's PID in NAME_pid
-  "$OUTPOST" "$2" --config "$TMP/$1.toml" 2>>"$TMP/$1.err" &
-  pids+=($!)
-  printf -v "$1_pid" %s "$!"
 }
 server_config ms1 0
 start ms1 server
@@ -198,16 +316,6 @@ gateway_config "$gw_port"
 
 # --- sampling the daemons: RSS (kB) and CPU (ticks) once a second
 TICKS="$(getconf CLK_TCK)"
-sample() {  # sample PID: "rss_kb cpu_ticks" or "0 0"
-  if [ -r "/proc/$1/status" ]; then
-    local rss ticks
-    rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)"
-    ticks="$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0)"
-    echo "${rss:-0} ${ticks:-0}"
-  else
-    echo "0 0"
-  fi
-}
 sampler() {
   while :; do
     echo "$(date +%s.%N) gw $(sample "$gw1_pid") ms $(sample "$ms1_pid") lg $(sample "$lg_pid")"
