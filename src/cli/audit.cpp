@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/server_admin.hpp"
 #include "storage/storage.hpp"
 
 namespace outpost::cli {
@@ -20,14 +21,7 @@ struct Options {
 };
 
 int run(const Options& o) {
-  auto config = load_node_config(o.config);
-  if (!config) return report_failure(config.error());
-  if (!config->database_url) {
-    return report_failure(Error{EventId::command_line_invalid,
-                                fmt::format("{} has no [database] url", o.config),
-                                "pass the management server's configuration with --config"});
-  }
-  auto db = storage::open_storage(*config->database_url);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   storage::AuditQuery query;
   query.user = o.user;

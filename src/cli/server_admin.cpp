@@ -42,6 +42,17 @@ Result<nlohmann::json> ask_management_server(const std::string& config_file,
   return result_of(server::run_admin_command(**db, *config, request, log ? &*log : nullptr));
 }
 
+Result<std::unique_ptr<storage::Storage>> open_server_database(const std::string& config_file) {
+  auto config = load_node_config(config_file);
+  if (!config) return std::unexpected(config.error());
+  if (!config->database_url) {
+    return fail(config_file + " has no [database] url: is it a management server's configuration?",
+                "pass the management server's configuration with --config",
+                EventId::command_line_invalid);
+  }
+  return storage::open_storage(*config->database_url);
+}
+
 Result<nlohmann::json> ask_daemon(const std::string& config_file, const nlohmann::json& request) {
   auto config = load_node_config(config_file);
   if (!config) return std::unexpected(config.error());

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/server_admin.hpp"
 #include "storage/storage.hpp"
 #include "web/secrets.hpp"
 
@@ -34,14 +35,9 @@ Error usage(std::string message, std::string fix) {
   return Error{EventId::command_line_invalid, std::move(message), std::move(fix)};
 }
 
-Result<std::unique_ptr<storage::Storage>> open_database(const std::string& config_file) {
-  auto config = load_node_config(config_file);
-  if (!config) return std::unexpected(config.error());
-  if (!config->database_url) {
-    return std::unexpected(usage(fmt::format("{} has no [database] url", config_file),
-                                 "pass the management server's configuration with --config"));
-  }
-  return storage::open_storage(*config->database_url);
+Error no_such_user(const std::string& name, std::string fix = "see outpost user list") {
+  return Error{EventId::admin_no_change, fmt::format("there is no user named {}", shown(name)),
+               std::move(fix)};
 }
 
 std::string prompt_hidden(const char* prompt) {
@@ -106,7 +102,7 @@ int add(const Options& o) {
   if (!password) return report_failure(password.error());
   auto hash = web::hash_password(*password);
   if (!hash) return report_failure(hash.error());
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto added = (*db)->add_user({o.name, *role, *hash, Clock::now(), std::nullopt});
   if (!added) return report_failure(added.error());
@@ -125,14 +121,12 @@ int passwd(const Options& o) {
   if (!password) return report_failure(password.error());
   auto hash = web::hash_password(*password);
   if (!hash) return report_failure(hash.error());
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto set = (*db)->set_user_password(o.name, *hash);
   if (!set) return report_failure(set.error());
   if (!*set) {
-    return report_failure(Error{EventId::admin_no_change,
-                                fmt::format("there is no user named {}", shown(o.name)),
-                                "see outpost user list"});
+    return report_failure(no_such_user(o.name));
   }
   auto ended = (*db)->end_sessions_of(o.name);
   if (!ended) return report_failure(ended.error());
@@ -144,14 +138,12 @@ int passwd(const Options& o) {
 int set_role(const Options& o) {
   auto role = role_of(o.role);
   if (!role) return report_failure(role.error());
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto set = (*db)->set_user_role(o.name, *role);
   if (!set) return report_failure(set.error());
   if (!*set) {
-    return report_failure(Error{EventId::admin_no_change,
-                                fmt::format("there is no user named {}", shown(o.name)),
-                                "see outpost user list"});
+    return report_failure(no_such_user(o.name));
   }
   (void)(*db)->end_sessions_of(o.name);  // the new role applies from the next login
   std::cout << fmt::format("{} is now {}.\n", o.name, storage::user_role_name(*role));
@@ -159,14 +151,12 @@ int set_role(const Options& o) {
 }
 
 int remove(const Options& o) {
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto removed = (*db)->remove_user(o.name);
   if (!removed) return report_failure(removed.error());
   if (!*removed) {
-    return report_failure(Error{EventId::admin_no_change,
-                                fmt::format("there is no user named {}", shown(o.name)),
-                                "see outpost user list"});
+    return report_failure(no_such_user(o.name));
   }
   std::cout << fmt::format("User {} removed; their sessions ended and their tokens are gone.\n",
                            o.name);
@@ -174,7 +164,7 @@ int remove(const Options& o) {
 }
 
 int list(const Options& o) {
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto users = (*db)->users();
   if (!users) return report_failure(users.error());
@@ -198,14 +188,12 @@ int list(const Options& o) {
 }
 
 int token_add(const Options& o) {
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto user = (*db)->user(o.name);
   if (!user) return report_failure(user.error());
   if (!*user) {
-    return report_failure(Error{EventId::admin_no_change,
-                                fmt::format("there is no user named {}", shown(o.name)),
-                                "add the user first (outpost user add)"});
+    return report_failure(no_such_user(o.name, "add the user first (outpost user add)"));
   }
   const std::string token = web::random_secret();
   auto id = (*db)->add_token({0, o.name, o.label, web::sha256_hex(token), Clock::now(), {}});
@@ -223,7 +211,7 @@ int token_add(const Options& o) {
 }
 
 int token_list(const Options& o) {
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto tokens = (*db)->tokens(o.name);
   if (!tokens) return report_failure(tokens.error());
@@ -246,7 +234,7 @@ int token_list(const Options& o) {
 }
 
 int token_remove(const Options& o) {
-  auto db = open_database(o.config);
+  auto db = open_server_database(o.config);
   if (!db) return report_failure(db.error());
   auto removed = (*db)->remove_token(static_cast<std::int64_t>(o.id));
   if (!removed) return report_failure(removed.error());
