@@ -125,6 +125,27 @@ struct ItemQuery {
   std::optional<TimePoint> since;
   std::size_t limit = 1000;  // the newest `limit`, returned oldest first
 };
+// A counter's samples of one origin over [from_ms, to_ms] cut into `buckets` equal spans, each
+// aggregated by the database (min, avg, max, count), for charts: the rows never leave it.
+struct SeriesQuery {
+  std::string origin;
+  std::string counter;
+  std::string instance;  // empty: every instance
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+  std::int64_t buckets = 200;  // > 0; to_ms > from_ms
+};
+struct SeriesBucket {
+  std::int64_t index = 0;  // 0 .. buckets-1; buckets without samples are left out
+  double min = 0;
+  double avg = 0;
+  double max = 0;
+  std::int64_t count = 0;
+};
+struct Series {
+  std::string unit;  // the newest sample's unit in the range, or empty
+  std::vector<SeriesBucket> buckets;
+};
 struct CheckState {
   std::string origin;
   std::string name;
@@ -208,6 +229,10 @@ class Storage {
       const std::vector<IngestBatch>& batches) = 0;
   [[nodiscard]] virtual Result<std::uint64_t> high_water_mark(const std::string& origin) = 0;
   [[nodiscard]] virtual Result<std::vector<StoredItem>> items(const ItemQuery& query) = 0;
+  [[nodiscard]] virtual Result<Series> series(const SeriesQuery& query) = 0;
+  // The names of the counters `origin` sent samples of since `since`, sorted.
+  [[nodiscard]] virtual Result<std::vector<std::string>> counter_names(const std::string& origin,
+                                                                       TimePoint since) = 0;
   // The latest result of every check of every computer.
   [[nodiscard]] virtual Result<std::vector<CheckState>> check_states() = 0;
   // The origins whose queue dropped items (a gap arrived) at or after `since`.

@@ -1,7 +1,6 @@
 #include "web/api.hpp"
 
 #include <array>
-#include <charconv>
 #include <exception>
 #include <tuple>
 
@@ -118,7 +117,15 @@ Response asset_response(const Request& request) {
 }  // namespace
 
 Api::Api(Backend backend, StoragePool& pool, SessionPolicy policy, EventLog& log)
-    : backend_(std::move(backend)), pool_(pool), auth_(policy), log_(log) {}
+    : backend_(std::move(backend)),
+      pool_(pool),
+      auth_(policy),
+      log_(log),
+      inventory_(
+          [this](storage::Storage& db) {
+            return query(db, {{"command", "inventory"}});
+          },
+          kInventoryMaxAge) {}
 
 std::vector<std::string> Api::routes() {
   std::vector<std::string> out;
@@ -218,6 +225,7 @@ asio::awaitable<Response> Api::dispatch(const Request& request) {
     auto change = backend_.change(std::move(command));
     const json answer = co_await std::move(change);
     if (answer.value("ok", false)) {
+      inventory_.invalidate();
       response = json_response(answer.value("result", json::object()), ok_status);
     } else {
       const auto event = event_id_from_number(answer.value("event", 0)).value_or(EventId::none);
@@ -319,37 +327,6 @@ Result<json> Api::query(storage::Storage& db, json command) {
   if (answer.value("ok", false)) return std::move(answer["result"]);
   const auto event = event_id_from_number(answer.value("event", 0)).value_or(EventId::none);
   return std::unexpected(Error{event, answer.value("error", ""), answer.value("fix", "")});
-}
-
-Result<Page> page_of(const Request& request) {
-  Page page;
-  for (auto [key, target, high] : {std::tuple{"offset", &page.offset, std::size_t{100000000}},
-                                   std::tuple{"limit", &page.limit, std::size_t{1000}}}) {
-    const auto it = request.query.find(key);
-    if (it == request.query.end()) continue;
-    std::size_t value = 0;
-    const auto* end = it->second.data() + it->second.size();
-    const auto [p, ec] = std::from_chars(it->second.data(), end, value);
-    if (ec != std::errc{} || p != end || value > high ||
-        (std::string_view(key) == "limit" && value == 0)) {
-      return fail(
-          fmt::format("?{}={} is not a number from {} to {}", key, clean_text(it->second, 40),
-                      std::string_view(key) == "limit" ? 1 : 0, high),
-          "", EventId::web_request_invalid);
-    }
-    *target = value;
-  }
-  return page;
-}
-
-json paged(const json& all, const Page& page) {
-  json items = json::array();
-  for (std::size_t i = page.offset; i < all.size() && items.size() < page.limit; ++i)
-    items.push_back(all[i]);
-  return {{"items", std::move(items)},
-          {"total", all.size()},
-          {"offset", page.offset},
-          {"limit", page.limit}};
 }
 
 }  // namespace outpost::web

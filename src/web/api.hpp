@@ -15,6 +15,8 @@
 #include "web/auth.hpp"
 #include "web/backend.hpp"
 #include "web/http.hpp"
+#include "web/inventory_cache.hpp"
+#include "web/params.hpp"
 #include "web/storage_pool.hpp"
 
 namespace outpost::web {
@@ -85,15 +87,10 @@ class Api {
   StoragePool& pool_;
   Authenticator auth_;
   EventLog& log_;
+  InventoryCache inventory_;
 };
 
-// Paging of a list: ?offset= and ?limit= (default 100, at most 1000); fails with 400's error.
-struct Page {
-  std::size_t offset = 0;
-  std::size_t limit = 100;
-};
-[[nodiscard]] Result<Page> page_of(const Request& request);
-// {"items": [...the page...], "total", "offset", "limit"}.
-[[nodiscard]] nlohmann::json paged(const nlohmann::json& all, const Page& page);
+// How old the inventory a monitoring read answers from may be (docs/api.md).
+inline constexpr std::chrono::milliseconds kInventoryMaxAge{2000};
 
 }  // namespace outpost::web

@@ -2,7 +2,6 @@
 // commands the command line sends (Api::Forward: the server runs them with their side effects);
 // users are changed here, on the web listener's connection. Api::dispatch writes each to the
 // audit log.
-#include <charconv>
 
 #include <fmt/format.h>
 
@@ -16,31 +15,6 @@ namespace {
 
 using nlohmann::json;
 using Outcome = Api::Outcome;
-
-Response bad_request(std::string message, std::string fix = "") {
-  return error_response(400, EventId::web_request_invalid, message, fix);
-}
-
-// A text field of the body: "" when absent; an error when not text or longer than `max`.
-Result<std::string> text_field(const json& body, const char* key, std::size_t max) {
-  const auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::string{};
-  if (!it->is_string())
-    return fail(fmt::format("\"{}\" must be text", key), "", EventId::web_request_invalid);
-  const auto& text = it->get_ref<const std::string&>();
-  if (text.size() > max)
-    return fail(fmt::format("\"{}\" is longer than {} bytes", key, max), "",
-                EventId::web_request_invalid);
-  return text;
-}
-
-Result<std::int64_t> alert_id(const std::string& text) {
-  std::int64_t id = 0;
-  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || p != text.data() + text.size() || id <= 0)
-    return fail("an alert id is a positive number", "", EventId::web_request_invalid);
-  return id;
-}
 
 // {"parents": ["a", "b"]} -> the admin command's "primary" and "failover".
 Outcome topology(const Api::Call& call, const char* command) {
@@ -63,7 +37,7 @@ Outcome topology(const Api::Call& call, const char* command) {
 }
 
 Outcome alert_change(const Api::Call& call, const char* command) {
-  auto id = alert_id(call.params.at(0));
+  auto id = positive_id(call.params.at(0), "an alert");
   if (!id) return bad_request(id.error().message);
   auto comment = text_field(call.body, "comment", 1000);
   if (!comment) return bad_request(comment.error().message);

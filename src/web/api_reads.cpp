@@ -3,10 +3,8 @@
 // servers, refused connections, users and the audit log. They run on the web listener's own
 // database connection.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -19,50 +17,6 @@ namespace {
 
 using nlohmann::json;
 using Outcome = Api::Outcome;
-
-// Worst first: what an operator looks at first.
-int health_rank(const std::string& health) {
-  static const std::map<std::string, int, std::less<>> ranks{
-      {"critical", 0},     {"heartbeat_failure", 1}, {"unreachable", 2}, {"warning", 3},
-      {"not_approved", 4}, {"unknown", 5},           {"maintenance", 6}, {"healthy", 7}};
-  const auto it = ranks.find(health);
-  return it == ranks.end() ? 5 : it->second;
-}
-
-Response bad_request(std::string message, std::string fix = "") {
-  return error_response(400, EventId::web_request_invalid, message, fix);
-}
-
-std::string param(const Request& r, const std::string& key) {
-  const auto it = r.query.find(key);
-  return it == r.query.end() ? "" : it->second;
-}
-
-// An integer query parameter; nullopt when absent; an error when not a number in range.
-Result<std::optional<std::int64_t>> number_param(const Request& r, const std::string& key,
-                                                 std::int64_t low, std::int64_t high) {
-  const auto it = r.query.find(key);
-  if (it == r.query.end()) return std::nullopt;
-  std::int64_t value = 0;
-  const auto* end = it->second.data() + it->second.size();
-  const auto [p, ec] = std::from_chars(it->second.data(), end, value);
-  if (ec != std::errc{} || p != end || value < low || value > high) {
-    return fail(fmt::format("?{}={} is not a number from {} to {}", key, clean_text(it->second, 40),
-                            low, high),
-                "", EventId::web_request_invalid);
-  }
-  return value;
-}
-
-json sorted_worst_first(json rows) {
-  std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
-    const int ra = health_rank(a.value("health", ""));
-    const int rb = health_rank(b.value("health", ""));
-    if (ra != rb) return ra < rb;
-    return a.value("fqdn", "") < b.value("fqdn", "");
-  });
-  return rows;
-}
 
 Outcome answer(Result<json> result) {
   if (!result) return error_response(result.error());
@@ -79,36 +33,41 @@ Outcome paged_answer(const Request& request, Result<json> all) {
 }  // namespace
 
 Outcome Api::overview(Call& call) {
-  auto inventory = query(call.db, {{"command", "inventory"}});
+  auto inventory = inventory_.get(call.db);
   if (!inventory) return error_response(inventory.error());
-  json counts = json::object();
-  for (const auto& row : *inventory)
-    counts[row.value("health", "unknown")] = counts.value(row.value("health", "unknown"), 0) + 1;
+  const auto& all = **inventory;
   json worst = json::array();
-  for (const auto& row : sorted_worst_first(*inventory)) {
-    if (worst.size() >= 10 || row.value("health", "") == "healthy") break;
-    worst.push_back(row);
+  for (std::size_t i = 0; i < all.keys.size() && worst.size() < 10; ++i) {
+    if (all.keys[i].health == "healthy") break;  // worst first: the rest are healthy too
+    worst.push_back(all.rows[i]);
   }
-  return json_response({{"counts", counts}, {"total", inventory->size()}, {"worst", worst}});
+  return json_response({{"counts", all.counts}, {"total", all.rows.size()}, {"worst", worst}});
 }
 
 Outcome Api::computers(Call& call) {
-  auto inventory = query(call.db, {{"command", "inventory"}});
+  auto page = page_of(call.request);
+  if (!page) return bad_request(page.error().message);
+  auto inventory = inventory_.get(call.db);
   if (!inventory) return error_response(inventory.error());
+  const auto& all = **inventory;
   const std::string role = param(call.request, "role");
   const std::string health = param(call.request, "health");
   const std::string parent = canonical_host_name(param(call.request, "parent"));
   std::string part = param(call.request, "q");
   std::ranges::transform(part, part.begin(), [](unsigned char c) { return std::tolower(c); });
-  json rows = json::array();
-  for (auto& row : *inventory) {
-    if (!role.empty() && row.value("role", "") != role) continue;
-    if (!health.empty() && row.value("health", "") != health) continue;
-    if (!parent.empty() && row.value("parent", "") != parent) continue;
-    if (!part.empty() && row.value("fqdn", "").find(part) == std::string::npos) continue;
-    rows.push_back(std::move(row));
+  json items = json::array();
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < all.keys.size(); ++i) {
+    const auto& key = all.keys[i];
+    if (!role.empty() && key.role != role) continue;
+    if (!health.empty() && key.health != health) continue;
+    if (!parent.empty() && key.parent != parent) continue;
+    if (!part.empty() && key.fqdn.find(part) == std::string::npos) continue;
+    if (total >= page->offset && items.size() < page->limit) items.push_back(all.rows[i]);
+    ++total;
   }
-  return paged_answer(call.request, sorted_worst_first(std::move(rows)));
+  return json_response(
+      {{"items", items}, {"total", total}, {"offset", page->offset}, {"limit", page->limit}});
 }
 
 Outcome Api::computer(Call& call) {
@@ -121,11 +80,12 @@ Outcome Api::computer(Call& call) {
         fmt::format("the management group knows no computer named '{}'", clean_text(fqdn, 255)),
         "check the name in the inventory");
   }
-  auto inventory = query(call.db, {{"command", "inventory"}});
+  auto inventory = inventory_.get(call.db);
   if (!inventory) return error_response(inventory.error());
-  json row = json::object();
-  for (const auto& r : *inventory)
-    if (r.value("fqdn", "") == fqdn) row = r;
+  const auto& all = **inventory;
+  const auto at = all.by_fqdn.find(fqdn);
+  // A computer added since the inventory was built has no row yet: {} until the next build.
+  const json row = at == all.by_fqdn.end() ? json::object() : all.rows[at->second];
   auto alerts = query(call.db, {{"command", "alerts.list"}, {"computer", fqdn}, {"limit", 100}});
   if (!alerts) return error_response(alerts.error());
   auto events =
@@ -142,13 +102,8 @@ Outcome Api::computer(Call& call) {
          {"output", c.output},
          {"produced", format_utc(TimePoint(std::chrono::milliseconds(c.produced_ms)))}});
   }
-  storage::ItemQuery samples{
-      fqdn, storage::ItemKind::sample, {}, Clock::now() - std::chrono::hours(24), 5000};
-  auto recent = call.db.items(samples);
-  if (!recent) return error_response(recent.error());
-  std::set<std::string> counters;
-  for (const auto& item : *recent)
-    counters.insert(item.name);
+  auto counters = call.db.counter_names(fqdn, Clock::now() - std::chrono::hours(24));
+  if (!counters) return error_response(counters.error());
   auto parents = call.db.parents_of(fqdn);
   if (!parents) return error_response(parents.error());
   const auto& c = **known;
@@ -161,7 +116,7 @@ Outcome Api::computer(Call& call) {
                         {"alerts", *alerts},
                         {"checks", check_rows},
                         {"events", *events},
-                        {"counters", counters},
+                        {"counters", *counters},
                         {"certificate", certificate}});
 }
 
@@ -181,47 +136,21 @@ Outcome Api::performance(Call& call) {
   const std::int64_t from = since->value_or(to - 24 * 3600 * 1000);
   if (from >= to) return bad_request("since_ms must be before until_ms");
   const std::int64_t buckets = points->value_or(200);
-  storage::ItemQuery q{fqdn, storage::ItemKind::sample, {counter}, from_unix_ms(from), 200000};
-  auto items = call.db.items(q);
-  if (!items) return error_response(items.error());
-  struct Bucket {
-    double min = std::numeric_limits<double>::infinity();
-    double max = -std::numeric_limits<double>::infinity();
-    double sum = 0;
-    std::int64_t count = 0;
-  };
-  std::vector<Bucket> series(static_cast<std::size_t>(buckets));
+  auto series = call.db.series({fqdn, counter, instance, from, to, buckets});
+  if (!series) return error_response(series.error());
   const double width = static_cast<double>(to - from) / static_cast<double>(buckets);
-  std::string unit;
-  for (const auto& item : *items) {
-    if (item.produced_ms < from || item.produced_ms > to) continue;
-    const json data = json::parse(item.payload, nullptr, false);
-    if (!data.is_object() || !data.value("value", json()).is_number()) continue;
-    if (!instance.empty() && data.value("instance", "") != instance) continue;
-    if (unit.empty() && data.value("unit", json()).is_string()) unit = data["unit"];
-    const double v = data["value"].get<double>();
-    auto index = static_cast<std::size_t>(static_cast<double>(item.produced_ms - from) / width);
-    index = std::min(index, series.size() - 1);
-    auto& b = series[index];
-    b.min = std::min(b.min, v);
-    b.max = std::max(b.max, v);
-    b.sum += v;
-    ++b.count;
-  }
   json out = json::array();
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const auto& b = series[i];
-    if (b.count == 0) continue;
+  for (const auto& b : series->buckets) {
     out.push_back(
-        {{"t_ms", from + static_cast<std::int64_t>(width * (static_cast<double>(i) + 0.5))},
+        {{"t_ms", from + static_cast<std::int64_t>(width * (static_cast<double>(b.index) + 0.5))},
          {"min", b.min},
-         {"avg", b.sum / static_cast<double>(b.count)},
+         {"avg", b.avg},
          {"max", b.max},
          {"count", b.count}});
   }
   return json_response({{"counter", counter},
                         {"instance", instance},
-                        {"unit", unit},
+                        {"unit", series->unit},
                         {"since_ms", from},
                         {"until_ms", to},
                         {"points", out}});
@@ -258,12 +187,9 @@ Outcome Api::alerts(Call& call) {
 }
 
 Outcome Api::alert(Call& call) {
-  std::int64_t id = 0;
-  const auto& text = call.params.at(0);
-  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || p != text.data() + text.size() || id <= 0)
-    return bad_request("an alert id is a positive number");
-  return answer(query(call.db, {{"command", "alerts.show"}, {"id", id}}));
+  auto id = positive_id(call.params.at(0), "an alert");
+  if (!id) return bad_request(id.error().message);
+  return answer(query(call.db, {{"command", "alerts.show"}, {"id", *id}}));
 }
 
 Outcome Api::maintenance(Call& call) {
@@ -284,11 +210,12 @@ Outcome Api::events(Call& call) {
 }
 
 Outcome Api::servers(Call& call) {
-  auto inventory = query(call.db, {{"command", "inventory"}});
+  auto inventory = inventory_.get(call.db);
   if (!inventory) return error_response(inventory.error());
+  const auto& all = **inventory;
   json rows = json::array();
-  for (auto& row : *inventory)
-    if (row.value("role", "") == "management_server") rows.push_back(std::move(row));
+  for (std::size_t i = 0; i < all.keys.size(); ++i)
+    if (all.keys[i].role == "management_server") rows.push_back(all.rows[i]);
   return paged_answer(call.request, std::move(rows));
 }
 

@@ -166,6 +166,63 @@ Result<std::vector<StoredItem>> PostgresStorage::items(const ItemQuery& query) {
   });
 }
 
+Result<Series> PostgresStorage::series(const SeriesQuery& query) {
+  return locked([&](Connection& conn) -> Result<Series> {
+    // Buckets computed and aggregated by the server: only they cross the connection.
+    const std::vector<Param> params{query.origin,      query.counter,       text(query.from_ms),
+                                    text(query.to_ms), text(query.buckets), query.instance};
+    auto rows = conn.exec(
+        "reading a counter's series",
+        "SELECT b, min(v), avg(v), max(v), count(*) FROM (SELECT LEAST((produced_ms - "
+        "$3::bigint) * $5::bigint / ($4::bigint - $3::bigint), $5::bigint - 1) AS b, "
+        "(p->>'value')::float8 AS v FROM (SELECT produced_ms, payload::jsonb AS p FROM items "
+        "WHERE origin = $1::text AND kind = 'sample' AND name = $2::text AND produced_ms >= "
+        "$3::bigint AND produced_ms <= $4::bigint) s WHERE ($6::text = '' OR p->>'instance' = "
+        "$6::text) AND jsonb_typeof(p->'value') = 'number') t GROUP BY b ORDER BY b",
+        params);
+    if (!rows) return std::unexpected(rows.error());
+    Series out;
+    for (int r = 0; r < rows->size(); ++r) {
+      out.buckets.push_back({rows->integer(r, 0), std::stod(rows->text(r, 1)),
+                             std::stod(rows->text(r, 2)), std::stod(rows->text(r, 3)),
+                             rows->integer(r, 4)});
+    }
+    auto unit = conn.exec(
+        "reading a counter's unit",
+        "SELECT payload::jsonb->>'unit' FROM items WHERE origin = $1::text AND kind = 'sample' "
+        "AND name = $2::text AND produced_ms >= $3::bigint AND produced_ms <= $4::bigint "
+        "ORDER BY produced_ms DESC LIMIT 1",
+        {query.origin, query.counter, text(query.from_ms), text(query.to_ms)});
+    if (!unit) return std::unexpected(unit.error());
+    if (unit->size() == 1 && !unit->is_null(0, 0)) out.unit = unit->text(0, 0);
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> PostgresStorage::counter_names(const std::string& origin,
+                                                                TimePoint since) {
+  return locked([&](Connection& conn) -> Result<std::vector<std::string>> {
+    // A skip scan over items_by_name: one index seek per name, however many samples each has.
+    auto rows = conn.exec(
+        "reading counter names",
+        "WITH RECURSIVE n(name, depth) AS (SELECT min(name), 1 FROM items WHERE origin = "
+        "$1::text AND kind = 'sample' UNION ALL SELECT (SELECT min(name) FROM items WHERE "
+        "origin = $1::text AND kind = 'sample' AND name > n.name), depth + 1 FROM n WHERE "
+        "n.name IS NOT NULL AND depth < 10000) "
+        "SELECT name FROM n WHERE name IS NOT NULL AND EXISTS (SELECT 1 FROM items WHERE "
+        "origin = $1::text AND kind = 'sample' AND name = n.name AND produced_ms >= $2::bigint) "
+        "ORDER BY name COLLATE \"C\"",
+        {origin,
+         text(std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch())
+                  .count())});
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<std::string> out;
+    for (int r = 0; r < rows->size(); ++r)
+      out.push_back(rows->text(r, 0));
+    return out;
+  });
+}
+
 Result<std::vector<CheckState>> PostgresStorage::check_states() {
   return locked([&](Connection& conn) -> Result<std::vector<CheckState>> {
     auto rows = conn.exec("reading check states",

@@ -135,6 +135,66 @@ Result<std::vector<StoredItem>> SqliteStorage::items(const ItemQuery& query) {
   });
 }
 
+Result<Series> SqliteStorage::series(const SeriesQuery& query) {
+  return guarded(path_, "reading a counter's series", [&]() -> Result<Series> {
+    // The buckets are computed and aggregated in SQL: one pass over the counter's index range,
+    // the payloads read there, nothing but the buckets returned.
+    SQLite::Statement& q = prepared(
+        "SELECT min((produced_ms - ?3) * ?5 / (?4 - ?3), ?5 - 1) AS b, min(v), avg(v), max(v), "
+        "count(*) FROM (SELECT produced_ms, json_extract(payload, '$.value') AS v FROM items "
+        "INDEXED BY items_by_name WHERE origin = ?1 AND kind = 'sample' AND name = ?2 AND "
+        "produced_ms >= ?3 AND produced_ms <= ?4 AND "
+        "(?6 = '' OR json_extract(payload, '$.instance') = ?6)) "
+        "WHERE typeof(v) IN ('integer', 'real') GROUP BY b ORDER BY b");
+    const auto bind_range = [&](SQLite::Statement& s) {
+      s.bind(1, query.origin);
+      s.bind(2, query.counter);
+      s.bind(3, query.from_ms);
+      s.bind(4, query.to_ms);
+    };
+    bind_range(q);
+    q.bind(5, query.buckets);
+    q.bind(6, query.instance);
+    Series out;
+    while (q.executeStep()) {
+      out.buckets.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getDouble(),
+                             q.getColumn(2).getDouble(), q.getColumn(3).getDouble(),
+                             q.getColumn(4).getInt64()});
+    }
+    q.reset();
+    SQLite::Statement& u = prepared(
+        "SELECT json_extract(payload, '$.unit') FROM items INDEXED BY items_by_name WHERE "
+        "origin = ?1 AND kind = 'sample' AND name = ?2 AND produced_ms >= ?3 AND "
+        "produced_ms <= ?4 ORDER BY produced_ms DESC LIMIT 1");
+    bind_range(u);
+    if (u.executeStep() && !u.getColumn(0).isNull()) out.unit = u.getColumn(0).getString();
+    u.reset();
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> SqliteStorage::counter_names(const std::string& origin,
+                                                              TimePoint since) {
+  return guarded(path_, "reading counter names", [&]() -> Result<std::vector<std::string>> {
+    // A skip scan over items_by_name: one index seek per name, however many samples each has.
+    SQLite::Statement& q = prepared(
+        "WITH RECURSIVE n(name, depth) AS (SELECT min(name), 1 FROM items INDEXED BY "
+        "items_by_name WHERE origin = ?1 AND kind = 'sample' UNION ALL SELECT (SELECT min(name) "
+        "FROM items INDEXED BY items_by_name WHERE origin = ?1 AND kind = 'sample' AND "
+        "name > n.name), depth + 1 FROM n WHERE n.name IS NOT NULL AND depth < 10000) "
+        "SELECT name FROM n WHERE name IS NOT NULL AND EXISTS (SELECT 1 FROM items INDEXED BY "
+        "items_by_name WHERE origin = ?1 AND kind = 'sample' AND name = n.name AND "
+        "produced_ms >= ?2)");
+    q.bind(1, origin);
+    q.bind(2, millis(since));
+    std::vector<std::string> out;
+    while (q.executeStep())
+      out.push_back(q.getColumn(0).getString());
+    q.reset();
+    return out;
+  });
+}
+
 Result<std::vector<CheckState>> SqliteStorage::check_states() {
   return guarded(path_, "reading check states", [&]() -> Result<std::vector<CheckState>> {
     SQLite::Statement q(*db_,

@@ -94,6 +94,9 @@ class SqliteStorage final : public Storage {
   Result<std::vector<IngestResult>> ingest(const std::vector<IngestBatch>& batches) override;
   Result<std::uint64_t> high_water_mark(const std::string& origin) override;
   Result<std::vector<StoredItem>> items(const ItemQuery& query) override;
+  Result<Series> series(const SeriesQuery& query) override;
+  Result<std::vector<std::string>> counter_names(const std::string& origin,
+                                                 TimePoint since) override;
   Result<std::vector<CheckState>> check_states() override;
   Result<std::vector<QueueDrops>> queue_drops(TimePoint since) override;
   Result<std::uint64_t> groom(ItemKind kind, TimePoint before) override;

@@ -1,5 +1,6 @@
 // Topology and the data path against every backend under test: parent lists, exactly-once
 // ingest with the high-water mark, queries, check states and grooming.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "storage_fixture.hpp"
@@ -163,6 +164,81 @@ TEST_P(StorageTest, ChecksKeepTheirLatestStateAndGroomingDeletesByKindAndAge) {
   EXPECT_EQ(db->groom(ItemKind::event, TimePoint{std::chrono::milliseconds(0)}).value(), 0u);
   EXPECT_EQ(db->items({"a1.lab.test", std::nullopt, {}, std::nullopt, 100}).value().size(), 2u);
   EXPECT_EQ(db->high_water_mark("a1.lab.test").value(), 5u);  // grooming never moves the mark
+}
+
+IngestItem sample(std::uint64_t seq, std::int64_t produced_ms, const std::string& counter,
+                  const std::string& instance, double value, const std::string& unit) {
+  return {seq,
+          produced_ms,
+          ItemKind::sample,
+          counter,
+          "",
+          "",
+          fmt::format(R"({{"counter":"{}","instance":"{}","value":{},"unit":"{}"}})", counter,
+                      instance, value, unit)};
+}
+
+TEST_P(StorageTest, ASeriesIsCutIntoBucketsAndAggregatedByTheDatabase) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  IngestBatch b{"a1.lab.test", {}};
+  std::uint64_t seq = 0;
+  // cpu.percent at 1000..1009 ms: values 0..9; disk.free of two instances; another origin.
+  for (int i = 0; i < 10; ++i)
+    b.items.push_back(sample(++seq, 1000 + i, "cpu.percent", "", i, "%"));
+  b.items.push_back(sample(++seq, 1002, "disk.free", "/", 10, "MB"));
+  b.items.push_back(sample(++seq, 1003, "disk.free", "/var", 20, "MB"));
+  ASSERT_TRUE(db->ingest({b, {"a2.lab.test", {sample(1, 1001, "cpu.percent", "", 99, "%")}}}));
+
+  // [1000, 1010] in 2 buckets of 5 ms: 1000..1004 and 1005..1010 (the end belongs to the last).
+  auto cpu = db->series({"a1.lab.test", "cpu.percent", "", 1000, 1010, 2});
+  ASSERT_TRUE(cpu) << cpu.error().describe();
+  EXPECT_EQ(cpu->unit, "%");
+  ASSERT_EQ(cpu->buckets.size(), 2u);
+  EXPECT_EQ(cpu->buckets[0].index, 0);
+  EXPECT_EQ(cpu->buckets[0].count, 5);
+  EXPECT_DOUBLE_EQ(cpu->buckets[0].min, 0);
+  EXPECT_DOUBLE_EQ(cpu->buckets[0].avg, 2);
+  EXPECT_DOUBLE_EQ(cpu->buckets[0].max, 4);
+  EXPECT_EQ(cpu->buckets[1].index, 1);
+  EXPECT_EQ(cpu->buckets[1].count, 5);
+  EXPECT_DOUBLE_EQ(cpu->buckets[1].avg, 7);
+  // Buckets without samples are left out; the range bounds the samples.
+  auto late = db->series({"a1.lab.test", "cpu.percent", "", 1008, 1108, 10});
+  ASSERT_TRUE(late);
+  ASSERT_EQ(late->buckets.size(), 1u);
+  EXPECT_EQ(late->buckets[0].count, 2);
+  EXPECT_DOUBLE_EQ(late->buckets[0].max, 9);
+  // One instance, or all of them.
+  auto var = db->series({"a1.lab.test", "disk.free", "/var", 0, 2000, 1});
+  ASSERT_TRUE(var);
+  ASSERT_EQ(var->buckets.size(), 1u);
+  EXPECT_DOUBLE_EQ(var->buckets[0].avg, 20);
+  EXPECT_EQ(var->unit, "MB");
+  auto disks = db->series({"a1.lab.test", "disk.free", "", 0, 2000, 1});
+  ASSERT_TRUE(disks);
+  EXPECT_EQ(disks->buckets.at(0).count, 2);
+  auto none = db->series({"a1.lab.test", "no.such", "", 0, 2000, 10});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->buckets.empty());
+  EXPECT_EQ(none->unit, "");
+}
+
+TEST_P(StorageTest, CounterNamesAreTheOnesWithSamplesSinceATime) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  IngestBatch b{"a1.lab.test", {}};
+  b.items.push_back(sample(1, 1000, "old.counter", "", 1, ""));
+  b.items.push_back(sample(2, 5000, "cpu.percent", "", 1, "%"));
+  b.items.push_back(sample(3, 5001, "cpu.percent", "", 2, "%"));
+  b.items.push_back(sample(4, 5002, "disk.free", "/", 2, "MB"));
+  ASSERT_TRUE(db->ingest({b, batch("a1.lab.test", 5, 1, ItemKind::event, 6000)}));
+  const TimePoint since{std::chrono::milliseconds(2000)};
+  EXPECT_EQ(db->counter_names("a1.lab.test", since).value(),
+            (std::vector<std::string>{"cpu.percent", "disk.free"}));
+  EXPECT_EQ(db->counter_names("a1.lab.test", TimePoint{}).value(),
+            (std::vector<std::string>{"cpu.percent", "disk.free", "old.counter"}));
+  EXPECT_TRUE(db->counter_names("a2.lab.test", TimePoint{}).value().empty());
 }
 
 }  // namespace

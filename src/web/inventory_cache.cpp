@@ -1,0 +1,94 @@
+#include "web/inventory_cache.hpp"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+namespace outpost::web {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+int InventoryCache::health_rank(const std::string& health) {
+  static const std::map<std::string, int, std::less<>> ranks{
+      {"critical", 0},     {"heartbeat_failure", 1}, {"unreachable", 2}, {"warning", 3},
+      {"not_approved", 4}, {"unknown", 5},           {"maintenance", 6}, {"healthy", 7}};
+  const auto it = ranks.find(health);
+  return it == ranks.end() ? 5 : it->second;
+}
+
+void InventoryCache::invalidate() {
+  const std::scoped_lock lock(mutex_);
+  valid_ = false;
+}
+
+Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::get(storage::Storage& db) {
+  {
+    const std::scoped_lock lock(mutex_);
+    if (current_ && valid_ && Clock::now() - current_->built < max_age_) return current_;
+  }
+  std::unique_lock building(build_mutex_, std::try_to_lock);
+  if (!building.owns_lock()) {
+    {
+      // Another request is building: answer from the last one (it is at most one build older
+      // than fresh) unless a change dropped it.
+      const std::scoped_lock lock(mutex_);
+      if (current_ && valid_) return current_;
+    }
+    building.lock();
+    const std::scoped_lock lock(mutex_);
+    if (current_ && valid_ && Clock::now() - current_->built < max_age_) return current_;
+  }
+  return rebuild(db);
+}
+
+Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::rebuild(
+    storage::Storage& db) {
+  bool was_valid = false;
+  {
+    const std::scoped_lock lock(mutex_);
+    was_valid = valid_;
+    valid_ = true;  // a change from now on drops what this builds
+  }
+  const auto started = Clock::now();
+  auto rows = build_(db);
+  if (!rows) {
+    const std::scoped_lock lock(mutex_);
+    valid_ = was_valid && valid_;
+    return std::unexpected(rows.error());
+  }
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->built = started;
+  std::vector<Key> keys;
+  keys.reserve(rows->size());
+  snapshot->counts = json::object();
+  for (const auto& row : *rows) {
+    Key key{0, row.value("fqdn", ""), row.value("role", ""), row.value("health", "unknown"),
+            row.value("parent", "")};
+    key.rank = health_rank(key.health);
+    auto& count = snapshot->counts[key.health];
+    count = count.is_number() ? count.get<std::int64_t>() + 1 : 1;
+    keys.push_back(std::move(key));
+  }
+  std::vector<std::size_t> order(keys.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::ranges::sort(order, [&](std::size_t a, std::size_t b) {
+    if (keys[a].rank != keys[b].rank) return keys[a].rank < keys[b].rank;
+    return keys[a].fqdn < keys[b].fqdn;
+  });
+  snapshot->rows = json::array();
+  snapshot->rows.get_ref<json::array_t&>().reserve(order.size());
+  snapshot->keys.reserve(order.size());
+  for (const auto i : order) {
+    snapshot->by_fqdn.emplace(keys[i].fqdn, snapshot->keys.size());
+    snapshot->rows.push_back(std::move((*rows)[i]));
+    snapshot->keys.push_back(std::move(keys[i]));
+  }
+  std::shared_ptr<const Snapshot> made = std::move(snapshot);
+  const std::scoped_lock lock(mutex_);
+  if (!valid_) return made;  // a change came while building: answer it, keep nothing
+  current_ = made;
+  return made;
+}
+
+}  // namespace outpost::web
