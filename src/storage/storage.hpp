@@ -142,6 +142,9 @@ struct SeriesBucket {
   double max = 0;
   std::int64_t count = 0;
 };
+// A series reads at most the newest this many samples of its range (charts of ranges with more
+// start later than asked).
+inline constexpr std::size_t kMaxSeriesSamples = 1000000;
 struct Series {
   std::string unit;  // the newest sample's unit in the range, or empty
   std::vector<SeriesBucket> buckets;

@@ -5,6 +5,9 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/text.hpp"
 #include "web/assets.hpp"
@@ -126,6 +129,15 @@ Api::Api(Backend backend, StoragePool& pool, SessionPolicy policy, EventLog& log
             return query(db, {{"command", "inventory"}});
           },
           kInventoryMaxAge) {}
+
+asio::awaitable<void> Api::keep_fresh() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(inventory_.max_age() / 4);
+    co_await timer.async_wait(asio::use_awaitable);
+    if (auto db = pool_.acquire()) inventory_.refresh(**db, std::chrono::minutes(1));
+  }
+}
 
 std::vector<std::string> Api::routes() {
   std::vector<std::string> out;

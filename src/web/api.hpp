@@ -28,6 +28,10 @@ class Api {
   // Never throws: a failure inside is a 500 with its reason logged.
   [[nodiscard]] boost::asio::awaitable<Response> handle(Request request);
 
+  // Keeps the inventory the monitoring reads answer from built ahead of the requests while
+  // someone reads it (InventoryCache::refresh); runs until its executor stops.
+  [[nodiscard]] boost::asio::awaitable<void> keep_fresh();
+
   // Every API route as "METHOD /api/v1/path/{param}" (the OpenAPI document lists the same).
   [[nodiscard]] static std::vector<std::string> routes();
 
@@ -91,6 +95,6 @@ class Api {
 };
 
 // How old the inventory a monitoring read answers from may be (docs/api.md).
-inline constexpr std::chrono::milliseconds kInventoryMaxAge{2000};
+inline constexpr std::chrono::milliseconds kInventoryMaxAge{5000};
 
 }  // namespace outpost::web

@@ -25,7 +25,8 @@ void InventoryCache::invalidate() {
 Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::get(storage::Storage& db) {
   {
     const std::scoped_lock lock(mutex_);
-    if (current_ && valid_ && Clock::now() - current_->built < max_age_) return current_;
+    last_read_ = Clock::now();
+    if (current_ && valid_ && last_read_ - current_->built < max_age_) return current_;
   }
   std::unique_lock building(build_mutex_, std::try_to_lock);
   if (!building.owns_lock()) {
@@ -40,6 +41,19 @@ Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::get(stor
     if (current_ && valid_ && Clock::now() - current_->built < max_age_) return current_;
   }
   return rebuild(db);
+}
+
+void InventoryCache::refresh(storage::Storage& db, Clock::duration interest) {
+  {
+    const std::scoped_lock lock(mutex_);
+    const auto now = Clock::now();
+    if (now - last_read_ > interest) return;
+    if (current_ && valid_ && now - current_->built < max_age_ / 2) return;
+  }
+  const std::unique_lock building(build_mutex_, std::try_to_lock);
+  if (!building.owns_lock()) return;
+  // A failed build is answered by the next request that builds (with its reason).
+  (void)rebuild(db);
 }
 
 Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::rebuild(

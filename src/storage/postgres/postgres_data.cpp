@@ -177,8 +177,9 @@ Result<Series> PostgresStorage::series(const SeriesQuery& query) {
         "$3::bigint) * $5::bigint / ($4::bigint - $3::bigint), $5::bigint - 1) AS b, "
         "(p->>'value')::float8 AS v FROM (SELECT produced_ms, payload::jsonb AS p FROM items "
         "WHERE origin = $1::text AND kind = 'sample' AND name = $2::text AND produced_ms >= "
-        "$3::bigint AND produced_ms <= $4::bigint) s WHERE ($6::text = '' OR p->>'instance' = "
-        "$6::text) AND jsonb_typeof(p->'value') = 'number') t GROUP BY b ORDER BY b",
+        "$3::bigint AND produced_ms <= $4::bigint ORDER BY produced_ms DESC LIMIT $7::bigint) s "
+        "WHERE ($6::text = '' OR p->>'instance' = $6::text) AND jsonb_typeof(p->'value') = "
+        "'number') t GROUP BY b ORDER BY b",
         params);
     if (!rows) return std::unexpected(rows.error());
     Series out;
