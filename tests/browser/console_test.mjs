@@ -15,10 +15,16 @@
 //   OUTPOST_ADMIN_USER, OUTPOST_ADMIN_PASSWORD     an administrator
 //   OUTPOST_READER_USER, OUTPOST_READER_PASSWORD   a read-only user
 //   OUTPOST_PENDING_AGENT      an agent waiting for approval (connected): approved by this test
+//   OUTPOST_STAYS_PENDING_AGENT  another agent waiting for approval: never approved; the read-only
+//                              user must see it listed without approve/reject buttons
 //   OUTPOST_GATEWAY            an approved gateway whose failover list is set
 //   OUTPOST_FAILOVER           comma-separated management servers: the gateway's new failover list
 //   OUTPOST_CHART_COMPUTER     a computer that sends performance samples
 //   OUTPOST_ALERT_ID           an open alert: acknowledged by this test
+//   OUTPOST_EVENT_COMPUTER     a computer that sent at least one event (a [[collect.log]] match)
+//   OUTPOST_MAINTENANCE_COMPUTER  a healthy computer not in maintenance: put in maintenance and out
+//   OUTPOST_REFUSED            optional: comma-separated names the Refusals page must list (without
+//                              it the page must render, rows or its empty state)
 //   OUTPOST_SCREENSHOTS        a directory for the screenshots (created if missing)
 //   OUTPOST_HEALTHY_COMPUTERS  optional: comma-separated computers that must show healthy
 //                              (default: the console's host and OUTPOST_GATEWAY)
@@ -31,9 +37,14 @@
 // (monitoring.png, inventory.png); Pending Management approves OUTPOST_PENDING_AGENT (pending.png
 // before), and the inventory then shows it healthy; Administration sets the gateway's failover list
 // (admin.png); the chart computer's page draws a uPlot chart with data (computer.png); the alert is
-// acknowledged (alerts.png); log out; log in as the read-only user: no approve/reject buttons, a
-// POST .../approve from the page answers 403; a phone-sized inventory (inventory-phone.png); no
-// console errors (CSP violations show there) and no failed requests besides the expected ones.
+// acknowledged (alerts.png); Events lists the event computer's events, in the group view and for
+// the computer (events.png); Maintenance starts maintenance of OUTPOST_MAINTENANCE_COMPUTER, lists
+// it, the inventory shows it in maintenance, and it is stopped (maintenance.png); Refused
+// Connections lists OUTPOST_REFUSED with cause, count and fix (refusals.png); log out; log in as the
+// read-only user: OUTPOST_STAYS_PENDING_AGENT listed without approve/reject buttons, a POST
+// .../approve of it from the page answers 403, no maintenance form or Stop buttons; a phone-sized
+// inventory (inventory-phone.png) and navigation; no console errors (CSP violations show there)
+// and no failed requests besides the expected ones.
 // Exit code 0 when every step passed, 1 otherwise.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +63,10 @@ const HOST_RULES = env('OUTPOST_HOST_RULES');
 const ADMIN = {user: env('OUTPOST_ADMIN_USER'), password: env('OUTPOST_ADMIN_PASSWORD')};
 const READER = {user: env('OUTPOST_READER_USER'), password: env('OUTPOST_READER_PASSWORD')};
 const PENDING = env('OUTPOST_PENDING_AGENT');
+const STAYS_PENDING = env('OUTPOST_STAYS_PENDING_AGENT');
+const EVENT_COMPUTER = env('OUTPOST_EVENT_COMPUTER');
+const MAINTENANCE = env('OUTPOST_MAINTENANCE_COMPUTER');
+const REFUSED = env('OUTPOST_REFUSED', true).split(',').map((s) => s.trim()).filter(Boolean);
 const GATEWAY = env('OUTPOST_GATEWAY');
 const FAILOVER = env('OUTPOST_FAILOVER').split(',').map((s) => s.trim()).filter(Boolean);
 const CHART = env('OUTPOST_CHART_COMPUTER');
@@ -72,7 +87,7 @@ const base = new URL(URL_);
 const HEALTHY = (env('OUTPOST_HEALTHY_COMPUTERS', true) || `${base.hostname},${GATEWAY}`)
   .split(',').map((s) => s.trim()).filter(Boolean);
 const at = (hash) => new URL(hash, base).toString();
-const PROBE_PATH = `/api/v1/pending/${encodeURIComponent(PENDING)}/approve`;
+const PROBE_PATH = `/api/v1/pending/${encodeURIComponent(STAYS_PENDING)}/approve`;
 
 // The whole run is bounded too.
 const watchdog = setTimeout(() => {
@@ -209,6 +224,20 @@ async function inventoryShows(page, fqdn, health, timeout) {
     return row?.querySelector('[data-test="health"]')?.dataset.health === want;
   }, [fqdn, health], timeout);
 }
+
+// Whether the page shows the console's error banner; fails with its text when it does.
+async function noBanner(page, what) {
+  const banner = await bannerText(page);
+  if (banner) fail(`${what} failed: ${banner}`);
+}
+
+// The times of a table's rows (a column's <time datetime>), in ms, top to bottom.
+async function rowTimes(page, tableId, column) {
+  return page.evaluate(([id, col]) => [...document.querySelectorAll(`#${id} tbody tr[data-key]`)]
+    .map((r) => Date.parse(r.cells[col]?.querySelector('time')?.getAttribute('datetime') || '')), [tableId, column]);
+}
+
+const newestFirst = (times) => times.every((t, i) => i === 0 || !(t > times[i - 1]));
 
 // ---- the run ----
 
@@ -361,6 +390,113 @@ async function main() {
       await shot(page, 'alerts.png');
     });
 
+    await step(`Events lists the events of the group and of ${EVENT_COMPUTER}, newest first`, async () => {
+      await page.click('#nav-events');
+      await until(page, `an event of ${EVENT_COMPUTER} among the group's events`, (name) =>
+        [...document.querySelectorAll('#events-table tbody tr')].some((r) => r.dataset.computer === name),
+      EVENT_COMPUTER, LONG_WAIT);
+      await noBanner(page, 'loading the events');
+      await page.fill('#events-computer', EVENT_COMPUTER);
+      await page.click('#events-show');
+      await until(page, `only the events of ${EVENT_COMPUTER}, with their level and message`, (name) => {
+        const rows = [...document.querySelectorAll('#events-table tbody tr[data-computer]')];
+        return rows.length > 0 && rows.every((r) => r.dataset.computer === name) &&
+          rows.every((r) => r.querySelector('[data-test="level"]') && r.querySelector('[data-test="rule"]')?.textContent.trim() &&
+            r.querySelector('[data-test="message"]')?.textContent.trim());
+      }, EVENT_COMPUTER);
+      await noBanner(page, `loading the events of ${EVENT_COMPUTER}`);
+      const times = await rowTimes(page, 'events-table', 0);
+      if (!newestFirst(times)) fail(`the events are not newest first: ${times.join(', ')}`);
+      const hash = await page.evaluate(() => location.hash);
+      if (new URLSearchParams(hash.split('?')[1] || '').get('computer') !== EVENT_COMPUTER) fail(`the filter is not in the address: ${hash}`);
+      // The rule filter: a rule nobody has empties the list; clearing it brings the events back.
+      await page.fill('#events-rule', 'no-such-rule');
+      await page.click('#events-show');
+      await until(page, 'the empty state of the rule filter', () =>
+        document.querySelector('#events-table tbody tr.empty')?.textContent.includes('No event matches'));
+      await page.fill('#events-rule', '');
+      await page.click('#events-show');
+      await until(page, 'the events again', () => document.querySelectorAll('#events-table tbody tr[data-computer]').length > 0);
+      log(`   ${times.length} events of ${EVENT_COMPUTER}`);
+      await shot(page, 'events.png');
+    });
+
+    await step(`Maintenance starts maintenance of ${MAINTENANCE}, lists it and stops it`, async () => {
+      await page.click('#nav-maintenance');
+      await page.waitForSelector('#maintenance-form', {timeout: WAIT});
+      const row = `#maintenance-table tr[data-fqdn="${MAINTENANCE}"]`;
+      if (await page.locator(row).count()) fail(`${MAINTENANCE} is in maintenance before the test starts it`);
+      await page.fill('#mnt-computer', MAINTENANCE);
+      await page.selectOption('#mnt-minutes', '120');
+      await page.fill('#mnt-reason', 'Patching <b>kernel</b>');
+      await page.click('#mnt-start');
+      await until(page, `${MAINTENANCE} in the maintenance list`, (sel) => {
+        const b = document.getElementById('error-banner');
+        return document.querySelector(sel) || (b && !b.hidden);
+      }, row);
+      await noBanner(page, `starting the maintenance of ${MAINTENANCE}`);
+      const shown = await page.locator(row).innerText();
+      if (!shown.includes('Patching <b>kernel</b>')) fail(`the row does not show the reason as text: ${shown}`);
+      if (!shown.includes(ADMIN.user)) fail(`the row does not say who started it (${ADMIN.user}): ${shown}`);
+      const ends = await page.locator(`${row} time`).first().getAttribute('datetime');
+      const left = (Date.parse(ends) - Date.now()) / 60000;
+      if (!(left > 110 && left <= 121)) fail(`the maintenance ends in ${left.toFixed(0)} min, expected 120`);
+      await shot(page, 'maintenance.png');
+
+      // Meanwhile a read-only user sees it listed, without the form and without a Stop button.
+      const other = await browser.newContext({viewport: {width: 1366, height: 900}});
+      const r = await other.newPage();
+      r.setDefaultTimeout(WAIT);
+      watch(r, 'read-only');
+      await r.goto(at('/'), {waitUntil: 'load', timeout: WAIT});
+      await login(r, READER, 'read-only');
+      await goto(r, '#/maintenance');
+      await r.waitForSelector(row, {timeout: WAIT});
+      const controls = await r.locator('#maintenance-form, #maintenance-table [data-test="stop"]').count();
+      if (controls) fail(`Maintenance shows ${controls} change controls to a read-only user`);
+      await other.close();
+
+      await inventoryShows(page, MAINTENANCE, 'maintenance', WAIT);
+      await page.click('#nav-maintenance');
+      await page.click(`${row} [data-test="stop"]`);
+      await until(page, `${MAINTENANCE} to leave the maintenance list`, (sel) => {
+        const b = document.getElementById('error-banner');
+        return (!document.querySelector(sel) && document.querySelector('#maintenance-table tbody tr')) || (b && !b.hidden);
+      }, row);
+      await noBanner(page, `stopping the maintenance of ${MAINTENANCE}`);
+      await inventoryShows(page, MAINTENANCE, 'healthy', LONG_WAIT);
+    });
+
+    await step(`Refused Connections lists ${REFUSED.length ? REFUSED.join(', ') : 'what was refused'} with cause, count and fix`, async () => {
+      await page.click('#nav-refusals');
+      await until(page, 'the refused connections (rows or the empty state)', () =>
+        document.querySelectorAll('#refusals-table tbody tr').length > 0);
+      await noBanner(page, 'loading the refused connections');
+      for (const name of REFUSED) {
+        await until(page, `${name} among the refused connections`, (n) =>
+          [...document.querySelectorAll('#refusals-table tbody tr')].some((r) => r.dataset.identity === n), name, LONG_WAIT);
+      }
+      const rows = await page.evaluate(() => [...document.querySelectorAll('#refusals-table tbody tr[data-key]')].map((r) => ({
+        who: r.dataset.identity,
+        cause: r.querySelector('[data-test="cause"]')?.textContent.trim() || '',
+        count: Number(r.querySelector('[data-test="count"]')?.textContent),
+        fix: r.querySelector('[data-test="fix"]')?.textContent.trim() || '',
+      })));
+      if (!rows.length) {
+        const empty = await page.locator('#refusals-table tbody tr.empty').innerText();
+        if (!empty.includes('No connection was refused')) fail(`the Refusals page shows neither rows nor its empty state: ${empty}`);
+      }
+      for (const x of rows) {
+        if (!x.cause || !x.fix || !(x.count >= 1)) fail(`the refusal of ${x.who} lacks its cause, count or fix: ${JSON.stringify(x)}`);
+      }
+      const waiting = rows.find((x) => x.who === STAYS_PENDING);
+      if (waiting && !/waiting for approval/.test(waiting.cause)) fail(`the refusal of ${STAYS_PENDING} does not say it waits for approval: ${waiting.cause}`);
+      const times = await rowTimes(page, 'refusals-table', 5);
+      if (!newestFirst(times)) fail(`the refusals are not newest first: ${times.join(', ')}`);
+      log(`   ${rows.length} refusals: ${rows.map((x) => `${x.who} (${x.cause})`).join('; ')}`);
+      await shot(page, 'refusals.png');
+    });
+
     await step('log out', async () => {
       await page.click('#logout');
       await until(page, 'the login page after logging out', () => {
@@ -371,10 +507,10 @@ async function main() {
 
     await step(`log in as the read-only user ${READER.user}`, () => login(page, READER, 'read-only'));
 
-    await step('the read-only user sees no approve or reject buttons, and the API refuses an approval', async () => {
+    await step(`the read-only user sees ${STAYS_PENDING} pending without approve or reject buttons, and the API refuses its approval`, async () => {
       await page.click('#nav-pending');
-      await until(page, 'the pending list', () =>
-        document.querySelectorAll('#pending-table tbody tr').length > 0);
+      await until(page, `${STAYS_PENDING} in the pending list`, (name) =>
+        [...document.querySelectorAll('#pending-table tbody tr')].some((r) => r.dataset.fqdn === name), STAYS_PENDING);
       const buttons = await page.locator('[data-test="approve"], [data-test="reject"]').count();
       if (buttons) fail(`Pending Management shows ${buttons} approve/reject buttons to a read-only user`);
       const answer = await page.evaluate(async (probe) => {
@@ -393,7 +529,7 @@ async function main() {
       log(`   403: ${error.message}`);
     });
 
-    await step('the read-only user gets no change controls on Alerts and Administration', async () => {
+    await step('the read-only user gets no change controls on Alerts, Administration and Maintenance', async () => {
       await page.click('#nav-alerts');
       await page.selectOption('#alerts-state', 'all');
       await until(page, 'the alert list', () =>
@@ -405,6 +541,10 @@ async function main() {
       const adminControls = await page.locator('[data-test="edit-failover"], [data-test="remove-gateway"], #approve-gateway-form, #users').count();
       if (adminControls) fail(`Administration shows ${adminControls} change controls to a read-only user`);
       if (await page.locator('#nav-audit').isVisible()) fail('the Audit link is shown to a read-only user');
+      await page.click('#nav-maintenance');
+      await until(page, 'the maintenance list', () => document.querySelectorAll('#maintenance-table tbody tr').length > 0);
+      const maintenanceControls = await page.locator('#maintenance-form, [data-test="stop"]').count();
+      if (maintenanceControls) fail(`Maintenance shows ${maintenanceControls} change controls to a read-only user`);
     });
 
     await step('a phone-sized inventory (390x844)', async () => {
@@ -421,6 +561,18 @@ async function main() {
       const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 1) fail(`the phone page is ${overflow} px wider than the screen (tables must scroll in their box)`);
       await shot(p, 'inventory-phone.png', false);
+      // Every page is in the navigation (it scrolls sideways on a phone), and none is wider than the screen.
+      const links = await p.evaluate(() => [...document.querySelectorAll('#nav a')].filter((a) => !a.hidden).map((a) => a.getAttribute('href')));
+      for (const hash of ['#/monitoring', '#/inventory', '#/alerts', '#/events', '#/maintenance', '#/pending', '#/refusals', '#/admin']) {
+        if (!links.includes(hash)) fail(`the navigation has no link to ${hash}: ${links.join(' ')}`);
+      }
+      for (const [hash, sel] of [['#/events', '#events-table tbody tr'], ['#/maintenance', '#maintenance-table tbody tr'],
+        ['#/refusals', '#refusals-table tbody tr']]) {
+        await p.click(`#nav a[href="${hash}"]`);
+        await p.waitForSelector(sel, {timeout: WAIT});
+        const wider = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (wider > 1) fail(`the phone page ${hash} is ${wider} px wider than the screen`);
+      }
       await phone.close();
     });
 

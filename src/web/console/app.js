@@ -7,6 +7,9 @@ import * as monitoring from './monitoring.js';
 import * as inventory from './inventory.js';
 import * as pending from './pending.js';
 import * as alerts from './alerts.js';
+import * as events from './events.js';
+import * as maintenance from './maintenance.js';
+import * as refusals from './refusals.js';
 import * as computer from './computer.js';
 import * as admin from './admin.js';
 import * as audit from './audit.js';
@@ -14,8 +17,11 @@ import * as audit from './audit.js';
 const routes = [
   {pattern: /^\/monitoring$/, name: 'monitoring', page: monitoring, nav: 'nav-monitoring'},
   {pattern: /^\/inventory$/, name: 'inventory', page: inventory, nav: 'nav-inventory'},
-  {pattern: /^\/pending$/, name: 'pending', page: pending, nav: 'nav-pending'},
   {pattern: /^\/alerts$/, name: 'alerts', page: alerts, nav: 'nav-alerts'},
+  {pattern: /^\/events$/, name: 'events', page: events, nav: 'nav-events'},
+  {pattern: /^\/maintenance$/, name: 'maintenance', page: maintenance, nav: 'nav-maintenance'},
+  {pattern: /^\/pending$/, name: 'pending', page: pending, nav: 'nav-pending'},
+  {pattern: /^\/refusals$/, name: 'refusals', page: refusals, nav: 'nav-refusals'},
   {pattern: /^\/computer\/(.+)$/, name: 'computer', page: computer, nav: 'nav-inventory'},
   {pattern: /^\/admin$/, name: 'admin', page: admin, nav: 'nav-admin'},
   {pattern: /^\/audit$/, name: 'audit', page: audit, nav: 'nav-audit'},
