@@ -5,6 +5,7 @@
 #include "agent/agent_daemon.hpp"
 #include "cli/commands.hpp"
 #include "doctor/doctor.hpp"
+#include "doctor/refusal_advice.hpp"
 #include "doctor/report.hpp"
 #include "gateway/gateway_daemon.hpp"
 #include "server/management_server.hpp"
@@ -50,14 +51,19 @@ void add_server(Command& app, Action& action) {
   auto o = std::make_shared<Options>();
   auto cmd = app.subcommand("server", "run a management server in the foreground");
   cmd.option("--config", o->config, "the server's configuration file").required();
-  // The console's doctor view of a computer: the same report as outpost doctor --computer.
-  const server::ManagementServer::ComputerView doctor = [](const std::filesystem::path& config,
-                                                           const std::string& fqdn) {
+  // The console's doctor views: a computer as outpost doctor --computer shows it, a refusal as
+  // outpost refusals --json does.
+  server::ManagementServer::ConsoleViews views;
+  views.computer = [](const std::filesystem::path& config, const std::string& fqdn) {
     doctor::Options options;
     options.config = config;
     return doctor::to_json(doctor::run_computer_view(options, fqdn));
   };
-  cmd.runs(action, [o, doctor] { return run<server::ManagementServer>(*o, doctor); });
+  views.refusal = [](const RefusalRecord& record, const std::filesystem::path& config,
+                     const std::string& group) {
+    return doctor::refusal_json(record, doctor::advise_refusal(record, config.string(), group));
+  };
+  cmd.runs(action, [o, views] { return run<server::ManagementServer>(*o, views); });
 }
 
 Command add_agent(Command& app, Action& action) {

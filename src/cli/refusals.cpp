@@ -10,7 +10,6 @@
 #include "core/names.hpp"
 #include "doctor/refusal_advice.hpp"
 #include "storage/storage.hpp"
-#include "wire/frame.hpp"
 
 namespace outpost::cli {
 namespace {
@@ -23,41 +22,6 @@ struct Options {
   bool json = false;
 };
 
-// What the record was refused as: the Reject's code for a refused hello, else the typed cause.
-std::string rejected_as(const RefusalObservation& o) {
-  if (o.key.cause != Cause::rejected) return "";
-  return wire::RejectCode_Name(static_cast<wire::RejectCode>(o.reject_code));
-}
-
-nlohmann::json record_json(const RefusalRecord& r, const doctor::RefusalAdvice& advice) {
-  const RefusalObservation& o = r.last;
-  nlohmann::json out{{"identity", o.key.identity},
-                     {"source", o.key.source},
-                     {"reporter", r.reporter},
-                     {"event", number(o.key.event)},
-                     {"cause", cause_name(o.key.cause)},
-                     {"reject_code", o.reject_code},
-                     {"reject", rejected_as(o)},
-                     {"role", o.role},
-                     {"management_group", o.management_group},
-                     {"count", r.count},
-                     {"first", format_utc(r.first)},
-                     {"last", format_utc(r.latest)},
-                     {"reason", o.reason},
-                     {"meaning", advice.cause},
-                     {"fix", advice.fix},
-                     {"certificate", nullptr}};
-  if (!o.certificate.empty()) {
-    out["certificate"] = {{"subject", o.certificate.subject},
-                          {"issuer", o.certificate.issuer},
-                          {"serial", o.certificate.serial},
-                          {"sha256", o.certificate.sha256},
-                          {"not_before", format_utc(o.certificate.not_before)},
-                          {"not_after", format_utc(o.certificate.not_after)}};
-  }
-  return out;
-}
-
 std::string record_line(const RefusalRecord& r, const doctor::RefusalAdvice& advice) {
   const RefusalObservation& o = r.last;
   std::string presented = "no certificate";
@@ -66,12 +30,12 @@ std::string record_line(const RefusalRecord& r, const doctor::RefusalAdvice& adv
                             shown(o.certificate.subject), shown(o.certificate.issuer),
                             shown(o.certificate.serial), o.certificate.sha256.substr(0, 16));
   }
-  return fmt::format("{}  {} from {} at {}: {} time{} since {} ({} {}): {}; {}. Fix: {}.",
-                     format_utc(r.latest), shown(or_dash(o.key.identity)), shown(o.key.source),
-                     r.reporter, r.count, r.count == 1 ? "" : "s", format_utc(r.first),
-                     number(o.key.event),
-                     o.key.cause == Cause::rejected ? rejected_as(o) : cause_name(o.key.cause),
-                     shown(advice.cause), presented, shown(advice.fix));
+  return fmt::format(
+      "{}  {} from {} at {}: {} time{} since {} ({} {}): {}; {}. Fix: {}.", format_utc(r.latest),
+      shown(or_dash(o.key.identity)), shown(o.key.source), r.reporter, r.count,
+      r.count == 1 ? "" : "s", format_utc(r.first), number(o.key.event),
+      o.key.cause == Cause::rejected ? doctor::rejected_as(o) : cause_name(o.key.cause),
+      shown(advice.cause), presented, shown(advice.fix));
 }
 
 int run(const Options& o) {
@@ -104,7 +68,7 @@ int run(const Options& o) {
   for (const auto& r : *records) {
     const auto advice = doctor::advise_refusal(r, o.config, config->management_group);
     if (o.json) {
-      out["refusals"].push_back(record_json(r, advice));
+      out["refusals"].push_back(doctor::refusal_json(r, advice));
     } else {
       std::cout << record_line(r, advice) << '\n';
     }

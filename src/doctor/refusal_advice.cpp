@@ -170,3 +170,41 @@ RefusalAdvice advise_refusal(const RefusalRecord& record, const std::string& ser
 }
 
 }  // namespace outpost::doctor
+
+namespace outpost::doctor {
+
+std::string rejected_as(const RefusalObservation& o) {
+  if (o.key.cause != Cause::rejected) return "";
+  return wire::RejectCode_Name(static_cast<wire::RejectCode>(o.reject_code));
+}
+
+nlohmann::json refusal_json(const RefusalRecord& r, const RefusalAdvice& advice) {
+  const RefusalObservation& o = r.last;
+  nlohmann::json out{{"identity", o.key.identity},
+                     {"source", o.key.source},
+                     {"reporter", r.reporter},
+                     {"event", number(o.key.event)},
+                     {"cause", cause_name(o.key.cause)},
+                     {"reject_code", o.reject_code},
+                     {"reject", rejected_as(o)},
+                     {"role", o.role},
+                     {"management_group", o.management_group},
+                     {"count", r.count},
+                     {"first", format_utc(r.first)},
+                     {"last", format_utc(r.latest)},
+                     {"reason", o.reason},
+                     {"meaning", advice.cause},
+                     {"fix", advice.fix},
+                     {"certificate", nullptr}};
+  if (!o.certificate.empty()) {
+    out["certificate"] = {{"subject", o.certificate.subject},
+                          {"issuer", o.certificate.issuer},
+                          {"serial", o.certificate.serial},
+                          {"sha256", o.certificate.sha256},
+                          {"not_before", format_utc(o.certificate.not_before)},
+                          {"not_after", format_utc(o.certificate.not_after)}};
+  }
+  return out;
+}
+
+}  // namespace outpost::doctor

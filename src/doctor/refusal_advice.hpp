@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/refusal.hpp"
 
 namespace outpost::doctor {
@@ -19,5 +21,12 @@ struct RefusalAdvice {
 [[nodiscard]] RefusalAdvice advise_refusal(const RefusalRecord& record,
                                            const std::string& server_config,
                                            const std::string& management_group);
+
+// What the record was refused as: the Reject's code name for a refused hello, else "".
+[[nodiscard]] std::string rejected_as(const RefusalObservation& observation);
+
+// One refusal as `outpost refusals --json` and the REST API show it: who, from where, refused
+// by whom, the typed cause, counts and times, the certificate presented, `meaning` and `fix`.
+[[nodiscard]] nlohmann::json refusal_json(const RefusalRecord& record, const RefusalAdvice& advice);
 
 }  // namespace outpost::doctor

@@ -192,7 +192,8 @@ std::string reaches_through(const std::string& fqdn,
 // may not have their kind's shape (or be JSON at all): they are answered with "invalid" saying
 // why, and "data" null when the payload is not JSON; never an answer that is not JSON.
 json item_json(const storage::StoredItem& r) {
-  json out{{"seq", r.seq},
+  json out{{"computer", r.origin},
+           {"seq", r.seq},
            {"produced", format_utc(TimePoint(std::chrono::milliseconds(r.produced_ms)), true)},
            {"kind", storage::kind_name(r.kind)},
            {"name", r.name}};
@@ -224,7 +225,7 @@ json query_data(storage::Storage& db, const json& request) {
   query.limit = std::clamp<std::size_t>(request.value("limit", std::size_t{1000}), 1, 100000);
   auto rows = db.items(query);
   if (!rows) return net::admin_error(rows.error());
-  if (rows->empty()) {  // nothing stored: say so when the name itself is unknown (a typo)
+  if (rows->empty() && !query.origin.empty()) {  // nothing: say so when the name is unknown
     auto known = db.computer(query.origin);
     if (!known) return net::admin_error(known.error());
     if (!*known) {

@@ -52,9 +52,9 @@ Result<void> check_server_sections(const NodeConfig& config) {
 
 }  // namespace
 
-ManagementServer::ManagementServer(NodeConfig config, ComputerView doctor)
+ManagementServer::ManagementServer(NodeConfig config, ConsoleViews views)
     : initial_(std::move(config)),
-      doctor_(std::move(doctor)),
+      views_(std::move(views)),
       log_(initial_.state_dir, "server", Echo::stderr_stream),
       buffers_(std::make_shared<channel::BufferBudget>(
           static_cast<std::size_t>(initial_.daemon_max_buffered_mb) << 20)) {

@@ -39,11 +39,17 @@ namespace asio = boost::asio;
 
 class ManagementServer {
  public:
-  // The doctor's view of one computer (outpost doctor --computer, as JSON), which the console
-  // shows: given by the command line, which links the doctor (dependencies point down).
-  using ComputerView =
-      std::function<nlohmann::json(const std::filesystem::path& config, const std::string& fqdn)>;
-  explicit ManagementServer(NodeConfig config, ComputerView doctor = {});
+  // What the console shows from the doctor, given by the command line, which links the doctor
+  // (dependencies point down): the view of one computer (outpost doctor --computer, as JSON) and
+  // one refused connection with its meaning and fix (as outpost refusals --json shows it).
+  struct ConsoleViews {
+    std::function<nlohmann::json(const std::filesystem::path& config, const std::string& fqdn)>
+        computer;
+    std::function<nlohmann::json(const RefusalRecord& record, const std::filesystem::path& config,
+                                 const std::string& management_group)>
+        refusal;
+  };
+  explicit ManagementServer(NodeConfig config, ConsoleViews views = {});
   // Runs until a stop signal; returns the process exit code.
   int run();
 
@@ -93,7 +99,7 @@ class ManagementServer {
   asio::awaitable<nlohmann::json> web_change(nlohmann::json request);
 
   NodeConfig initial_;
-  ComputerView doctor_;
+  ConsoleViews views_;
   EventLog log_;
   channel::Listener listener_{log_};       // budget, deadline and refusal log of the port
   channel::RefusalIntake refusal_intake_;  // how much of its gateways' refusal reports it takes

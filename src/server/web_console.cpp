@@ -35,9 +35,15 @@ Result<void> ManagementServer::start_web() {
     }
     return admin_command(db, *snapshot, request);
   };
-  if (doctor_) {
+  if (views_.computer) {
     backend.doctor = [this, file = config.file](const std::string& fqdn) {
-      return doctor_(file, fqdn);
+      return views_.computer(file, fqdn);
+    };
+  }
+  if (views_.refusal) {
+    backend.refusal = [this, file = config.file,
+                       group = config.management_group](const RefusalRecord& record) {
+      return views_.refusal(record, file, group);
     };
   }
   api_ = std::make_unique<web::Api>(

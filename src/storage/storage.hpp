@@ -119,7 +119,7 @@ struct StoredItem {
   std::string payload;
 };
 struct ItemQuery {
-  std::string origin;
+  std::string origin;  // empty: every origin's (then `kind` is required)
   std::optional<ItemKind> kind;
   std::vector<std::string> names;  // any of these; empty: any
   std::optional<TimePoint> since;

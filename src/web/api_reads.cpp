@@ -197,16 +197,27 @@ Outcome Api::maintenance(Call& call) {
 }
 
 Outcome Api::events(Call& call) {
-  const std::string computer = param(call.request, "computer");
-  if (computer.empty())
-    return bad_request("?computer= is needed", "name the computer whose events you want");
+  auto page = page_of(call.request);
+  if (!page) return bad_request(page.error().message);
   auto since = number_param(call.request, "since_ms", 0, std::numeric_limits<std::int64_t>::max());
   if (!since) return bad_request(since.error().message);
-  json command{{"command", "data"}, {"computer", computer}, {"kind", "event"}, {"limit", 10000}};
+  // The newest offset + limit events (of one computer or of all), newest first.
+  json command{{"command", "data"},
+               {"computer", param(call.request, "computer")},
+               {"kind", "event"},
+               {"limit", page->offset + page->limit}};
+  if (const auto rule = param(call.request, "rule"); !rule.empty()) command["name"] = rule;
   if (*since) command["since_ms"] = **since;
   auto rows = query(call.db, command);
-  if (rows) std::ranges::reverse(*rows);  // newest first
-  return paged_answer(call.request, std::move(rows));
+  if (!rows) return error_response(rows.error());
+  std::ranges::reverse(*rows);
+  json items = json::array();
+  for (std::size_t i = page->offset; i < rows->size(); ++i)
+    items.push_back(std::move((*rows)[i]));
+  return json_response({{"items", items},
+                        {"offset", page->offset},
+                        {"limit", page->limit},
+                        {"more", rows->size() == page->offset + page->limit}});
 }
 
 Outcome Api::servers(Call& call) {
@@ -226,18 +237,20 @@ Outcome Api::refusals(Call& call) {
   if (!rows) return error_response(rows.error());
   json out = json::array();
   for (const auto& r : *rows) {
-    const auto& o = r.last;
-    out.push_back({{"reporter", r.reporter},
-                   {"identity", o.key.identity},
+    if (backend_.refusal) {
+      out.push_back(backend_.refusal(r));
+      continue;
+    }
+    const auto& o = r.last;  // without the doctor: the record, without meaning and fix
+    out.push_back({{"identity", o.key.identity},
                    {"source", o.key.source},
+                   {"reporter", r.reporter},
                    {"event", number(o.key.event)},
                    {"cause", cause_name(o.key.cause)},
                    {"reason", o.reason},
                    {"count", r.count},
                    {"first", format_utc(r.first)},
-                   {"latest", format_utc(r.latest)},
-                   {"cert_subject", o.certificate.subject},
-                   {"cert_issuer", o.certificate.issuer}});
+                   {"last", format_utc(r.latest)}});
   }
   return paged_answer(call.request, std::move(out));
 }

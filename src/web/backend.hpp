@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/refusal.hpp"
 #include "storage/storage.hpp"
 
 namespace outpost::web {
@@ -25,6 +26,9 @@ struct Backend {
   // The server's doctor view of one computer (outpost doctor --computer FQDN --json); may be
   // empty (no doctor wired in).
   std::function<nlohmann::json(const std::string& fqdn)> doctor;
+  // One refused connection as `outpost refusals --json` shows it, with its meaning and fix; may
+  // be empty (then the API answers the record without them).
+  std::function<nlohmann::json(const RefusalRecord& record)> refusal;
 };
 
 }  // namespace outpost::web

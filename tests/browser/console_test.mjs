@@ -490,7 +490,7 @@ async function main() {
         if (!x.cause || !x.fix || !(x.count >= 1)) fail(`the refusal of ${x.who} lacks its cause, count or fix: ${JSON.stringify(x)}`);
       }
       const waiting = rows.find((x) => x.who === STAYS_PENDING);
-      if (waiting && !/waiting for approval/.test(waiting.cause)) fail(`the refusal of ${STAYS_PENDING} does not say it waits for approval: ${waiting.cause}`);
+      if (waiting && !/pending approval/.test(waiting.cause)) fail(`the refusal of ${STAYS_PENDING} does not say it is pending approval: ${waiting.cause}`);
       const times = await rowTimes(page, 'refusals-table', 5);
       if (!newestFirst(times)) fail(`the refusals are not newest first: ${times.join(', ')}`);
       log(`   ${rows.length} refusals: ${rows.map((x) => `${x.who} (${x.cause})`).join('; ')}`);

@@ -135,9 +135,15 @@ Result<std::vector<StoredItem>> PostgresStorage::items(const ItemQuery& query) {
                   .count()
             : 0;
     // Only the filters that are set, so the plan uses items_by_name as far as it can.
-    std::string sql =
-        "SELECT origin, seq, kind, name, produced_ms, payload FROM items WHERE origin = $1::text";
-    std::vector<Param> params{query.origin};
+    // Empty origin: every origin's items of a kind (items_by_age).
+    if (query.origin.empty() && !query.kind)
+      return fail("reading every computer's data needs a kind");
+    std::string sql = "SELECT origin, seq, kind, name, produced_ms, payload FROM items WHERE TRUE";
+    std::vector<Param> params;
+    if (!query.origin.empty()) {
+      params.emplace_back(query.origin);
+      sql += fmt::format(" AND origin = ${}::text", params.size());
+    }
     if (query.kind) {
       params.emplace_back(std::string(kind_name(*query.kind)));
       sql += fmt::format(" AND kind = ${}::text", params.size());

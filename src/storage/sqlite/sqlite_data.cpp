@@ -102,10 +102,14 @@ Result<std::vector<StoredItem>> SqliteStorage::items(const ItemQuery& query) {
     // items_by_name past the origin, reading every item the origin ever sent), and always
     // through items_by_name: without statistics SQLite prefers items_by_age for a kind and a
     // time, which reads the samples of every computer.
-    std::string sql =
-        "SELECT origin, seq, kind, name, produced_ms, payload FROM items INDEXED BY items_by_name "
-        "WHERE origin = ?";
-    if (query.kind) sql += " AND kind = ?";
+    // Every origin's items of a kind: newest first through items_by_age.
+    const bool any_origin = query.origin.empty();
+    if (any_origin && !query.kind) return fail("reading every computer's data needs a kind");
+    std::string sql = any_origin ? "SELECT origin, seq, kind, name, produced_ms, payload FROM "
+                                   "items INDEXED BY items_by_age WHERE kind = ?"
+                                 : "SELECT origin, seq, kind, name, produced_ms, payload FROM "
+                                   "items INDEXED BY items_by_name WHERE origin = ?";
+    if (query.kind && !any_origin) sql += " AND kind = ?";
     if (!query.names.empty()) {
       sql += " AND name IN (?";
       for (std::size_t i = 1; i < query.names.size(); ++i)
@@ -115,7 +119,7 @@ Result<std::vector<StoredItem>> SqliteStorage::items(const ItemQuery& query) {
     sql += " AND produced_ms >= ? ORDER BY produced_ms DESC, seq DESC LIMIT ?";
     SQLite::Statement& q = prepared(sql);  // a shape per kind and number of names
     int n = 0;
-    q.bind(++n, query.origin);
+    if (!any_origin) q.bind(++n, query.origin);
     if (query.kind) q.bind(++n, std::string(kind_name(*query.kind)));
     for (const auto& name : query.names)
       q.bind(++n, name);

@@ -1,7 +1,6 @@
-// Events: what the computers' [[collect.log]] rules sent, newest first. GET /api/v1/events answers
-// one computer's events (?computer= is required), so without a computer the page shows the newest
-// events of the first computers of the inventory (worst first); with one, all of its events,
-// 100 more at a time. The rule and the level filter what is loaded. Refreshes every 15 s.
+// Events: what the computers' [[collect.log]] rules sent, newest first: every computer's, or one
+// computer's (GET /api/v1/events?computer=), 100 more at a time. The rule and the level filter
+// what is loaded. Refreshes every 15 s (the newest as many as are loaded, at most 1,000).
 import {api, listOf} from './api.js';
 import {h, add, computerLink, statusBadge, timeCell, dash, table, syncRows, emptyRow,
   parseTime} from './dom.js';
@@ -9,8 +8,7 @@ import {showError} from './notify.js';
 import {suggestComputers} from './suggest.js';
 
 const PAGE = 100;
-const GROUP_COMPUTERS = 25;  // the group view asks this many computers...
-const GROUP_EACH = 20;  // ...for this many events each
+const MAX_LOADED = 1000;  // the API's largest page
 const LEVELS = [['', 'Any level'], ['error', 'Error'], ['warning', 'Warning'], ['info', 'Info']];
 
 export async function render(main, ctx) {
@@ -47,7 +45,7 @@ export async function render(main, ctx) {
 
   // What is loaded: key -> event ({key, computer, seq, when, ms, rule, level, source, message}).
   let events = new Map();
-  let total = null;  // the chosen computer's event count (null in the group view)
+  let older = false;  // the API has older events than those loaded
   let seq = 0;
 
   const show = () => {
@@ -63,81 +61,48 @@ export async function render(main, ctx) {
     const hidden = events.size - wanted.length;
     summary.textContent = `${wanted.length.toLocaleString()} shown` +
       (hidden ? ` (${hidden.toLocaleString()} filtered out)` : '') +
-      (total !== null ? ` · ${events.size.toLocaleString()} of ${total.toLocaleString()} loaded` : '');
-    more.hidden = total === null || events.size >= total;
+      ` · the newest ${events.size.toLocaleString()} loaded`;
+    more.hidden = !older || events.size >= MAX_LOADED;
     updated.textContent = `Updated ${new Date().toLocaleTimeString()} · refreshes every 15 s`;
   };
 
-  const remember = (name, items) => {
-    for (const item of items) {
-      const e = flat(name, item);
-      events.set(e.key, e);
-    }
-  };
+  const fetchPage = (offset, limit) => api('GET', '/events', {signal: ctx.signal,
+    query: {computer: f.computer || undefined, offset, limit}});
 
-  // One computer: its newest page, then only what came since the newest loaded.
-  const loadComputer = async (mine, reset) => {
-    const newest = reset ? null : Math.max(...[...events.values()].map((e) => e.ms), -1);
-    const query = {computer: f.computer, limit: newest === null || newest < 0 ? PAGE : 1000};
-    if (newest !== null && newest >= 0) query.since_ms = newest;
-    const data = listOf(await api('GET', '/events', {signal: ctx.signal, query}));
-    if (mine !== seq || !ctx.alive()) return;
-    if (query.since_ms !== undefined && data.total !== null && data.total > data.items.length) {
-      await loadComputer(mine, true);  // too many new ones to fill the gap: start again
-      return;
-    }
-    if (reset) events = new Map();
-    const before = events.size;
-    remember(f.computer, data.items);
-    total = query.since_ms === undefined ? data.total : (total ?? 0) + (events.size - before);
-  };
-
-  // The group: the newest events of the first computers of the inventory.
-  const loadGroup = async (mine) => {
-    const computers = listOf(await api('GET', '/computers', {signal: ctx.signal,
-      query: {limit: GROUP_COMPUTERS}}));
-    const answers = await Promise.all(computers.items.map((c) =>
-      api('GET', '/events', {signal: ctx.signal, query: {computer: c.fqdn, limit: GROUP_EACH}})
-        .then((d) => [c.fqdn, listOf(d).items])));
-    if (mine !== seq || !ctx.alive()) return;
-    events = new Map();
-    for (const [name, items] of answers) remember(name, items);
-    total = null;
-    const all = computers.total ?? computers.items.length;
-    scope.textContent = all > computers.items.length
-      ? `The newest ${GROUP_EACH} events of each of the first ${computers.items.length} of ` +
-        `${all.toLocaleString()} computers (worst first). Choose a computer to see all of its events.`
-      : `The newest ${GROUP_EACH} events of each computer. Choose a computer to see all of its events.`;
-  };
-
-  const load = async (reset = false) => {
+  // The newest as many as are loaded (at least a page): new ones come in, old ones stay.
+  const load = async () => {
     const mine = ++seq;
     try {
-      if (f.computer) {
-        scope.textContent = '';
-        await loadComputer(mine, reset);
-      } else {
-        await loadGroup(mine);
+      const data = await fetchPage(0, Math.min(MAX_LOADED, Math.max(PAGE, events.size)));
+      if (mine !== seq || !ctx.alive()) return;
+      events = new Map();
+      for (const item of listOf(data).items) {
+        const e = flat(item);
+        events.set(e.key, e);
       }
+      older = Boolean(data.more);
+      scope.textContent = f.computer ? '' : 'Every computer of the management group.';
     } catch (e) {
       if (mine === seq) showError(e, f.computer ? `Loading the events of ${f.computer}` : 'Loading the events');
       return;
     }
-    if (mine === seq && ctx.alive()) show();
+    if (ctx.alive()) show();
   };
 
   more.addEventListener('click', async () => {
     more.disabled = true;
-    const name = f.computer;
+    const mine = ++seq;
     try {
-      const data = listOf(await api('GET', '/events', {signal: ctx.signal,
-        query: {computer: name, offset: events.size, limit: PAGE}}));
-      if (name !== f.computer || !ctx.alive()) return;
-      remember(name, data.items);
-      if (data.total !== null) total = data.total;
+      const data = await fetchPage(events.size, PAGE);
+      if (mine !== seq || !ctx.alive()) return;
+      for (const item of listOf(data).items) {
+        const e = flat(item);
+        events.set(e.key, e);
+      }
+      older = Boolean(data.more);
       show();
     } catch (e) {
-      showError(e, `Loading more events of ${f.computer}`);
+      showError(e, 'Loading more events');
     } finally {
       more.disabled = false;
     }
@@ -160,9 +125,8 @@ export async function render(main, ctx) {
     keepInHash();
     if (other) {
       events = new Map();
-      total = null;
       emptyRow(list.tbody, columns.length, 'Loading…');
-      load(true);
+      load();
     } else {
       show();
     }
@@ -172,10 +136,12 @@ export async function render(main, ctx) {
   await ctx.every(15000, () => load());
 }
 
-// A stored event ({seq, produced, name, data: {rule, level, source, message}}) as a row's facts.
-function flat(computer, item) {
+// A stored event ({computer, seq, produced, name, data: {rule, level, source, message}}) as a
+// row's facts.
+function flat(item) {
   const data = item?.data && typeof item.data === 'object' ? item.data : {};
   const when = item.produced ?? item.at;
+  const computer = String(item.computer ?? '');
   return {
     key: `${computer}\n${item.seq}`,
     computer,

@@ -48,7 +48,7 @@ export async function render(main, ctx) {
       return;
     }
     if (mine !== seq || !ctx.alive()) return;
-    const items = [...data.items].sort((a, b) => when(b.latest ?? b.last) - when(a.latest ?? a.last));
+    const items = [...data.items].sort((a, b) => when(b.last) - when(a.last));
     if (!items.length) {
       emptyRow(list.tbody, columns.length, f.computer
         ? `No refused connection of ${f.computer}.` : 'No connection was refused.');
@@ -75,8 +75,8 @@ const keyOf = (r) => [r.reporter, r.identity, r.source, r.event, r.cause].join('
 
 function row(r) {
   const advice = adviceFor(r);
-  const subject = r.cert_subject ?? r.certificate?.subject;
-  const issuer = r.cert_issuer ?? r.certificate?.issuer;
+  const subject = r.certificate?.subject;
+  const issuer = r.certificate?.issuer;
   return h('tr', {data: {identity: dash(r.identity), cause: dash(r.cause)}},
     h('th', {scope: 'row', class: 'wrap'}, h('span', {data: {test: 'who'}}, r.identity || 'no name'),
       subject ? h('div', {class: 'muted small'}, 'certificate ', subject) : null,
@@ -87,67 +87,15 @@ function row(r) {
       h('div', {class: 'muted small'}, r.event ? `event ${r.event}` : '', r.reason ? ` · ${r.reason}` : '')),
     h('td', {class: 'num', data: {test: 'count'}}, dash(r.count)),
     h('td', {}, timeCell(r.first)),
-    h('td', {}, timeCell(r.latest ?? r.last)),
+    h('td', {}, timeCell(r.last)),
     h('td', {class: 'wrap'}, h('span', {data: {test: 'fix'}}, advice.fix, advice.link ?? null)));
 }
 
-// What the refusal means and the fix. The server's own words when it sends them (meaning, fix:
-// `outpost refusals --json` has them); else the console's, from the typed cause (never from
-// the reason's words, which are shown as they are); r.waiting: the computer is pending approval.
+// What the refusal means and the fix, as the server words them (doctor's advice, the same as
+// outpost refusals); r.waiting: the computer is pending approval, which the console links to.
 function adviceFor(r) {
-  if (r.meaning && r.fix) return {meaning: r.meaning, fix: r.fix};
-  const who = r.identity || `the computer at ${r.source || 'its address'}`;
-  const at = r.reporter || 'the refusing node';
-  const issuer = r.cert_issuer ?? r.certificate?.issuer;
-  const say = (meaning, fix) => ({meaning, fix});
-  switch (r.cause) {
-    case 'peer_issuer_unknown':
-      return say(`Its certificate was issued by ${issuer ? `'${issuer}'` : 'a CA'}, which ${at} does not trust.`,
-        `Issue ${who} a certificate from this group's CA and import it there (outpost cert import).`);
-    case 'peer_expired':
-      return say('Its certificate has expired.',
-        `Issue ${who} a new certificate and import it there (outpost cert import).`);
-    case 'peer_not_yet_valid':
-      return say('Its certificate is not valid yet.',
-        `Check the clocks of ${who} and ${at} (NTP).`);
-    case 'peer_purpose_wrong':
-      return say('Its certificate lacks the extended key usage its role needs.',
-        `Issue ${who} a certificate with serverAuth and clientAuth (outpost ca issue does) and import it there.`);
-    case 'peer_untrusted':
-    case 'peer_root_impostor':
-      return say(`Its certificate is not trusted by ${at}.`,
-        `Check it on ${who} (outpost cert verify), then issue it a certificate from this group's CA.`);
-    case 'peer_sent_no_certificate':
-      return say('It presented no certificate.', `Import a channel certificate on ${who} (outpost cert import).`);
-    case 'peer_distrusts_our_issuer':
-      return say(`It does not trust the CA of ${at}'s certificate.`,
-        `Trust this group's root CA on ${who} (outpost cert trust).`);
-    case 'peer_refused_our_certificate':
-      return say(`It refused ${at}'s certificate.`, `Run outpost doctor on ${who}: its event log says why.`);
-    case 'no_common_tls_version':
-      return say('It has no TLS version in common with this node.', `Run TLS 1.3 on ${who}.`);
-    case 'no_common_protocol':
-      return say('It does not speak the Outpost protocol.',
-        `Point only Outpost agents and gateways at ${at}'s port.`);
-    case 'peer_name_mismatch':
-      return say('The name it claims is not the name in its certificate.',
-        `Set [node] fqdn on ${who} to the name in its certificate, or issue it a certificate for its name.`);
-    case 'timed_out':
-      return say('It did not complete TLS and its hello in time.',
-        `A slow link or a client that is not Outpost; run outpost doctor on ${who}.`);
-    case 'peer_closed':
-      return say('It closed the connection before authentication (a port check, a scanner, or a peer that refused this node).',
-        `If ${who} is an Outpost node, run outpost doctor there.`);
-    case 'rejected':
-      if (r.waiting) {
-        return {meaning: 'It is waiting for approval.', fix: '',
-          link: h('span', {}, 'Approve it in ', h('a', {href: '#/pending'}, 'Pending Management'), '.')};
-      }
-      return {meaning: 'Its hello was refused: see the reason below.',
-        fix: 'Do what the reason says. ',
-        link: h('span', {}, 'Approve agents in ', h('a', {href: '#/pending'}, 'Pending Management'),
-          ' and gateways in ', h('a', {href: '#/admin'}, 'Administration'), '.')};
-    default:
-      return say(`Refused (${dash(r.cause)}).`, `Run outpost doctor on ${who}.`);
-  }
+  const link = r.waiting
+    ? h('div', {}, 'Or approve it in ', h('a', {href: '#/pending'}, 'Pending Management'), '.')
+    : null;
+  return {meaning: dash(r.meaning), fix: r.fix ?? '', link};
 }
