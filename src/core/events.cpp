@@ -262,6 +262,11 @@ constexpr std::array kCatalogue{
               "approval.",
               "If the gateway's key was renewed on purpose, run outpost gateway approve "
               "--gateway NAME --rebind; otherwise something else is using the gateway's name."},
+    EventInfo{EventId::parents_change_refused, Level::warning,
+              "A change of a node's parent list was refused: none of the new parents is the one "
+              "it is connected through or currently up, so it would be orphaned.",
+              "Bring one of the new parents up first, keep the current parent in the list, or "
+              "pass --force."},
     EventInfo{EventId::alert_opened, Level::warning,
               "A monitor of a computer left healthy: an alert opened.",
               "Look at the alert (outpost alerts show ID), fix the cause, or acknowledge it with "

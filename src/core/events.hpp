@@ -85,6 +85,7 @@ enum class EventId : int {
   relay_refused = 30091,
   gateway_key_bound = 30092,
   gateway_key_mismatch = 30093,
+  parents_change_refused = 30094,
   alert_opened = 30100,
   alert_resolved = 30101,
   alert_changed_by_hand = 30102,

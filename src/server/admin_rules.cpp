@@ -103,7 +103,8 @@ void log_admin_outcome(EventLog& log, const json& request, const json& answer) {
   const json fields{{"command", command}, {"computer", request.value("fqdn", "")}};
   if (!answer.value("ok", false)) {
     const auto event = event_id_from_number(answer.value("event", 0));
-    if (event == EventId::role_conflict || event == EventId::admin_no_change) {
+    if (event == EventId::role_conflict || event == EventId::admin_no_change ||
+        event == EventId::parents_change_refused) {
       (void)log.write(*event,
                       fmt::format("{}: {} Fix: {}", command, answer.value("error", ""),
                                   answer.value("fix", "")),

@@ -133,7 +133,7 @@ json set_topology(storage::Storage& db, const NodeConfig& config, const json& re
   if (!parents) return net::admin_error(parents.error());
   if (!request.value("force", false)) {
     if (std::string why = orphan_reason(node->second, *parents, *all, config); !why.empty()) {
-      return net::admin_error(Error{EventId::none, why,
+      return net::admin_error(Error{EventId::parents_change_refused, why,
                                     "bring one of the new parents up first, keep the current "
                                     "parent in the list, or pass --force"});
     }

@@ -146,6 +146,7 @@ std::vector<std::string> Api::routes() {
   out.emplace_back("GET /api/v1/session");
   out.emplace_back("POST /api/v1/session");
   out.emplace_back("DELETE /api/v1/session");
+  out.emplace_back("PUT /api/v1/session/password");
   return out;
 }
 
@@ -171,6 +172,7 @@ asio::awaitable<Response> Api::dispatch(const Request& request) {
   if (request.path == "/api/v1/openapi.json") co_return asset_response(request);
   if (!request.path.starts_with("/api/")) co_return asset_response(request);
   if (request.path == "/api/v1/session") co_return session_call(request);
+  if (request.path == "/api/v1/session/password") co_return password_call(request);
   const Route* route = nullptr;
   std::vector<std::string> params;
   bool path_known = false;
@@ -256,6 +258,39 @@ asio::awaitable<Response> Api::dispatch(const Request& request) {
   co_return response;
 }
 
+Response Api::password_call(const Request& request) {
+  if (request.method != Method::put) {
+    return error_response(405, EventId::web_request_invalid, "use PUT on the session's password",
+                          "");
+  }
+  auto db = pool_.acquire();
+  if (!db) return error_response(503, EventId::database_error, db.error().message, db.error().fix);
+  const auto now = Clock::now();
+  auto principal = auth_.authenticate(**db, request, now);
+  if (!principal) return principal.error();
+  const json body = json::parse(request.body, nullptr, false);
+  if (!request.content_type.starts_with("application/json") || body.is_discarded() ||
+      !body.is_object() || !body.value("current", json()).is_string() ||
+      !body.value("new", json()).is_string()) {
+    return bad_request("a new password needs {\"current\": \"...\", \"new\": \"...\"} as JSON");
+  }
+  auto changed =
+      auth_.change_password(**db, *principal, body["current"], body["new"], request.address, now);
+  const int status = changed ? 200 : changed.error().status;
+  write_audit(**db, request, principal->audit_name(), "password", principal->user, status);
+  if (!changed) return changed.error();
+  (void)log_.write(EventId::web_user_changed,
+                   fmt::format("{} changed their own console password from {}; their other "
+                               "sessions ended",
+                               principal->user, request.address),
+                   {{"user", principal->user}, {"address", request.address}});
+  Response r = json_response({{"user", changed->principal.user},
+                              {"role", storage::user_role_name(changed->principal.role)},
+                              {"csrf", changed->principal.csrf}});
+  r.headers.emplace_back("Set-Cookie", changed->cookie);
+  return r;
+}
+
 Response Api::session_call(const Request& request) {
   auto db = pool_.acquire();
   if (!db) return error_response(503, EventId::database_error, db.error().message, db.error().fix);
@@ -320,10 +355,12 @@ void Api::write_audit(storage::Storage& db, const Request& request, const std::s
   entry.address = request.address;
   entry.action = action;
   entry.target = clean_text(target, 255);
-  // The body without secrets: a password never reaches the audit log.
+  // The body without secrets: a password (a new user's, or a user's own current and new ones)
+  // never reaches the audit log.
   json detail = json::parse(request.body, nullptr, false);
   if (detail.is_object()) {
-    detail.erase("password");
+    for (const char* secret : {"password", "current", "new"})
+      detail.erase(secret);
     entry.detail = clean_text(detail.dump(), 1000);
   }
   if (status >= 400) entry.detail = fmt::format("HTTP {} {}", status, entry.detail);

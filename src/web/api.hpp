@@ -83,6 +83,7 @@ class Api {
  private:
   boost::asio::awaitable<Response> dispatch(const Request& request);
   Response session_call(const Request& request);
+  Response password_call(const Request& request);
   Result<nlohmann::json> query(storage::Storage& db, nlohmann::json command);
   void write_audit(storage::Storage& db, const Request& request, const std::string& who,
                    const std::string& action, const std::string& target, int status);

@@ -35,29 +35,75 @@ bool allows(storage::UserRole role, Need need) {
   return false;
 }
 
+std::optional<bool> Authenticator::bounded_verify(const std::string& hash,
+                                                  std::string_view password) {
+  if (verifying_.fetch_add(1) >= kMaxVerifying) {
+    verifying_.fetch_sub(1);
+    return std::nullopt;
+  }
+  const bool ok = verify_password(hash, password);
+  verifying_.fetch_sub(1);
+  return ok;
+}
+
+std::optional<Response> Authenticator::throttled(const std::string& address,
+                                                 const std::string& user_key, TimePoint now) {
+  const auto wait =
+      std::max(by_address_.retry_after(address, now), by_user_.retry_after(user_key, now));
+  if (wait.count() <= 0) return std::nullopt;
+  Response r = error_response(
+      429, EventId::web_login_throttled,
+      fmt::format("too many failed logins from {} or for this user; try again in {} s", address,
+                  wait.count()),
+      "wait, then log in with the right password; an administrator can set a new one with "
+      "outpost user passwd");
+  r.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+  return r;
+}
+
+namespace {
+
+Response busy() {
+  Response r =
+      error_response(503, EventId::web_login_throttled,
+                     "the server is checking other passwords right now", "try again in a second");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+}  // namespace
+
+Result<Authenticator::Login> Authenticator::open_session(storage::Storage& db,
+                                                         const storage::User& user,
+                                                         const std::string& address,
+                                                         TimePoint now) {
+  const std::string secret = random_secret();
+  storage::WebSession session{sha256_hex(secret), user.name, random_secret(), address, now, now,
+                              now + policy_.idle};
+  if (auto ok = db.create_session(session); !ok) return std::unexpected(ok.error());
+  (void)db.record_login(user.name, now);
+  Login out;
+  out.cookie =
+      fmt::format("{}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}", kSessionCookie,
+                  secret, std::chrono::duration_cast<std::chrono::seconds>(policy_.max).count());
+  out.principal = {user.name, user.role, "", session.csrf, session.id_sha256};
+  return out;
+}
+
 std::expected<Authenticator::Login, Response> Authenticator::login(storage::Storage& db,
                                                                    const std::string& user,
                                                                    const std::string& password,
                                                                    const std::string& address,
                                                                    TimePoint now) {
   const std::string user_key = user.substr(0, kMaxUserName);
-  const auto wait =
-      std::max(by_address_.retry_after(address, now), by_user_.retry_after(user_key, now));
-  if (wait.count() > 0) {
-    Response r = error_response(
-        429, EventId::web_login_throttled,
-        fmt::format("too many failed logins from {} or for this user; try again in {} s", address,
-                    wait.count()),
-        "wait, then log in with the right password; an administrator can set a new one with "
-        "outpost user passwd");
-    r.headers.emplace_back("Retry-After", std::to_string(wait.count()));
-    return std::unexpected(std::move(r));
-  }
+  if (auto refused = throttled(address, user_key, now)) return std::unexpected(*refused);
   auto found = user.size() > kMaxUserName ? Result<std::optional<storage::User>>(std::nullopt)
                                           : db.user(user);
   if (!found) return std::unexpected(error_response(found.error()));
   const std::string hash = *found ? (*found)->password_hash : std::string{};
-  if (!verify_password(hash, password)) {
+  const auto verified = bounded_verify(hash, password);
+  if (!verified) return std::unexpected(busy());
+  if (!*verified) {
     by_address_.failed(address, now);
     by_user_.failed(user_key, now);
     return std::unexpected(error_response(401, EventId::web_login_refused,
@@ -67,17 +113,47 @@ std::expected<Authenticator::Login, Response> Authenticator::login(storage::Stor
   }
   by_address_.succeeded(address);
   by_user_.succeeded(user_key);
-  const std::string secret = random_secret();
-  storage::WebSession session{sha256_hex(secret), user, random_secret(), address, now, now,
-                              now + policy_.idle};
-  if (auto ok = db.create_session(session); !ok) return std::unexpected(error_response(ok.error()));
-  (void)db.record_login(user, now);
-  Login out;
-  out.cookie =
-      fmt::format("{}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}", kSessionCookie,
-                  secret, std::chrono::duration_cast<std::chrono::seconds>(policy_.max).count());
-  out.principal = {user, (*found)->role, "", session.csrf, session.id_sha256};
-  return out;
+  auto session = open_session(db, **found, address, now);
+  if (!session) return std::unexpected(error_response(session.error()));
+  return std::move(*session);
+}
+
+std::expected<Authenticator::Login, Response> Authenticator::change_password(
+    storage::Storage& db, const Principal& principal, const std::string& current,
+    const std::string& next, const std::string& address, TimePoint now) {
+  if (principal.session_sha256.empty()) {
+    return std::unexpected(error_response(403, EventId::web_forbidden,
+                                          "an API token cannot change its user's password",
+                                          "log in to the console as the user, or ask an "
+                                          "administrator (outpost user passwd)"));
+  }
+  if (auto refused = throttled(address, principal.user, now)) return std::unexpected(*refused);
+  if (auto rules = check_password_rules(next); !rules) {
+    return std::unexpected(
+        error_response(400, EventId::web_request_invalid, rules.error().message, ""));
+  }
+  auto found = db.user(principal.user);
+  if (!found) return std::unexpected(error_response(found.error()));
+  if (!*found) return std::unexpected(unauthenticated("the session's user was removed"));
+  const auto verified = bounded_verify((*found)->password_hash, current);
+  if (!verified) return std::unexpected(busy());
+  if (!*verified) {
+    by_address_.failed(address, now);
+    by_user_.failed(principal.user, now);
+    return std::unexpected(error_response(403, EventId::web_login_refused,
+                                          "the current password is wrong",
+                                          "type your current password; an administrator can "
+                                          "set a new one with outpost user passwd"));
+  }
+  auto hash = hash_password(next);
+  if (!hash) return std::unexpected(error_response(hash.error()));
+  if (auto ok = db.set_user_password(principal.user, *hash); !ok)
+    return std::unexpected(error_response(ok.error()));
+  if (auto ended = db.end_sessions_of(principal.user); !ended)
+    return std::unexpected(error_response(ended.error()));
+  auto session = open_session(db, **found, address, now);
+  if (!session) return std::unexpected(error_response(session.error()));
+  return std::move(*session);
 }
 
 std::expected<Principal, Response> Authenticator::authenticate(storage::Storage& db,

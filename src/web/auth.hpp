@@ -3,6 +3,9 @@
 // (Authorization: Bearer). Logins are rate limited per client address and per user name.
 #pragma once
 
+#include <atomic>
+#include <optional>
+
 #include <chrono>
 #include <expected>
 #include <string>
@@ -51,11 +54,31 @@ class Authenticator {
   [[nodiscard]] std::expected<Principal, Response> authenticate(storage::Storage& db,
                                                                 const Request& request,
                                                                 TimePoint now);
+  // A logged-in user's own new password (PUT /api/v1/session/password): the current one is
+  // checked like a login's (limited the same way), every session of the user ends, and the caller
+  // gets a new one. Only a console session may do it, not an API token (403).
+  [[nodiscard]] std::expected<Login, Response> change_password(
+      storage::Storage& db, const Principal& principal, const std::string& current,
+      const std::string& next, const std::string& address, TimePoint now);
   // The Set-Cookie value that removes the cookie.
   [[nodiscard]] static std::string expired_cookie();
 
+  // Password checks (Argon2id, 64 MiB and tens of milliseconds each) that may run at once; more
+  // are answered 503 with Retry-After at once, so logins from many addresses cannot occupy every
+  // thread of the listener or its memory.
+  static constexpr int kMaxVerifying = 1;
+
  private:
+  // verify_password under the kMaxVerifying bound: nullopt when the bound is reached.
+  std::optional<bool> bounded_verify(const std::string& hash, std::string_view password);
+  // 429 when the address or the user failed too often lately, else nothing.
+  std::optional<Response> throttled(const std::string& address, const std::string& user_key,
+                                    TimePoint now);
+  Result<Login> open_session(storage::Storage& db, const storage::User& user,
+                             const std::string& address, TimePoint now);
+
   SessionPolicy policy_;
+  std::atomic<int> verifying_{0};
   LoginLimiter by_address_;
   LoginLimiter by_user_;
 };

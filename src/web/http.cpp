@@ -53,6 +53,7 @@ int status_for(EventId event) {
     case EventId::computer_unknown:
       return 404;
     case EventId::role_conflict:
+    case EventId::parents_change_refused:
       return 409;
     case EventId::database_error:
       return 503;

@@ -547,6 +547,30 @@ async function main() {
       if (maintenanceControls) fail(`Maintenance shows ${maintenanceControls} change controls to a read-only user`);
     });
 
+    await step('the read-only user changes their own password on the account page', async () => {
+      await page.click('#current-user');
+      await page.waitForSelector('#account-form', {timeout: WAIT});
+      const fresh = `${READER.password} changed`;
+      await page.fill('#account-current', READER.password);
+      await page.fill('#account-new', fresh);
+      await page.fill('#account-again', fresh);
+      await page.click('#account-save');
+      await until(page, 'the password change to be confirmed', () => {
+        const n = document.getElementById('notice');
+        const b = document.getElementById('error-banner');
+        return (n && !n.hidden) || (b && !b.hidden);
+      });
+      const banner = await bannerText(page);
+      if (banner) fail(`changing the read-only user's password failed: ${banner}`);
+      await shot(page, 'account.png');
+      // The new session (and its CSRF token) works: the inventory loads without a login.
+      await page.click('#nav-inventory');
+      await until(page, 'the inventory after the password change', () =>
+        document.querySelectorAll('#inventory-table tbody tr[data-fqdn]').length > 0);
+      if (await page.locator('#login-view').isVisible()) fail('the console asked to log in again after the password change');
+      READER.password = fresh;
+    });
+
     await step('a phone-sized inventory (390x844)', async () => {
       const phone = await browser.newContext({viewport: {width: 390, height: 844}, isMobile: true,
         hasTouch: true, deviceScaleFactor: 2});

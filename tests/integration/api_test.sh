@@ -251,4 +251,36 @@ check "a 5th connection from one address is closed" grep -qx closed conn.out
 counted() { "$OUTPOST" status --config ms1.toml --json | jq -e '.web.refused_over_limit >= 1'; }
 check "the listener counts it" counted
 
+# A user changes their own password: the current one is checked, every session of the user ends
+# and the caller gets a new one; an API token cannot do it.
+login op 'operator password 1' own.jar 127.0.0.12 >own.json
+login op 'operator password 1' other.jar 127.0.0.12 >/dev/null
+own_csrf="$(jq -r .csrf own.json)"
+change() { api --interface 127.0.0.12 -b own.jar -c own.jar -H "X-CSRF-Token: $own_csrf" \
+  -H 'Content-Type: application/json' -X PUT -d "$1" "$base/session/password"; }
+change '{"current": "not my password", "new": "operator password 2"}' >wrong.json
+check "own password: a wrong current one is 403 (30112)" \
+  jq -e '.error.status == 403 and .error.event == 30112' wrong.json
+change '{"current": "operator password 1", "new": "short"}' >short.json
+check "own password: a short new one is 400 (30114)" jq -e '.error.status == 400' short.json
+"$OUTPOST" user token add --config ms1.toml --name op --label own --json >own-token.json
+by_token="$(status_of -H "Authorization: Bearer $(jq -r .token own-token.json)" \
+  -H 'Content-Type: application/json' -X PUT \
+  -d '{"current": "operator password 1", "new": "operator password 2"}' "$base/session/password")"
+check "own password: not with an API token (403)" test "$by_token" = 403
+change '{"current": "operator password 1", "new": "operator password 2"}' >changed.json
+check "own password: changed, with a new CSRF token" \
+  jq -e --arg old "$own_csrf" '.user == "op" and .csrf != $old' changed.json
+check "own password: the new session works" test "$(status_of -b own.jar "$base/overview")" = 200
+check "own password: the user's other sessions ended" \
+  test "$(status_of -b other.jar "$base/overview")" = 401
+new_login() { login op 'operator password 2' /dev/null 127.0.0.13 | jq -e '.role == "operator"'; }
+check "own password: the new one logs in" new_login
+old_login() { login op 'operator password 1' /dev/null 127.0.0.13 | jq -e '.error.status == 401'; }
+check "own password: the old one does not" old_login
+"$OUTPOST" audit --config ms1.toml --json >audit2.json
+check "audit: the password change, without the password" \
+  jq -e 'any(.[]; .user == "op" and .action == "password" and .ok) and
+    (tostring | contains("password 2") | not)' audit2.json
+
 finish

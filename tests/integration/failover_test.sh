@@ -166,6 +166,7 @@ kill -9 "$gw2_pid"
 wait_for 30 inventory_has gw2.lab.test heartbeat_failure ms2.lab.test ms2.lab.test
 expect_fail "orphan guard: a stopped gateway as the only parent is refused" "would orphan" \
   "$OUTPOST" agent set-parent --config ms1.toml --agent agent1.lab.test --primary "gw2.lab.test:$g2"
+check "the refusal is in ms1's event log (30094)" has_event ms1 30094 "would orphan"
 expect_fail "an unknown parent is refused" "is not a known gateway or management server" \
   "$OUTPOST" agent set-parent --config ms1.toml --agent agent1.lab.test --primary gw9.lab.test
 check "--force overrides the guard" "$OUTPOST" agent set-parent --config ms1.toml \

@@ -13,6 +13,7 @@ import * as refusals from './refusals.js';
 import * as computer from './computer.js';
 import * as admin from './admin.js';
 import * as audit from './audit.js';
+import * as account from './account.js';
 
 const routes = [
   {pattern: /^\/monitoring$/, name: 'monitoring', page: monitoring, nav: 'nav-monitoring'},
@@ -25,6 +26,7 @@ const routes = [
   {pattern: /^\/computer\/(.+)$/, name: 'computer', page: computer, nav: 'nav-inventory'},
   {pattern: /^\/admin$/, name: 'admin', page: admin, nav: 'nav-admin'},
   {pattern: /^\/audit$/, name: 'audit', page: audit, nav: 'nav-audit'},
+  {pattern: /^\/account$/, name: 'account', page: account, nav: null},
 ];
 
 const $ = (id) => document.getElementById(id);
