@@ -320,6 +320,9 @@ class Storage {
   [[nodiscard]] virtual Result<void> end_session(const std::string& id_sha256) = 0;
   // Ends every session of a user (a new password, a new role); how many.
   [[nodiscard]] virtual Result<std::uint64_t> end_sessions_of(const std::string& user) = 0;
+  // Ends all but the `keep` newest sessions of a user (by creation); how many.
+  [[nodiscard]] virtual Result<std::uint64_t> keep_newest_sessions(const std::string& user,
+                                                                   std::size_t keep) = 0;
   // Deletes the sessions expired at `now`; how many.
   [[nodiscard]] virtual Result<std::uint64_t> groom_sessions(TimePoint now) = 0;
   // API tokens: the new token's id; the token with this SHA-256; a user's ("" all), newest

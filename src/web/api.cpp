@@ -1,13 +1,11 @@
 #include "web/api.hpp"
 
 #include <array>
+#include <condition_variable>
 #include <exception>
 #include <tuple>
 
 #include <fmt/format.h>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "core/text.hpp"
 #include "web/assets.hpp"
@@ -128,14 +126,30 @@ Api::Api(Backend backend, StoragePool& pool, SessionPolicy policy, EventLog& log
           [this](storage::Storage& db) {
             return query(db, {{"command", "inventory"}});
           },
-          kInventoryMaxAge) {}
+          kInventoryMaxAge),
+      refresher_([this](const std::stop_token& stop) { keep_inventory_fresh(stop); }) {}
 
-asio::awaitable<void> Api::keep_fresh() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (;;) {
-    timer.expires_after(inventory_.max_age() / 4);
-    co_await timer.async_wait(asio::use_awaitable);
-    if (auto db = pool_.acquire()) inventory_.refresh(**db, std::chrono::minutes(1));
+void Api::keep_inventory_fresh(const std::stop_token& stop) {
+  constexpr auto kInterest = std::chrono::minutes(1);
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::string last_failure;
+  std::unique_lock lock(mutex);
+  // wait_for answers false both when the time is up and when a stop was asked for.
+  while (!stop.stop_requested()) {
+    (void)wake.wait_for(lock, stop, inventory_.max_age() / 4, [] { return false; });
+    if (stop.stop_requested()) break;
+    try {
+      if (!inventory_.refresh_due(kInterest)) continue;
+      if (auto db = pool_.acquire()) inventory_.refresh(**db, kInterest);
+      last_failure.clear();
+    } catch (const std::exception& e) {
+      // Logged once per distinct failure: the next reads build (and fail) on their own.
+      if (e.what() == last_failure) continue;
+      last_failure = e.what();
+      (void)log_.write(EventId::web_unavailable,
+                       fmt::format("building the console's inventory failed: {}", e.what()));
+    }
   }
 }
 
@@ -308,6 +322,7 @@ Response Api::session_call(const Request& request) {
     }
     const std::string user = body["user"];
     auto login = auth_.login(**db, user, body["password"], request.address, now);
+    if (!login && login.error().status == 503) return login.error();  // busy: nothing was checked
     if (!login) {
       const std::string shown = clean_text(user, 64);
       write_audit(**db, request, shown, "login", shown, login.error().status);

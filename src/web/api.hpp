@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -23,14 +24,12 @@ namespace outpost::web {
 
 class Api {
  public:
+  // Starts the thread that builds the inventory snapshot ahead of the reads while someone reads
+  // (InventoryCache::refresh), off the listener's threads; the destructor stops it.
   Api(Backend backend, StoragePool& pool, SessionPolicy policy, EventLog& log);
 
   // Never throws: a failure inside is a 500 with its reason logged.
   [[nodiscard]] boost::asio::awaitable<Response> handle(Request request);
-
-  // Keeps the inventory the monitoring reads answer from built ahead of the requests while
-  // someone reads it (InventoryCache::refresh); runs until its executor stops.
-  [[nodiscard]] boost::asio::awaitable<void> keep_fresh();
 
   // Every API route as "METHOD /api/v1/path/{param}" (the OpenAPI document lists the same).
   [[nodiscard]] static std::vector<std::string> routes();
@@ -84,6 +83,7 @@ class Api {
   boost::asio::awaitable<Response> dispatch(const Request& request);
   Response session_call(const Request& request);
   Response password_call(const Request& request);
+  void keep_inventory_fresh(const std::stop_token& stop);
   Result<nlohmann::json> query(storage::Storage& db, nlohmann::json command);
   void write_audit(storage::Storage& db, const Request& request, const std::string& who,
                    const std::string& action, const std::string& target, int status);
@@ -93,6 +93,7 @@ class Api {
   Authenticator auth_;
   EventLog& log_;
   InventoryCache inventory_;
+  std::jthread refresher_;  // last: stopped and joined before the members it uses go
 };
 
 // How old the inventory a monitoring read answers from may be (docs/api.md).

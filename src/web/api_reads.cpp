@@ -18,6 +18,8 @@ namespace {
 using nlohmann::json;
 using Outcome = Api::Outcome;
 
+constexpr std::size_t kMaxEventsPaged = 100000;  // the "data" command's largest answer
+
 Outcome answer(Result<json> result) {
   if (!result) return error_response(result.error());
   return json_response(*result);
@@ -202,8 +204,17 @@ Outcome Api::events(Call& call) {
   auto since = number_param(call.request, "since_ms", 0, std::numeric_limits<std::int64_t>::max());
   if (!since) return bad_request(since.error().message);
   // The newest offset + limit events (of one computer or of all), newest first.
+  if (page->offset + page->limit > kMaxEventsPaged) {
+    return bad_request(fmt::format("only the newest {} events are paged through", kMaxEventsPaged),
+                       "ask for older ones with ?since_ms= or for one computer");
+  }
+  const std::string computer = param(call.request, "computer");
+  if (computer.empty() && !param(call.request, "rule").empty()) {
+    return bad_request("?rule= needs ?computer=",
+                       "name the computer whose events of that rule you want");
+  }
   json command{{"command", "data"},
-               {"computer", param(call.request, "computer")},
+               {"computer", computer},
                {"kind", "event"},
                {"limit", page->offset + page->limit}};
   if (const auto rule = param(call.request, "rule"); !rule.empty()) command["name"] = rule;

@@ -81,6 +81,8 @@ Result<Authenticator::Login> Authenticator::open_session(storage::Storage& db,
   storage::WebSession session{sha256_hex(secret), user.name, random_secret(), address, now, now,
                               now + policy_.idle};
   if (auto ok = db.create_session(session); !ok) return std::unexpected(ok.error());
+  if (auto trimmed = db.keep_newest_sessions(user.name, kMaxSessionsPerUser); !trimmed)
+    return std::unexpected(trimmed.error());
   (void)db.record_login(user.name, now);
   Login out;
   out.cookie =

@@ -67,6 +67,8 @@ class Authenticator {
   // are answered 503 with Retry-After at once, so logins from many addresses cannot occupy every
   // thread of the listener or its memory.
   static constexpr int kMaxVerifying = 1;
+  // Sessions one user may have; a new login ends the oldest beyond it.
+  static constexpr std::size_t kMaxSessionsPerUser = 20;
 
  private:
   // verify_password under the kMaxVerifying bound: nullopt when the bound is reached.

@@ -19,37 +19,41 @@ int InventoryCache::health_rank(const std::string& health) {
 
 void InventoryCache::invalidate() {
   const std::scoped_lock lock(mutex_);
-  valid_ = false;
+  ++generation_;
+}
+
+bool InventoryCache::current_is_fresh(Clock::time_point now, Clock::duration age) const {
+  return current_ && current_->generation == generation_ && now - current_->built < age;
 }
 
 Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::get(storage::Storage& db) {
   {
     const std::scoped_lock lock(mutex_);
     last_read_ = Clock::now();
-    if (current_ && valid_ && last_read_ - current_->built < max_age_) return current_;
+    if (current_is_fresh(last_read_, max_age_)) return current_;
   }
   std::unique_lock building(build_mutex_, std::try_to_lock);
   if (!building.owns_lock()) {
     {
-      // Another request is building: answer from the last one (it is at most one build older
-      // than fresh) unless a change dropped it.
+      // Another build runs: answer from the last snapshot unless a change came after it.
       const std::scoped_lock lock(mutex_);
-      if (current_ && valid_) return current_;
+      if (current_ && current_->generation == generation_) return current_;
     }
     building.lock();
     const std::scoped_lock lock(mutex_);
-    if (current_ && valid_ && Clock::now() - current_->built < max_age_) return current_;
+    if (current_is_fresh(Clock::now(), max_age_)) return current_;
   }
   return rebuild(db);
 }
 
+bool InventoryCache::refresh_due(Clock::duration interest) {
+  const std::scoped_lock lock(mutex_);
+  const auto now = Clock::now();
+  return now - last_read_ <= interest && !current_is_fresh(now, max_age_ / 2);
+}
+
 void InventoryCache::refresh(storage::Storage& db, Clock::duration interest) {
-  {
-    const std::scoped_lock lock(mutex_);
-    const auto now = Clock::now();
-    if (now - last_read_ > interest) return;
-    if (current_ && valid_ && now - current_->built < max_age_ / 2) return;
-  }
+  if (!refresh_due(interest)) return;
   const std::unique_lock building(build_mutex_, std::try_to_lock);
   if (!building.owns_lock()) return;
   // A failed build is answered by the next request that builds (with its reason).
@@ -58,21 +62,17 @@ void InventoryCache::refresh(storage::Storage& db, Clock::duration interest) {
 
 Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::rebuild(
     storage::Storage& db) {
-  bool was_valid = false;
+  std::uint64_t generation = 0;
   {
     const std::scoped_lock lock(mutex_);
-    was_valid = valid_;
-    valid_ = true;  // a change from now on drops what this builds
+    generation = generation_;
   }
   const auto started = Clock::now();
   auto rows = build_(db);
-  if (!rows) {
-    const std::scoped_lock lock(mutex_);
-    valid_ = was_valid && valid_;
-    return std::unexpected(rows.error());
-  }
+  if (!rows) return std::unexpected(rows.error());
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->built = started;
+  snapshot->generation = generation;
   std::vector<Key> keys;
   keys.reserve(rows->size());
   snapshot->counts = json::object();
@@ -100,8 +100,8 @@ Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::rebuild(
   }
   std::shared_ptr<const Snapshot> made = std::move(snapshot);
   const std::scoped_lock lock(mutex_);
-  if (!valid_) return made;  // a change came while building: answer it, keep nothing
-  current_ = made;
+  // A change that came while building may be missing from it: answer it, keep nothing.
+  if (generation_ == generation) current_ = made;
   return made;
 }
 

@@ -140,19 +140,15 @@ Result<std::unique_ptr<WebServer>> WebServer::open(const WebSettings& settings,
 }
 
 void WebServer::start() {
-  const auto stopped = [this](const char* what) {
-    return [this, what](const std::exception_ptr& e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        (void)log_.write(EventId::web_unavailable,
-                         fmt::format("the console's {} stopped: {}", what, x.what()));
-      }
-    };
-  };
-  asio::co_spawn(io_, accept_loop(), stopped("listener"));
-  asio::co_spawn(asio::make_strand(io_), api_.keep_fresh(), stopped("inventory refresh"));
+  asio::co_spawn(io_, accept_loop(), [this](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      (void)log_.write(EventId::web_unavailable,
+                       fmt::format("the console's listener stopped: {}", x.what()));
+    }
+  });
   for (int i = 0; i < settings_.threads; ++i)
     threads_.emplace_back([this] { io_.run(); });
   (void)log_.write(EventId::web_listening,

@@ -175,17 +175,27 @@ Result<std::vector<StoredItem>> PostgresStorage::items(const ItemQuery& query) {
 Result<Series> PostgresStorage::series(const SeriesQuery& query) {
   return locked([&](Connection& conn) -> Result<Series> {
     // Buckets computed and aggregated by the server: only they cross the connection.
-    const std::vector<Param> params{query.origin,      query.counter,       text(query.from_ms),
-                                    text(query.to_ms), text(query.buckets), query.instance};
+    const std::vector<Param> params{query.origin,
+                                    query.counter,
+                                    text(query.from_ms),
+                                    text(query.to_ms),
+                                    text(query.buckets),
+                                    query.instance,
+                                    text(static_cast<std::uint64_t>(kMaxSeriesSamples))};
+    // The newest kMaxSeriesSamples samples of the counter (of the instance), then each value
+    // through numeric: a JSON number beyond float8's range (1e400 passes ingest) is left out
+    // instead of failing the query. CASE keeps the casts after the type test.
     auto rows = conn.exec(
         "reading a counter's series",
         "SELECT b, min(v), avg(v), max(v), count(*) FROM (SELECT LEAST((produced_ms - "
         "$3::bigint) * $5::bigint / ($4::bigint - $3::bigint), $5::bigint - 1) AS b, "
-        "(p->>'value')::float8 AS v FROM (SELECT produced_ms, payload::jsonb AS p FROM items "
-        "WHERE origin = $1::text AND kind = 'sample' AND name = $2::text AND produced_ms >= "
-        "$3::bigint AND produced_ms <= $4::bigint ORDER BY produced_ms DESC LIMIT $7::bigint) s "
-        "WHERE ($6::text = '' OR p->>'instance' = $6::text) AND jsonb_typeof(p->'value') = "
-        "'number') t GROUP BY b ORDER BY b",
+        "n::float8 AS v FROM (SELECT produced_ms, CASE WHEN jsonb_typeof(p->'value') = 'number' "
+        "THEN (p->>'value')::numeric END AS n FROM (SELECT produced_ms, payload::jsonb AS p "
+        "FROM items WHERE origin = $1::text AND kind = 'sample' AND name = $2::text AND "
+        "produced_ms >= $3::bigint AND produced_ms <= $4::bigint AND ($6::text = '' OR "
+        "payload::jsonb->>'instance' = $6::text) ORDER BY produced_ms DESC LIMIT $7::bigint) s) t "
+        "WHERE n IS NOT NULL AND abs(n) <= 1e308 AND (n = 0 OR abs(n) >= 1e-307)) u "
+        "GROUP BY b ORDER BY b",
         params);
     if (!rows) return std::unexpected(rows.error());
     Series out;

@@ -228,6 +228,19 @@ Result<std::uint64_t> PostgresStorage::end_sessions_of(const std::string& user) 
   });
 }
 
+Result<std::uint64_t> PostgresStorage::keep_newest_sessions(const std::string& user,
+                                                            std::size_t keep) {
+  return locked([&](Connection& conn) -> Result<std::uint64_t> {
+    auto done = changed(conn, "ending a user's oldest sessions",
+                        "DELETE FROM web_sessions WHERE user_name = $1::text AND id_sha256 NOT IN "
+                        "(SELECT id_sha256 FROM web_sessions WHERE user_name = $1::text "
+                        "ORDER BY created_ms DESC LIMIT $2::bigint)",
+                        {user, std::to_string(keep)});
+    if (!done) return std::unexpected(done.error());
+    return static_cast<std::uint64_t>(*done);
+  });
+}
+
 Result<std::uint64_t> PostgresStorage::groom_sessions(TimePoint now) {
   return locked([&](Connection& conn) -> Result<std::uint64_t> {
     auto done = changed(conn, "grooming sessions",

@@ -150,7 +150,8 @@ Result<Series> SqliteStorage::series(const SeriesQuery& query) {
         "INDEXED BY items_by_name WHERE origin = ?1 AND kind = 'sample' AND name = ?2 AND "
         "produced_ms >= ?3 AND produced_ms <= ?4 AND "
         "(?6 = '' OR json_extract(payload, '$.instance') = ?6) ORDER BY produced_ms DESC "
-        "LIMIT ?7) WHERE typeof(v) IN ('integer', 'real') GROUP BY b ORDER BY b");
+        "LIMIT ?7) WHERE typeof(v) IN ('integer', 'real') AND abs(v) <= 1.7976931348623157e308 "
+        "GROUP BY b ORDER BY b");
     const auto bind_range = [&](SQLite::Statement& s) {
       s.bind(1, query.origin);
       s.bind(2, query.counter);

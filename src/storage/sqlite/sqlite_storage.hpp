@@ -81,6 +81,7 @@ class SqliteStorage final : public Storage {
                              TimePoint expires) override;
   Result<void> end_session(const std::string& id_sha256) override;
   Result<std::uint64_t> end_sessions_of(const std::string& user) override;
+  Result<std::uint64_t> keep_newest_sessions(const std::string& user, std::size_t keep) override;
   Result<std::uint64_t> groom_sessions(TimePoint now) override;
   Result<std::int64_t> add_token(const ApiToken& token) override;
   Result<std::optional<ApiToken>> token(const std::string& token_sha256) override;

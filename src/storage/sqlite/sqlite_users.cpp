@@ -226,6 +226,19 @@ Result<std::uint64_t> SqliteStorage::end_sessions_of(const std::string& user) {
   });
 }
 
+Result<std::uint64_t> SqliteStorage::keep_newest_sessions(const std::string& user,
+                                                          std::size_t keep) {
+  return guarded(path_, "ending a user's oldest sessions", [&]() -> Result<std::uint64_t> {
+    SQLite::Statement q(*db_,
+                        "DELETE FROM web_sessions WHERE user_name = ?1 AND id_sha256 NOT IN "
+                        "(SELECT id_sha256 FROM web_sessions WHERE user_name = ?1 "
+                        "ORDER BY created_ms DESC LIMIT ?2)");
+    q.bind(1, user);
+    q.bind(2, static_cast<std::int64_t>(keep));
+    return static_cast<std::uint64_t>(q.exec());
+  });
+}
+
 Result<std::uint64_t> SqliteStorage::groom_sessions(TimePoint now) {
   return guarded(path_, "grooming sessions", [&]() -> Result<std::uint64_t> {
     SQLite::Statement q(*db_, "DELETE FROM web_sessions WHERE expires_ms <= ?");

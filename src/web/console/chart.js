@@ -7,6 +7,7 @@ import {showError} from './notify.js';
 
 const RANGES = [['1', 'Last hour'], ['6', 'Last 6 hours'], ['24', 'Last 24 hours'], ['168', 'Last 7 days']];
 const POINTS = 200;
+const DEFAULT_RANGE = '24';  // hours
 const HEIGHT = 260;
 
 // "cpu.percent" or {counter, instance, unit} -> {counter, instance, unit, label}
@@ -27,7 +28,7 @@ export function performanceChart(section, fqdn, ctx) {
   const span = {since: 0, until: 0};  // the x range shown: the range chosen, up to now
   const select = h('select', {id: 'counter-select'});
   const range = h('select', {id: 'range-select'},
-    RANGES.map(([v, l]) => h('option', {value: v, selected: v === '24'}, l)));
+    RANGES.map(([v, l]) => h('option', {value: v, selected: v === DEFAULT_RANGE}, l)));
   const box = h('div', {class: 'chart', id: 'performance-chart', data: {test: 'chart', points: '0'}});
   const caption = h('p', {class: 'muted chart-caption', id: 'chart-caption', 'aria-live': 'polite'});
   const controls = h('div', {class: 'filters compact'},
@@ -46,6 +47,8 @@ export function performanceChart(section, fqdn, ctx) {
   });
 
   let seq = 0;
+  let userPicked = false;  // the user chose the range: keep it
+  let autoPicked = false;  // the range was narrowed once to the data's age (per counter)
   const load = async () => {
     const chosen = counters[Number(select.value)];
     if (!chosen) return;
@@ -63,6 +66,19 @@ export function performanceChart(section, fqdn, ctx) {
     if (mine !== seq || !ctx.alive()) return;
     const points = Array.isArray(r?.points) ? r.points.filter((p) => Number.isFinite(p.t_ms)) : [];
     points.sort((a, b) => a.t_ms - b.t_ms);
+    // A counter younger than the range (a computer that joined lately) would be a few points at
+    // the right edge: until the user picks a range, show the shortest one that holds them all.
+    if (!userPicked && !autoPicked && points.length) {
+      const bucket = (until - since) / POINTS;
+      const age = until - points[0].t_ms + bucket / 2;  // t_ms is a bucket's middle
+      const fits = RANGES.map(([v]) => v).find((v) => Number(v) * 3600 * 1000 >= age);
+      if (fits && Number(fits) < Number(range.value)) {
+        range.value = fits;
+        autoPicked = true;  // once: the next refresh keeps it
+        load();
+        return;
+      }
+    }
     draw(chosen, r?.unit || chosen.unit, points, since, until);
   };
 
@@ -103,8 +119,17 @@ export function performanceChart(section, fqdn, ctx) {
       ` highest ${fmt(Math.max(...maxs))}${u}; ${points.length} points, ${dash(points.reduce((s, p) => s + (p.count || 0), 0))} samples.`;
   };
 
-  select.addEventListener('change', load);
-  range.addEventListener('change', load);
+  select.addEventListener('change', () => {
+    if (!userPicked) {  // another counter has its own age: start again from the default range
+      range.value = DEFAULT_RANGE;
+      autoPicked = false;
+    }
+    load();
+  });
+  range.addEventListener('change', () => {
+    userPicked = true;
+    load();
+  });
   ctx.every(30000, load);  // new samples arrive every minute or so
 
   return {

@@ -186,6 +186,9 @@ TEST_P(StorageTest, ASeriesIsCutIntoBucketsAndAggregatedByTheDatabase) {
   // cpu.percent at 1000..1009 ms: values 0..9; disk.free of two instances; another origin.
   for (int i = 0; i < 10; ++i)
     b.items.push_back(sample(++seq, 1000 + i, "cpu.percent", "", i, "%"));
+  // A JSON number beyond a double's range passes ingest; a series leaves it out.
+  b.items.push_back({++seq, 1005, ItemKind::sample, "cpu.percent", "", "",
+                     R"({"counter":"cpu.percent","instance":"","value":1e400,"unit":"%"})"});
   b.items.push_back(sample(++seq, 1002, "disk.free", "/", 10, "MB"));
   b.items.push_back(sample(++seq, 1003, "disk.free", "/var", 20, "MB"));
   ASSERT_TRUE(db->ingest({b, {"a2.lab.test", {sample(1, 1001, "cpu.percent", "", 99, "%")}}}));

@@ -13,6 +13,7 @@
 namespace outpost::storage {
 namespace {
 
+using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 using test::StorageTest;
@@ -187,6 +188,27 @@ TEST_P(StorageTest, RemovingAUserEndsTheirSessionsAndRemovesTheirTokens) {
   // Nothing left to remove.
   EXPECT_FALSE(db->remove_user("alice").value());
   EXPECT_EQ(db->end_sessions_of("alice").value(), 0U);
+}
+
+TEST_P(StorageTest, OnlyAUsersNewestSessionsAreKept) {
+  auto db = open();
+  ASSERT_TRUE(db);
+  const TimePoint now = floor_ms(Clock::now());
+  const TimePoint later = now + minutes(30);
+  ASSERT_TRUE(db->add_user(user("alice", UserRole::administrator, now)).value());
+  ASSERT_TRUE(db->add_user(user("bob", UserRole::operator_role, now)).value());
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE(db->create_session(
+        session("s-alice-" + std::to_string(i), "alice", now + milliseconds(i), later)));
+  }
+  ASSERT_TRUE(db->create_session(session("s-bob", "bob", now, later)));
+  EXPECT_EQ(db->keep_newest_sessions("alice", 2).value(), 2U);
+  EXPECT_FALSE(db->session("s-alice-1", now).value());
+  EXPECT_FALSE(db->session("s-alice-2", now).value());
+  EXPECT_TRUE(db->session("s-alice-3", now).value());
+  EXPECT_TRUE(db->session("s-alice-4", now).value());
+  EXPECT_TRUE(db->session("s-bob", now).value());  // another user's are not counted
+  EXPECT_EQ(db->keep_newest_sessions("alice", 2).value(), 0U);
 }
 
 TEST_P(StorageTest, SessionsOfUnknownUsersAndDuplicateIdsAreRefused) {

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <thread>
 
 namespace outpost::web {
@@ -99,6 +102,52 @@ TEST_F(InventoryCacheTest, AFailedBuildIsAnsweredAndNotKept) {
   ASSERT_TRUE(ok);
   EXPECT_EQ((*ok)->rows.size(), 5u);
   EXPECT_EQ(builds_, 2);
+}
+
+TEST_F(InventoryCacheTest, AChangeDuringABuildIsNeverAnsweredFromTheOldRows) {
+  // A build that waits until the test lets it go, made by the refresh thread's stand-in; the
+  // change comes while it runs.
+  std::promise<void> started;
+  std::promise<void> go;
+  std::shared_future<void> released = go.get_future().share();
+  std::atomic<int> builds{0};
+  json rows = rows_;
+  std::mutex rows_mutex;
+  InventoryCache cache(
+      [&](storage::Storage&) -> Result<json> {
+        json copy;
+        {
+          const std::scoped_lock lock(rows_mutex);
+          copy = rows;
+        }
+        if (++builds == 2) {  // the refresh's build: hold it
+          started.set_value();
+          released.wait();
+        }
+        return copy;
+      },
+      std::chrono::milliseconds(1));
+  ASSERT_TRUE(cache.get(*db_));  // build 1, and a read: the refresh is due once it expires
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto second_db = storage::open_storage("sqlite://" + (dir_ / "operations.db").string());
+  ASSERT_TRUE(second_db);
+  std::thread refresher([&] { cache.refresh(**second_db, std::chrono::hours(1)); });
+  started.get_future().wait();  // build 2 runs with the old rows
+  {
+    const std::scoped_lock lock(rows_mutex);
+    rows.push_back({{"fqdn", "new.lab.test"}, {"role", "agent"}, {"health", "healthy"}});
+  }
+  cache.invalidate();  // the change is done
+  std::thread reader([&] {
+    auto got = cache.get(*db_);  // waits for build 2, then builds 3 with the new rows
+    ASSERT_TRUE(got);
+    EXPECT_TRUE((*got)->by_fqdn.contains("new.lab.test"));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  go.set_value();
+  refresher.join();
+  reader.join();
+  EXPECT_EQ(builds, 3);  // the reader did not take build 2's rows: it built its own
 }
 
 }  // namespace
