@@ -35,9 +35,10 @@ Result<std::shared_ptr<const InventoryCache::Snapshot>> InventoryCache::get(stor
   std::unique_lock building(build_mutex_, std::try_to_lock);
   if (!building.owns_lock()) {
     {
-      // Another build runs: answer from the last snapshot unless a change came after it.
+      // Another build runs: answer from the last snapshot unless a change came after it or it
+      // is from before a quiet spell (then wait for the build).
       const std::scoped_lock lock(mutex_);
-      if (current_ && current_->generation == generation_) return current_;
+      if (current_is_fresh(Clock::now(), 2 * max_age_)) return current_;
     }
     building.lock();
     const std::scoped_lock lock(mutex_);

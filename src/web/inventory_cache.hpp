@@ -47,8 +47,8 @@ class InventoryCache {
   InventoryCache(Build build, std::chrono::milliseconds max_age)
       : build_(std::move(build)), max_age_(max_age) {}
 
-  // A snapshot of this generation at most max_age old, or, while another build of it runs, the
-  // last one of this generation. Builds on `db` when there is none. A build that throws fails
+  // A snapshot of this generation at most max_age old, or, while another build runs, one at
+  // most twice that old. Builds on `db` when there is none. A build that throws fails
   // this call (the exception propagates) and changes nothing.
   [[nodiscard]] Result<std::shared_ptr<const Snapshot>> get(storage::Storage& db);
   // A new generation: the next get() builds anew (after a change made through the API).
